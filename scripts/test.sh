@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every check and test, stopping at the first failure. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format"
+cargo fmt --check
+step "clippy (native)"
+cargo clippy --all-targets -- -D warnings
+step "clippy (native, client only: no mock-backend)"
+cargo clippy --all-targets --no-default-features -- -D warnings
+step "clippy (wasm32)"
+cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+step "native tests"
+cargo test
+step "browser tests (headless Chromium)"
+wasm-pack test --headless --chrome
+step "all tests passed"

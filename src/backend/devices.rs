@@ -1,0 +1,80 @@
+//! Session and device management: logout, listing and revoking devices.
+
+use super::state::TokenKind;
+use super::Backend;
+use crate::error::{Error, ErrorCode, Result};
+use crate::protocol::{
+    DeviceInfo, ListDevicesRequest, ListDevicesResponse, LogoutRequest, Reply, RevokeDeviceRequest,
+};
+
+/// Every token kind bound to a device.
+const DEVICE_TOKENS: &[TokenKind] = &[
+    TokenKind::Access,
+    TokenKind::PinSession,
+    TokenKind::PinAuth,
+    TokenKind::Reauth,
+];
+
+impl Backend {
+    /// Ends the given PIN session (with every token of its device) and access token.
+    /// Unknown or expired tokens are ignored, so logging out always succeeds.
+    pub(super) fn logout(&mut self, request: LogoutRequest) -> Reply {
+        if let Some(token) = &request.session_token {
+            if let Some(record) = self.state.discard(TokenKind::PinSession, token) {
+                if let Some(device_id) = &record.device_id {
+                    self.state.revoke(&record.user_id, device_id, DEVICE_TOKENS);
+                }
+            }
+        }
+        if let Some(token) = &request.access_token {
+            self.state.discard(TokenKind::Access, token);
+        }
+        Reply::Logout
+    }
+
+    pub(super) fn list_devices(&mut self, now: u64, request: ListDevicesRequest) -> Result<Reply> {
+        let record = self
+            .state
+            .find(now, TokenKind::Access, &request.access_token)?;
+        let current = record.device_id.clone();
+        let account = self
+            .state
+            .accounts
+            .get(&record.user_id)
+            .ok_or_else(|| Error::new(ErrorCode::Internal))?;
+        let mut devices: Vec<DeviceInfo> = account
+            .devices
+            .iter()
+            .map(|(device_id, device)| DeviceInfo {
+                device_id: device_id.clone(),
+                registered_at: device.registered_at,
+                last_used_at: device.last_used_at,
+                has_pin: device.pin_verifier.is_some(),
+                current: current.as_ref() == Some(device_id),
+            })
+            .collect();
+        devices.sort_by_key(|d| d.registered_at);
+        Ok(Reply::ListDevices(ListDevicesResponse { devices }))
+    }
+
+    /// Removes a device of the caller's account: its key, PIN and every token it holds.
+    pub(super) fn revoke_device(
+        &mut self,
+        now: u64,
+        request: RevokeDeviceRequest,
+    ) -> Result<Reply> {
+        let user_id = self
+            .state
+            .find(now, TokenKind::Access, &request.access_token)?
+            .user_id
+            .clone();
+        self.state
+            .account_mut(&user_id)?
+            .devices
+            .remove(&request.device_id)
+            .ok_or_else(|| Error::new(ErrorCode::UnknownDevice))?;
+        self.state
+            .revoke(&user_id, &request.device_id, DEVICE_TOKENS);
+        Ok(Reply::RevokeDevice)
+    }
+}

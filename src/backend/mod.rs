@@ -1,0 +1,224 @@
+//! The mock backend: the server half of PIN sign-in, in pure Rust.
+//!
+//! It speaks only [`protocol`](crate::protocol) types through one entry point,
+//! [`Backend::handle`] (or [`Backend::handle_json`] for serialized requests), so an in-page
+//! transport or an HTTP server around it stays thin. Time and randomness are injected, so
+//! a [`ManualClock`](crate::platform::ManualClock) and a
+//! [`SeededRng`](crate::platform::SeededRng) make it fully deterministic.
+//!
+//! What it keeps: passwords as Argon2id PHC strings; PIN proofs only as a keyed hash
+//! compared in constant time; every token only as its SHA-256; device public keys.
+
+mod accounts;
+mod devices;
+mod pins;
+mod state;
+
+pub use state::OutboxMessage;
+
+use crate::crypto::Argon2Cost;
+use crate::error::{Error, ErrorCode, Result};
+use crate::platform::{random_bytes, Clock, Rng};
+use crate::protocol::{Reply, Request, Response};
+use state::{State, SNAPSHOT_VERSION};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Lifetimes, limits and costs of the backend. [`Default`] gives the values of DESIGN.md.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendConfig {
+    /// Access token lifetime (15 min).
+    pub access_token_ttl: Duration,
+    /// PIN session token lifetime (7 days).
+    pub pin_session_ttl: Duration,
+    /// PIN auth token lifetime (10 min).
+    pub pin_auth_token_ttl: Duration,
+    /// Re-auth token lifetime (5 min).
+    pub reauth_token_ttl: Duration,
+    /// PIN reset token lifetime (15 min).
+    pub reset_token_ttl: Duration,
+    /// Challenge lifetime (2 min).
+    pub challenge_ttl: Duration,
+    /// Consecutive wrong PINs that lock a device (5).
+    pub max_pin_attempts: u32,
+    /// Wrong PINs across an account's devices allowed per window (10).
+    pub account_pin_attempts: u32,
+    /// The window of the account's PIN rate limit (15 min).
+    pub account_pin_window: Duration,
+    /// Failed passwords, within one lockout period, that lock an account (5).
+    pub max_password_attempts: u32,
+    /// How long an account stays locked (15 min).
+    pub password_lockout: Duration,
+    /// Argon2id cost of password hashes (OWASP: m=19456 KiB, t=2, p=1).
+    pub password_hashing: Argon2Cost,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        const MINUTE: u64 = 60;
+        BackendConfig {
+            access_token_ttl: Duration::from_secs(15 * MINUTE),
+            pin_session_ttl: Duration::from_secs(7 * 24 * 60 * MINUTE),
+            pin_auth_token_ttl: Duration::from_secs(10 * MINUTE),
+            reauth_token_ttl: Duration::from_secs(5 * MINUTE),
+            reset_token_ttl: Duration::from_secs(15 * MINUTE),
+            challenge_ttl: Duration::from_secs(2 * MINUTE),
+            max_pin_attempts: 5,
+            account_pin_attempts: 10,
+            account_pin_window: Duration::from_secs(15 * MINUTE),
+            max_password_attempts: 5,
+            password_lockout: Duration::from_secs(15 * MINUTE),
+            password_hashing: Argon2Cost::OWASP,
+        }
+    }
+}
+
+impl BackendConfig {
+    /// **Tests only**: the defaults with a trivially cheap password hash, so test suites
+    /// run in seconds. Never use it where real passwords are stored.
+    pub fn with_cheap_password_hashing(self) -> Self {
+        BackendConfig {
+            password_hashing: Argon2Cost {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..self
+        }
+    }
+}
+
+/// Milliseconds in a duration, saturating.
+fn ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whole seconds until `ms` milliseconds have passed, rounded up.
+fn seconds_ceil(ms: u64) -> u64 {
+    ms.div_ceil(1000)
+}
+
+/// Serialized requests larger than this are refused unread.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+/// Outstanding challenges kept per device; older ones are dropped.
+const CHALLENGES_PER_DEVICE: usize = 8;
+
+/// Reset emails kept in the outbox; older ones are dropped.
+const OUTBOX_LIMIT: usize = 100;
+
+/// The server half: accounts, devices, tokens, challenges, lockouts and an outbox.
+pub struct Backend {
+    config: BackendConfig,
+    clock: Box<dyn Clock>,
+    rng: Box<dyn Rng>,
+    state: State,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("config", &self.config)
+            .field("accounts", &self.state.accounts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    /// An empty backend.
+    pub fn new(config: BackendConfig, clock: Box<dyn Clock>, rng: Box<dyn Rng>) -> Result<Self> {
+        let dummy_password_hash = accounts::dummy_password_hash(&config, rng.as_ref())?;
+        let state = State {
+            version: SNAPSHOT_VERSION,
+            pepper: random_bytes(rng.as_ref())?,
+            dummy_password_hash,
+            accounts: BTreeMap::new(),
+            password_failures: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            challenges: Vec::new(),
+            outbox: Vec::new(),
+        };
+        Ok(Backend {
+            config,
+            clock,
+            rng,
+            state,
+        })
+    }
+
+    /// The whole state as JSON, for [`Backend::restore`]. It holds the server's secrets
+    /// (the verifier key, password hashes): keep it where the server's database would be.
+    pub fn snapshot(&self) -> Result<String> {
+        serde_json::to_string(&self.state).map_err(|_| Error::new(ErrorCode::Internal))
+    }
+
+    /// A backend continuing from a snapshot. A corrupt snapshot or one of another version
+    /// is `SNAPSHOT_INVALID`.
+    pub fn restore(
+        snapshot: &str,
+        config: BackendConfig,
+        clock: Box<dyn Clock>,
+        rng: Box<dyn Rng>,
+    ) -> Result<Self> {
+        let mut state: State =
+            serde_json::from_str(snapshot).map_err(|_| Error::new(ErrorCode::SnapshotInvalid))?;
+        if state.version != SNAPSHOT_VERSION {
+            return Err(Error::new(ErrorCode::SnapshotInvalid));
+        }
+        if !accounts::hash_has_cost(&state.dummy_password_hash, config.password_hashing) {
+            state.dummy_password_hash = accounts::dummy_password_hash(&config, rng.as_ref())?;
+        }
+        Ok(Backend {
+            config,
+            clock,
+            rng,
+            state,
+        })
+    }
+
+    /// The reset emails sent so far, oldest first (at most the last 100).
+    pub fn outbox(&self) -> &[OutboxMessage] {
+        &self.state.outbox
+    }
+
+    /// Answers one request. Never panics; every failure is an error response.
+    pub fn handle(&mut self, request: Request) -> Response {
+        let now = self.clock.now_ms();
+        self.state.purge(now, ms(self.config.password_lockout));
+        let result: Result<Reply> = match request {
+            Request::Register(r) => self.register(now, r),
+            Request::Login(r) => self.login(now, r),
+            Request::Challenge(r) => self.challenge(now, r),
+            Request::SetPin(r) => self.set_pin(now, r),
+            Request::LoginWithPin(r) => self.login_with_pin(now, r),
+            Request::Reauthenticate(r) => self.reauthenticate(now, r),
+            Request::ValidateReauth(r) => self.validate_reauth(now, r),
+            Request::ChangePin(r) => self.change_pin(now, r),
+            Request::ForgotPin(r) => self.forgot_pin(now, r),
+            Request::ResetPin(r) => self.reset_pin(now, r),
+            Request::Logout(r) => Ok(self.logout(r)),
+            Request::ListDevices(r) => self.list_devices(now, r),
+            Request::RevokeDevice(r) => self.revoke_device(now, r),
+        };
+        result.into()
+    }
+
+    /// Answers one JSON request with a JSON response: the whole server as a string
+    /// function. Oversized or malformed requests get an `INVALID_INPUT` response whose
+    /// message never echoes the input.
+    pub fn handle_json(&mut self, request: &str) -> String {
+        let response = if request.len() > MAX_REQUEST_BYTES {
+            Response::Error(Error::invalid_input("the request is too large"))
+        } else {
+            match serde_json::from_str::<Request>(request) {
+                Ok(request) => self.handle(request),
+                Err(_) => Response::Error(Error::invalid_input(
+                    "the request is not a well-formed call of a known endpoint",
+                )),
+            }
+        };
+        serde_json::to_string(&response).unwrap_or_else(|_| {
+            r#"{"error":{"code":"INTERNAL","message":"An internal error occurred."}}"#.to_owned()
+        })
+    }
+}

@@ -1,0 +1,297 @@
+//! PIN endpoints: challenges, device signatures, setting, checking, changing and
+//! resetting PINs, with the per-device lockout and the per-account rate limit.
+
+use super::state::{Device, TokenKind, Verifier};
+use super::{ms, seconds_ceil, Backend, CHALLENGES_PER_DEVICE};
+use crate::crypto::keyed_hash;
+use crate::error::{Error, ErrorCode, Result};
+use crate::protocol::{
+    Bytes, ChallengeRequest, ChangePinRequest, DeviceId, IssuedToken, LoginWithPinRequest,
+    PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, SetPinRequest,
+    SignedRequest, ValidateReauthRequest, ValidateReauthResponse,
+};
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::{Signature, VerifyingKey};
+
+/// Checks a device signature over the request's canonical payload.
+fn verify_signature<R: SignedRequest>(request: &R, key: &VerifyingKey) -> Result<()> {
+    let signature = Signature::from_slice(request.signature().as_bytes())
+        .map_err(|_| Error::new(ErrorCode::SignatureInvalid))?;
+    key.verify(&request.signing_payload(), &signature)
+        .map_err(|_| Error::new(ErrorCode::SignatureInvalid))
+}
+
+/// Parses a P-256 public key (SEC1 point).
+fn parse_public_key(key: &PublicKey) -> Result<VerifyingKey> {
+    VerifyingKey::from_sec1_bytes(key.as_bytes())
+        .map_err(|_| Error::invalid_input("the device public key is not a P-256 point"))
+}
+
+impl Backend {
+    /// The verifier stored for a PIN proof: keyed, and bound to the account and device.
+    fn verifier(&self, user_id: &str, device_id: &DeviceId, proof: &PinProof) -> Verifier {
+        Bytes::new(keyed_hash(
+            self.state.pepper.as_bytes(),
+            "pinauth/v1/pin-verifier",
+            &[user_id.as_bytes(), device_id.as_bytes(), proof.as_bytes()],
+        ))
+    }
+
+    pub(super) fn challenge(&mut self, now: u64, request: ChallengeRequest) -> Result<Reply> {
+        let challenge = self.state.issue_challenge(
+            self.rng.as_ref(),
+            now,
+            ms(self.config.challenge_ttl),
+            &request.device_id,
+            CHALLENGES_PER_DEVICE,
+        )?;
+        Ok(Reply::Challenge(challenge))
+    }
+
+    /// Verifies a signed request against the key registered for the device.
+    fn verify_registered_device<R: SignedRequest>(&self, user_id: &str, request: &R) -> Result<()> {
+        let device = self
+            .state
+            .accounts
+            .get(user_id)
+            .and_then(|a| a.devices.get(request.device_id()))
+            .ok_or_else(|| Error::new(ErrorCode::UnknownDevice))?;
+        verify_signature(request, &parse_public_key(&device.public_key)?)
+    }
+
+    /// Checks a PIN proof for a device, counting failures: wrong PINs 1..max-1 are
+    /// `INVALID_PIN` with the attempts left; the max-th is `DEVICE_LOCKED` and clears the
+    /// device's PIN and sessions. A correct PIN resets the device's count.
+    fn check_pin(
+        &mut self,
+        now: u64,
+        user_id: &str,
+        device_id: &DeviceId,
+        proof: &PinProof,
+    ) -> Result<()> {
+        let window_ms = ms(self.config.account_pin_window);
+        let limit = self.config.account_pin_attempts;
+        let max = self.config.max_pin_attempts;
+        let expected = self.verifier(user_id, device_id, proof);
+        let account = self.state.account_mut(user_id)?;
+        if let Some(wait) = account.pin_failures.blocked_for(now, window_ms, limit) {
+            return Err(Error::retry_after(
+                ErrorCode::RateLimited,
+                seconds_ceil(wait),
+            ));
+        }
+        let device = account
+            .devices
+            .get_mut(device_id)
+            .ok_or_else(|| Error::new(ErrorCode::UnknownDevice))?;
+        let stored = device
+            .pin_verifier
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::DeviceLocked))?;
+        // `Bytes` equality is constant-time.
+        if *stored == expected {
+            device.failed_pins = 0;
+            device.last_used_at = now;
+            return Ok(());
+        }
+        device.failed_pins = device.failed_pins.saturating_add(1);
+        let failed = device.failed_pins;
+        account.pin_failures.record(now, window_ms);
+        if failed < max {
+            return Err(Error::invalid_pin(max - failed));
+        }
+        device.pin_verifier = None;
+        self.state.revoke(
+            user_id,
+            device_id,
+            &[TokenKind::PinSession, TokenKind::Access, TokenKind::Reauth],
+        );
+        Err(Error::new(ErrorCode::DeviceLocked))
+    }
+
+    /// Registers a device key and PIN for an account (set or reset): clears the device's
+    /// lockout, replaces its sessions, and returns a fresh PIN session.
+    fn register_device_pin(
+        &mut self,
+        now: u64,
+        user_id: &str,
+        device_id: &DeviceId,
+        public_key: &PublicKey,
+        proof: &PinProof,
+    ) -> Result<IssuedToken> {
+        let verifier = self.verifier(user_id, device_id, proof);
+        let account = self.state.account_mut(user_id)?;
+        let registered_at = account
+            .devices
+            .get(device_id)
+            .map_or(now, |d| d.registered_at);
+        account.devices.insert(
+            device_id.clone(),
+            Device {
+                public_key: public_key.clone(),
+                pin_verifier: Some(verifier),
+                failed_pins: 0,
+                registered_at,
+                last_used_at: now,
+            },
+        );
+        self.state.revoke(
+            user_id,
+            device_id,
+            &[TokenKind::PinSession, TokenKind::PinAuth, TokenKind::Reauth],
+        );
+        self.state.issue(
+            self.rng.as_ref(),
+            now,
+            TokenKind::PinSession,
+            ms(self.config.pin_session_ttl),
+            user_id,
+            Some(device_id),
+        )
+    }
+
+    pub(super) fn set_pin(&mut self, now: u64, request: SetPinRequest) -> Result<Reply> {
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
+        let record = self
+            .state
+            .find(now, TokenKind::PinAuth, &request.pin_auth_token)?;
+        record.require_device(&request.device_id)?;
+        let user_id = record.user_id.clone();
+        verify_signature(&request, &parse_public_key(&request.device_public_key)?)?;
+        self.state
+            .take(now, TokenKind::PinAuth, &request.pin_auth_token)?;
+        let session = self.register_device_pin(
+            now,
+            &user_id,
+            &request.device_id,
+            &request.device_public_key,
+            &request.pin_proof,
+        )?;
+        Ok(Reply::SetPin(session))
+    }
+
+    pub(super) fn login_with_pin(
+        &mut self,
+        now: u64,
+        request: LoginWithPinRequest,
+    ) -> Result<Reply> {
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
+        let record = self
+            .state
+            .find(now, TokenKind::PinSession, &request.session_token)?;
+        record.require_device(&request.device_id)?;
+        let user_id = record.user_id.clone();
+        self.verify_registered_device(&user_id, &request)?;
+        self.check_pin(now, &user_id, &request.device_id, &request.pin_proof)?;
+        let access = self.state.issue(
+            self.rng.as_ref(),
+            now,
+            TokenKind::Access,
+            ms(self.config.access_token_ttl),
+            &user_id,
+            Some(&request.device_id),
+        )?;
+        Ok(Reply::LoginWithPin(access))
+    }
+
+    pub(super) fn reauthenticate(
+        &mut self,
+        now: u64,
+        request: ReauthenticateRequest,
+    ) -> Result<Reply> {
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
+        let record = self
+            .state
+            .find(now, TokenKind::Access, &request.access_token)?;
+        record.require_device(&request.device_id)?;
+        let user_id = record.user_id.clone();
+        self.verify_registered_device(&user_id, &request)?;
+        self.check_pin(now, &user_id, &request.device_id, &request.pin_proof)?;
+        let reauth = self.state.issue(
+            self.rng.as_ref(),
+            now,
+            TokenKind::Reauth,
+            ms(self.config.reauth_token_ttl),
+            &user_id,
+            Some(&request.device_id),
+        )?;
+        Ok(Reply::Reauthenticate(reauth))
+    }
+
+    /// Server-side check of a re-auth token. It is single use: the sensitive action it
+    /// authorized cannot be repeated with it.
+    pub(super) fn validate_reauth(
+        &mut self,
+        now: u64,
+        request: ValidateReauthRequest,
+    ) -> Result<Reply> {
+        let record = self
+            .state
+            .take(now, TokenKind::Reauth, &request.reauth_token)?;
+        let email = self.state.account_mut(&record.user_id)?.email.clone();
+        let device_id = record
+            .device_id
+            .ok_or_else(|| Error::new(ErrorCode::Internal))?;
+        Ok(Reply::ValidateReauth(ValidateReauthResponse {
+            user_id: record.user_id,
+            email,
+            device_id,
+            authenticated_at: record.issued_at,
+        }))
+    }
+
+    /// Changes the PIN. A wrong current PIN counts towards the device lockout like any
+    /// wrong PIN (LoginRadius 1241). The new PIN must differ from the current one.
+    pub(super) fn change_pin(&mut self, now: u64, request: ChangePinRequest) -> Result<Reply> {
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
+        let record = self
+            .state
+            .find(now, TokenKind::Access, &request.access_token)?;
+        record.require_device(&request.device_id)?;
+        let user_id = record.user_id.clone();
+        self.verify_registered_device(&user_id, &request)?;
+        self.check_pin(now, &user_id, &request.device_id, &request.old_proof)?;
+        if request.new_proof == request.old_proof {
+            return Err(Error::invalid_input("the new PIN is the current PIN"));
+        }
+        let verifier = self.verifier(&user_id, &request.device_id, &request.new_proof);
+        if let Some(device) = self
+            .state
+            .account_mut(&user_id)?
+            .devices
+            .get_mut(&request.device_id)
+        {
+            device.pin_verifier = Some(verifier);
+        }
+        Ok(Reply::ChangePin)
+    }
+
+    /// Sets a new PIN with a reset token from the outbox, registering the (possibly new)
+    /// device key and clearing the device's lockout.
+    pub(super) fn reset_pin(&mut self, now: u64, request: ResetPinRequest) -> Result<Reply> {
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
+        let user_id = self
+            .state
+            .find(now, TokenKind::Reset, &request.reset_token)?
+            .user_id
+            .clone();
+        verify_signature(&request, &parse_public_key(&request.device_public_key)?)?;
+        self.state
+            .take(now, TokenKind::Reset, &request.reset_token)?;
+        let session = self.register_device_pin(
+            now,
+            &user_id,
+            &request.device_id,
+            &request.device_public_key,
+            &request.new_proof,
+        )?;
+        self.state
+            .revoke(&user_id, &request.device_id, &[TokenKind::Access]);
+        Ok(Reply::ResetPin(session))
+    }
+}

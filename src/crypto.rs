@@ -1,0 +1,134 @@
+//! Pure cryptographic functions shared by the client and the backend.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::pin::Pin;
+use crate::protocol::{Bytes, DeviceId, PinProof, Token};
+use argon2::{Algorithm, Argon2, Params, Version};
+use hmac::{Hmac, Mac};
+use sha2::digest::Update;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The device salt: 32 random bytes created with the device identity, never sent.
+pub type DeviceSalt = Bytes<32>;
+
+/// Argon2id cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Cost {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes over memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Argon2Cost {
+    /// OWASP's minimum for Argon2id: m=19456 KiB, t=2, p=1.
+    pub const OWASP: Argon2Cost = Argon2Cost {
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    /// The Argon2id hasher for this cost and an output of `output_len` bytes.
+    pub(crate) fn hasher(self, output_len: Option<usize>) -> Result<Argon2<'static>> {
+        let params = Params::new(
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+            output_len,
+        )
+        .map_err(|_| Error::invalid_input("Argon2 parameters are out of range"))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+}
+
+/// `pin_proof = Argon2id(PIN, salt = device_salt)` at OWASP cost, 32 bytes: what the
+/// device sends instead of the PIN. The same PIN on two devices gives unrelated proofs.
+pub fn pin_proof(pin: &Pin, salt: &DeviceSalt) -> Result<PinProof> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2Cost::OWASP
+        .hasher(Some(out.len()))?
+        .hash_password_into(pin.digits().as_bytes(), salt.as_bytes(), out.as_mut_slice())
+        .map_err(|_| Error::new(ErrorCode::Internal))?;
+    Ok(PinProof::new(*out))
+}
+
+/// SHA-256, used to store tokens hashed.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// Feeds a domain string and length-prefixed fields into a hash or MAC, so that no two
+/// different field lists produce the same input.
+fn absorb_fields(hash: &mut impl Update, domain: &str, fields: &[&[u8]]) {
+    hash.update(domain.as_bytes());
+    for field in fields {
+        let len = u64::try_from(field.len()).unwrap_or(u64::MAX);
+        hash.update(&len.to_be_bytes());
+        hash.update(field);
+    }
+}
+
+/// A keyed hash (HMAC-SHA-256) over a domain string and length-prefixed fields.
+pub fn keyed_hash(key: &[u8; 32], domain: &str, fields: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail for a 32-byte key.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return [0; 32],
+    };
+    absorb_fields(&mut mac, domain, fields);
+    mac.finalize().into_bytes().into()
+}
+
+/// The domain string that starts every device-signed payload.
+pub const SIGNATURE_DOMAIN: &str = "pinauth/v1/device-signature";
+
+/// The canonical bytes a device signs for a request:
+/// `domain ‖ 0 ‖ endpoint ‖ 0 ‖ challenge(32) ‖ deviceId(16) ‖ SHA-256(fields)`, where the
+/// fields are length-prefixed.
+pub fn signing_payload(
+    endpoint: &str,
+    challenge: &Token,
+    device_id: &DeviceId,
+    fields: &[&[u8]],
+) -> Vec<u8> {
+    let mut fields_hash = Sha256::new();
+    absorb_fields(&mut fields_hash, "pinauth/v1/request-fields", fields);
+    let mut payload = Vec::with_capacity(SIGNATURE_DOMAIN.len() + endpoint.len() + 82);
+    payload.extend_from_slice(SIGNATURE_DOMAIN.as_bytes());
+    payload.push(0);
+    payload.extend_from_slice(endpoint.as_bytes());
+    payload.push(0);
+    payload.extend_from_slice(challenge.as_bytes());
+    payload.extend_from_slice(device_id.as_bytes());
+    payload.extend_from_slice(&fields_hash.finalize());
+    payload
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_proof_depends_on_pin_and_salt() {
+        let pin = Pin::parse("730519").unwrap();
+        let other_pin = Pin::parse("730518").unwrap();
+        let salt = DeviceSalt::new([1; 32]);
+        let other_salt = DeviceSalt::new([9; 32]);
+        let proof = pin_proof(&pin, &salt).unwrap();
+        assert_ne!(pin_proof(&other_pin, &salt).unwrap(), proof);
+        assert_ne!(pin_proof(&pin, &other_salt).unwrap(), proof);
+    }
+
+    #[test]
+    fn field_lists_cannot_collide_by_shifting_bytes() {
+        let key = [1; 32];
+        let a = keyed_hash(&key, "d", &[b"ab", b"c"]);
+        let b = keyed_hash(&key, "d", &[b"a", b"bc"]);
+        assert_ne!(a, b);
+        assert_ne!(a, keyed_hash(&[2; 32], "d", &[b"ab", b"c"]));
+        assert_ne!(a, keyed_hash(&key, "e", &[b"ab", b"c"]));
+    }
+}

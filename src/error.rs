@@ -1,0 +1,248 @@
+//! The one error type of the crate, shared by the client, the backend and the wire.
+//!
+//! Every failure is an [`Error`] carrying a stable [`ErrorCode`]. On the wire it is the
+//! JSON body `{ code, message, attemptsRemaining?, retryAfterSeconds? }`. Messages are
+//! fixed, human-readable sentences and never contain a secret (PIN, proof, token, salt).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Defines [`ErrorCode`] from one table so the variant, its wire string and its default
+/// message cannot drift apart.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal, $message:literal;)*) => {
+        /// A stable, machine-readable error code (SCREAMING_SNAKE on the wire).
+        ///
+        /// Where LoginRadius's PIN authentication has a matching error, its number is given.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable wire string, e.g. `"INVALID_PIN"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The code for a wire string, if it is one of ours.
+            pub fn parse(code: &str) -> Option<ErrorCode> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+
+            /// The default human-readable message for this code.
+            pub fn default_message(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $message,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// Unknown email or wrong password; the two are indistinguishable on purpose.
+    InvalidCredentials = "INVALID_CREDENTIALS", "The email or password is incorrect.";
+    /// Wrong PIN (LoginRadius 1236 "invalid PIN"; 1241 "current PIN invalid" when it is
+    /// the old PIN of a change). Carries `attemptsRemaining`.
+    InvalidPin = "INVALID_PIN", "The PIN is incorrect.";
+    /// Too many wrong PINs on this device: its PIN session is revoked; sign in with the
+    /// password and set a new PIN.
+    DeviceLocked = "DEVICE_LOCKED", "Too many wrong PINs: sign in with your password and set a new PIN.";
+    /// Too many failed passwords for this account. Carries `retryAfterSeconds`.
+    AccountLocked = "ACCOUNT_LOCKED", "Too many failed sign-in attempts: try again later.";
+    /// Too many wrong PINs across this account's devices in a short time. Carries
+    /// `retryAfterSeconds`.
+    RateLimited = "RATE_LIMITED", "Too many attempts: try again later.";
+    /// The PIN session token has expired (LoginRadius 1246).
+    SessionExpired = "SESSION_EXPIRED", "The PIN session has expired: sign in with your password.";
+    /// The PIN session token is unknown, revoked or belongs to another device
+    /// (LoginRadius 1245).
+    SessionInvalid = "SESSION_INVALID", "The PIN session is not valid: sign in with your password.";
+    /// The PIN auth token is unknown, used or for another device (LoginRadius 1239;
+    /// an expired one is `TOKEN_EXPIRED`, LoginRadius 1240). LoginRadius 1243 "PIN must
+    /// be set" is not an error here: login answers with a PIN auth token instead.
+    PinAuthTokenInvalid = "PIN_AUTH_TOKEN_INVALID", "The PIN setup token is not valid: sign in again.";
+    /// The access token is unknown or revoked.
+    AccessTokenInvalid = "ACCESS_TOKEN_INVALID", "The access token is not valid.";
+    /// The re-authentication token is unknown or already used.
+    ReauthTokenInvalid = "REAUTH_TOKEN_INVALID", "The re-authentication token is not valid.";
+    /// The PIN reset token is unknown or already used.
+    ResetTokenInvalid = "RESET_TOKEN_INVALID", "The PIN reset token is not valid.";
+    /// A token (access, PIN auth, re-auth or reset) was valid but has expired
+    /// (LoginRadius 1240 for the PIN auth token).
+    TokenExpired = "TOKEN_EXPIRED", "The token has expired.";
+    /// The challenge is unknown, used, expired or for another device.
+    ChallengeInvalid = "CHALLENGE_INVALID", "The challenge is not valid: request a new one.";
+    /// The device signature does not verify with the device's registered key.
+    SignatureInvalid = "SIGNATURE_INVALID", "The device signature is not valid.";
+    /// The device is not registered on this account (never set a PIN, or revoked).
+    UnknownDevice = "UNKNOWN_DEVICE", "This device is not registered: sign in with your password.";
+    /// An account with this email already exists.
+    EmailTaken = "EMAIL_TAKEN", "An account with this email already exists.";
+    /// A malformed or out-of-range argument.
+    InvalidInput = "INVALID_INPUT", "The input is not valid.";
+    /// The PIN does not meet the PIN policy (checked on the device, never sent).
+    WeakPin = "WEAK_PIN", "This PIN is too easy to guess: choose another.";
+    /// A saved backend snapshot could not be read.
+    SnapshotInvalid = "SNAPSHOT_INVALID", "The saved backend state is corrupt or from an unknown version.";
+    /// The platform's secure random source failed.
+    RandomUnavailable = "RANDOM_UNAVAILABLE", "No secure random source is available.";
+    /// An unexpected failure inside the SDK or backend.
+    Internal = "INTERNAL", "An internal error occurred.";
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    /// Unknown codes (from a newer server) read as [`ErrorCode::Internal`] rather than
+    /// failing the whole response.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = Cow::<str>::deserialize(deserializer)?;
+        Ok(ErrorCode::parse(&code).unwrap_or(ErrorCode::Internal))
+    }
+}
+
+/// A typed failure: a stable code, a message safe to show, and the retry hints the UI needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Error {
+    code: ErrorCode,
+    message: Cow<'static, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attempts_remaining: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_seconds: Option<u64>,
+}
+
+impl Error {
+    /// An error with the code's default message.
+    pub fn new(code: ErrorCode) -> Self {
+        Error {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+            attempts_remaining: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    /// An error with a specific message. The message is a fixed sentence: it never
+    /// contains an input value, only which field and which rule.
+    pub fn with_message(code: ErrorCode, message: &'static str) -> Self {
+        Error {
+            message: Cow::Borrowed(message),
+            ..Error::new(code)
+        }
+    }
+
+    /// An `INVALID_INPUT` error naming the field and rule that failed.
+    pub fn invalid_input(reason: &'static str) -> Self {
+        Error::with_message(ErrorCode::InvalidInput, reason)
+    }
+
+    /// A wrong PIN with the number of attempts left before the device locks.
+    pub fn invalid_pin(attempts_remaining: u32) -> Self {
+        Error {
+            attempts_remaining: Some(attempts_remaining),
+            ..Error::new(ErrorCode::InvalidPin)
+        }
+    }
+
+    /// A lockout or rate limit that ends after `seconds`.
+    pub fn retry_after(code: ErrorCode, seconds: u64) -> Self {
+        Error {
+            retry_after_seconds: Some(seconds),
+            ..Error::new(code)
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human-readable message (never contains a secret).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For `INVALID_PIN`: wrong PINs left before the device locks.
+    pub fn attempts_remaining(&self) -> Option<u32> {
+        self.attempts_remaining
+    }
+
+    /// For lockouts and rate limits: seconds until another attempt is accepted.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after_seconds
+    }
+}
+
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Self {
+        Error::new(code)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_wire_string() {
+        for &code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_'), "{s}");
+            assert_eq!(ErrorCode::parse(s), Some(code));
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{s}\""));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn error_body_is_camel_case_and_omits_absent_hints() {
+        let body = serde_json::to_value(Error::invalid_pin(3)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "code": "INVALID_PIN",
+                "message": "The PIN is incorrect.",
+                "attemptsRemaining": 3
+            })
+        );
+        let locked =
+            serde_json::to_value(Error::retry_after(ErrorCode::AccountLocked, 900)).unwrap();
+        assert_eq!(locked["retryAfterSeconds"], 900);
+        assert!(locked.get("attemptsRemaining").is_none());
+    }
+
+    #[test]
+    fn unknown_codes_from_a_newer_server_read_as_internal() {
+        let e: Error = serde_json::from_str(r#"{"code":"SOMETHING_NEW","message":"x"}"#).unwrap();
+        assert_eq!(e.code(), ErrorCode::Internal);
+    }
+}

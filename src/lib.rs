@@ -1,0 +1,28 @@
+//! # pinauth
+//!
+//! PIN sign-in on a trusted device, for any web page. A user signs in once with email and
+//! password, sets a PIN for this device, and later unlocks with the PIN alone while the
+//! device's PIN session lasts; the same PIN re-authenticates sensitive actions.
+//!
+//! The PIN never leaves the device: the device sends `Argon2id(PIN, device salt)` and signs
+//! every PIN-bearing request with a non-extractable P-256 key over a single-use backend
+//! challenge. Wrong PINs are counted by the backend.
+//!
+//! Modules:
+//! - [`protocol`]: the wire types every call crosses, as camelCase JSON;
+//! - [`error`]: the one error type, with stable codes;
+//! - [`pin`]: the PIN type and the weak-PIN policy;
+//! - [`crypto`]: PIN proof derivation and the request-signing payload;
+//! - [`platform`]: the clock and randomness the core is given;
+//! - `backend` (feature `mock-backend`, on by default): the server half, runnable in the page.
+
+pub mod crypto;
+pub mod error;
+pub mod pin;
+pub mod platform;
+pub mod protocol;
+
+#[cfg(feature = "mock-backend")]
+pub mod backend;
+
+pub use error::{Error, ErrorCode, Result};

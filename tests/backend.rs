@@ -1,0 +1,899 @@
+//! The mock backend, driven through its JSON entry point under a test clock: every
+//! endpoint's success and each of its failures.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use pinauth::backend::{Backend, BackendConfig};
+use pinauth::platform::{ManualClock, SeededRng};
+use pinauth::protocol::*;
+use pinauth::ErrorCode;
+
+const ANN: &str = "ann@example.com";
+const BOB: &str = "bob@example.com";
+
+// ---- register and password login ----
+
+#[test]
+fn register_refuses_duplicates_bad_emails_and_short_passwords() {
+    let mut h = Harness::new();
+    let user_id = h.register(ANN);
+    assert!(user_id.starts_with("u_"));
+    let again = |email: &str, password: &str| {
+        Request::Register(RegisterRequest {
+            email: email.into(),
+            password: SecretString::new(password),
+        })
+    };
+    assert_eq!(
+        code(h.call(again("  ANN@example.com ", PASSWORD))),
+        ErrorCode::EmailTaken
+    );
+    assert_eq!(
+        code(h.call(again("ann", PASSWORD))),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(code(h.call(again(BOB, "short"))), ErrorCode::InvalidInput);
+    assert_eq!(
+        code(h.call(again(BOB, &"x".repeat(2000)))),
+        ErrorCode::InvalidInput
+    );
+    assert!(h.call(again(BOB, PASSWORD)).is_ok());
+}
+
+#[test]
+fn password_login_on_a_new_device_asks_for_a_pin_and_later_returns_a_session() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let user_id = h.register(ANN);
+    let first = h.login("Ann@Example.com", &phone);
+    assert_eq!(first.user_id, user_id);
+    assert_eq!(first.access.expires_at, h.now() + 15 * 60 * 1000);
+    let PinStep::PinAuth(pin_auth) = first.pin else {
+        panic!("expected a PIN auth token")
+    };
+    assert_eq!(pin_auth.expires_at, h.now() + 10 * 60 * 1000);
+
+    let session = h.set_pin(&phone, &pin_auth.token, &proof(1)).unwrap();
+    assert_eq!(session.expires_at, h.now() + 7 * 24 * 3600 * 1000);
+
+    let second = h.login(ANN, &phone);
+    let PinStep::PinSession(fresh) = second.pin else {
+        panic!("expected a PIN session")
+    };
+    assert!(h.unlock(&phone, &fresh.token, &proof(1)).is_ok());
+    // The password login replaced the device's earlier session.
+    assert_eq!(
+        code(h.unlock(&phone, &session.token, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+}
+
+#[test]
+fn wrong_passwords_lock_the_account_for_fifteen_minutes() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    h.register(ANN);
+    for _ in 0..4 {
+        assert_eq!(
+            code(h.login_with(ANN, "wrong password", &phone)),
+            ErrorCode::InvalidCredentials
+        );
+    }
+    let locked = h.login_with(ANN, "wrong password", &phone).unwrap_err();
+    assert_eq!(locked.code(), ErrorCode::AccountLocked);
+    assert_eq!(locked.retry_after_seconds(), Some(900));
+
+    h.advance_secs(60);
+    let still = h.login_with(ANN, PASSWORD, &phone).unwrap_err();
+    assert_eq!(
+        still.code(),
+        ErrorCode::AccountLocked,
+        "even the right password waits"
+    );
+    assert_eq!(still.retry_after_seconds(), Some(840));
+
+    h.advance_secs(840);
+    assert!(h.login_with(ANN, PASSWORD, &phone).is_ok());
+}
+
+#[test]
+fn a_successful_login_resets_the_password_failure_count() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    h.register(ANN);
+    for _ in 0..4 {
+        assert!(h.login_with(ANN, "wrong password", &phone).is_err());
+    }
+    assert!(h.login_with(ANN, PASSWORD, &phone).is_ok());
+    for _ in 0..4 {
+        assert_eq!(
+            code(h.login_with(ANN, "wrong password", &phone)),
+            ErrorCode::InvalidCredentials
+        );
+    }
+}
+
+#[test]
+fn unknown_emails_are_indistinguishable_from_wrong_passwords() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    h.register(ANN);
+    let ghost = "ghost@example.com";
+    for _ in 0..4 {
+        let known = h.login_with(ANN, "wrong password", &phone).unwrap_err();
+        let unknown = h.login_with(ghost, "wrong password", &phone).unwrap_err();
+        assert_eq!(known, unknown, "same code, message and hints");
+    }
+    // Unknown emails lock out exactly like real accounts.
+    let known = h.login_with(ANN, "wrong password", &phone).unwrap_err();
+    let unknown = h.login_with(ghost, "wrong password", &phone).unwrap_err();
+    assert_eq!(known.code(), ErrorCode::AccountLocked);
+    assert_eq!(known, unknown);
+
+    // Forgot PIN answers the same and only real accounts get mail.
+    assert!(matches!(h.forgot_pin(ghost), Ok(Reply::ForgotPin)));
+    assert!(h.backend.outbox().is_empty());
+    assert!(matches!(h.forgot_pin(ANN), Ok(Reply::ForgotPin)));
+    assert_eq!(h.backend.outbox().len(), 1);
+}
+
+#[test]
+fn unknown_emails_pay_the_same_argon2_cost_as_real_accounts() {
+    // The dummy hash verified for unknown emails has the configured cost, so both paths do
+    // the same Argon2 work. (Timing is measured in the benchmark, not asserted here.)
+    let mut h = Harness::new();
+    h.register(ANN);
+    let snapshot: serde_json::Value = serde_json::from_str(&h.backend.snapshot().unwrap()).unwrap();
+    let cost_of = |phc: &str| phc.split('$').nth(3).unwrap().to_owned();
+    let dummy = cost_of(snapshot["dummyPasswordHash"].as_str().unwrap());
+    let account = snapshot["accounts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(dummy, cost_of(account["passwordHash"].as_str().unwrap()));
+    assert_eq!(dummy, "m=64,t=1,p=1");
+
+    let owasp = Backend::new(
+        BackendConfig::default(),
+        Box::new(ManualClock::new(START_MS)),
+        Box::new(SeededRng::new(1)),
+    )
+    .unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(&owasp.snapshot().unwrap()).unwrap();
+    assert_eq!(
+        cost_of(snapshot["dummyPasswordHash"].as_str().unwrap()),
+        "m=19456,t=2,p=1"
+    );
+}
+
+// ---- PIN auth tokens and setPin ----
+
+#[test]
+fn a_pin_auth_token_is_single_use_device_bound_and_expires() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let laptop = TestDevice::new(2);
+    h.register(ANN);
+
+    let PinStep::PinAuth(token) = h.login(ANN, &phone).pin else {
+        panic!()
+    };
+    assert_eq!(
+        code(h.set_pin(&laptop, &token.token, &proof(1))),
+        ErrorCode::PinAuthTokenInvalid
+    );
+    assert!(h.set_pin(&phone, &token.token, &proof(1)).is_ok());
+    assert_eq!(
+        code(h.set_pin(&phone, &token.token, &proof(2))),
+        ErrorCode::PinAuthTokenInvalid
+    );
+
+    let PinStep::PinAuth(late) = h.login(ANN, &laptop).pin else {
+        panic!()
+    };
+    h.advance_secs(10 * 60);
+    assert_eq!(
+        code(h.set_pin(&laptop, &late.token, &proof(1))),
+        ErrorCode::TokenExpired
+    );
+}
+
+#[test]
+fn set_pin_requires_a_signature_by_the_key_being_registered() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let thief = TestDevice::new(9);
+    h.register(ANN);
+    let PinStep::PinAuth(token) = h.login(ANN, &phone).pin else {
+        panic!()
+    };
+
+    let mut forged = h.set_pin_request(&phone, &token.token, &proof(1));
+    forged.signature = thief.sign(&forged);
+    assert_eq!(
+        code(h.call(Request::SetPin(forged))),
+        ErrorCode::SignatureInvalid
+    );
+
+    let mut bad_key = h.set_pin_request(&phone, &token.token, &proof(1));
+    bad_key.device_public_key = PublicKey::new([4; 65]);
+    assert_eq!(
+        code(h.call(Request::SetPin(bad_key))),
+        ErrorCode::InvalidInput
+    );
+
+    // The failures did not use up the PIN auth token.
+    assert!(h.set_pin(&phone, &token.token, &proof(1)).is_ok());
+}
+
+// ---- challenges and signatures ----
+
+#[test]
+fn challenges_are_single_use_device_bound_and_expire_after_two_minutes() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let laptop = TestDevice::new(2);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+
+    let replayed = h.unlock_request(&phone, &ann.session, &proof(1));
+    assert!(h.call(Request::LoginWithPin(replayed.clone())).is_ok());
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(replayed))),
+        ErrorCode::ChallengeInvalid
+    );
+
+    let mut foreign = h.unlock_request(&phone, &ann.session, &proof(1));
+    foreign.challenge = h.challenge(&laptop);
+    foreign.signature = phone.sign(&foreign);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(foreign))),
+        ErrorCode::ChallengeInvalid
+    );
+
+    let stale = h.unlock_request(&phone, &ann.session, &proof(1));
+    h.advance_secs(120);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(stale))),
+        ErrorCode::ChallengeInvalid
+    );
+
+    let mut invented = h.unlock_request(&phone, &ann.session, &proof(1));
+    invented.challenge = Token::new([42; 32]);
+    invented.signature = phone.sign(&invented);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(invented))),
+        ErrorCode::ChallengeInvalid
+    );
+}
+
+#[test]
+fn only_the_newest_eight_challenges_of_a_device_stay_valid() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let oldest = h.unlock_request(&phone, &ann.session, &proof(1));
+    let newer: Vec<_> = (0..8).map(|_| h.challenge(&phone)).collect();
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(oldest.clone()))),
+        ErrorCode::ChallengeInvalid
+    );
+    let mut request = oldest;
+    request.challenge = newer[0].clone();
+    request.signature = phone.sign(&request);
+    assert!(h.call(Request::LoginWithPin(request)).is_ok());
+}
+
+#[test]
+fn foreign_keys_and_tampered_requests_fail_the_signature_check() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let thief = TestDevice::new(9);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+
+    let mut foreign = h.unlock_request(&phone, &ann.session, &proof(1));
+    foreign.signature = thief.sign(&foreign);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(foreign))),
+        ErrorCode::SignatureInvalid
+    );
+
+    let mut tampered = h.unlock_request(&phone, &ann.session, &proof(1));
+    tampered.pin_proof = proof(2);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(tampered))),
+        ErrorCode::SignatureInvalid
+    );
+
+    let mut garbage = h.unlock_request(&phone, &ann.session, &proof(1));
+    garbage.signature = Signature::new([0xff; 64]);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(garbage))),
+        ErrorCode::SignatureInvalid
+    );
+
+    // Signature failures are not wrong PINs: the full five attempts remain.
+    let wrong = h.unlock(&phone, &ann.session, &proof(2)).unwrap_err();
+    assert_eq!(wrong.attempts_remaining(), Some(4));
+}
+
+// ---- PIN login and lockout ----
+
+#[test]
+fn wrong_pins_count_down_to_a_lockout_that_revokes_the_session() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    for remaining in (1..=4).rev() {
+        let error = h.unlock(&phone, &ann.session, &proof(2)).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidPin);
+        assert_eq!(error.attempts_remaining(), Some(remaining));
+    }
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(2))),
+        ErrorCode::DeviceLocked
+    );
+    // The session, and the access token of the device, are gone; even the right PIN fails.
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    assert_eq!(
+        code(h.list_devices(&ann.access)),
+        ErrorCode::AccessTokenInvalid
+    );
+
+    // A password login asks for a new PIN, which works.
+    let login = h.login(ANN, &phone);
+    assert!(!h.list_devices(&login.access.token).unwrap()[0].has_pin);
+    let PinStep::PinAuth(token) = login.pin else {
+        panic!("a locked device must set a new PIN")
+    };
+    let session = h.set_pin(&phone, &token.token, &proof(3)).unwrap();
+    assert!(h.unlock(&phone, &session.token, &proof(3)).is_ok());
+    let error = h.unlock(&phone, &session.token, &proof(1)).unwrap_err();
+    assert_eq!(
+        error.attempts_remaining(),
+        Some(4),
+        "the count starts again"
+    );
+}
+
+#[test]
+fn a_correct_pin_resets_the_wrong_pin_count() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    for _ in 0..4 {
+        assert_eq!(
+            code(h.unlock(&phone, &ann.session, &proof(2))),
+            ErrorCode::InvalidPin
+        );
+    }
+    assert!(h.unlock(&phone, &ann.session, &proof(1)).is_ok());
+    let error = h.unlock(&phone, &ann.session, &proof(2)).unwrap_err();
+    assert_eq!(error.attempts_remaining(), Some(4));
+}
+
+#[test]
+fn wrong_pins_across_devices_hit_the_account_rate_limit() {
+    let mut h = Harness::new();
+    let devices: Vec<TestDevice> = (1..=3).map(TestDevice::new).collect();
+    h.register(ANN);
+    let mut sessions = Vec::new();
+    for device in &devices {
+        let PinStep::PinAuth(token) = h.login(ANN, device).pin else {
+            panic!()
+        };
+        sessions.push(h.set_pin(device, &token.token, &proof(1)).unwrap().token);
+    }
+    // 4 + 4 + 2 wrong PINs: no device locks, but the account reaches 10 in the window.
+    for (device, session) in devices.iter().zip(&sessions) {
+        for _ in 0..4 {
+            if h.unlock(device, session, &proof(2)).unwrap_err().code() == ErrorCode::RateLimited {
+                break;
+            }
+        }
+    }
+    let limited = h.unlock(&devices[2], &sessions[2], &proof(1)).unwrap_err();
+    assert_eq!(limited.code(), ErrorCode::RateLimited);
+    assert_eq!(limited.retry_after_seconds(), Some(900));
+    h.advance_secs(900);
+    assert!(h.unlock(&devices[2], &sessions[2], &proof(1)).is_ok());
+}
+
+#[test]
+fn a_session_token_works_only_on_the_device_it_was_issued_to() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let laptop = TestDevice::new(2);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let PinStep::PinAuth(token) = h.login(ANN, &laptop).pin else {
+        panic!()
+    };
+    h.set_pin(&laptop, &token.token, &proof(1)).unwrap();
+
+    // Device B presents A's session token as itself...
+    assert_eq!(
+        code(h.unlock(&laptop, &ann.session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    // ...or claims to be A but cannot sign with A's key.
+    let mut impostor = h.unlock_request(&phone, &ann.session, &proof(1));
+    impostor.signature = laptop.sign(&impostor);
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(impostor))),
+        ErrorCode::SignatureInvalid
+    );
+}
+
+#[test]
+fn the_same_pin_on_two_devices_gives_independent_sessions_and_counters() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let laptop = TestDevice::new(2);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let PinStep::PinAuth(token) = h.login(ANN, &laptop).pin else {
+        panic!()
+    };
+    let laptop_session = h.set_pin(&laptop, &token.token, &proof(5)).unwrap().token;
+
+    // The phone's PIN proof is wrong on the laptop, and vice versa.
+    assert_eq!(
+        code(h.unlock(&laptop, &laptop_session, &proof(1))),
+        ErrorCode::InvalidPin
+    );
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(5))),
+        ErrorCode::InvalidPin
+    );
+    // Each counts on its own.
+    let error = h.unlock(&laptop, &laptop_session, &proof(2)).unwrap_err();
+    assert_eq!(error.attempts_remaining(), Some(3));
+    assert!(h.unlock(&phone, &ann.session, &proof(1)).is_ok());
+    assert!(h.unlock(&laptop, &laptop_session, &proof(5)).is_ok());
+}
+
+#[test]
+fn two_accounts_on_one_device_are_independent() {
+    let mut h = Harness::new();
+    let shared = TestDevice::new(1);
+    let ann = h.enrol(ANN, &shared, &proof(1));
+    let bob = h.enrol(BOB, &shared, &proof(1));
+    assert_ne!(ann.user_id, bob.user_id);
+    for _ in 0..5 {
+        let _ = h.unlock(&shared, &bob.session, &proof(2));
+    }
+    assert_eq!(
+        code(h.unlock(&shared, &bob.session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    assert!(h.unlock(&shared, &ann.session, &proof(1)).is_ok());
+}
+
+// ---- expiry of every token kind ----
+
+#[test]
+fn access_tokens_expire_after_fifteen_minutes() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    h.advance_secs(15 * 60 - 1);
+    assert!(h.list_devices(&ann.access).is_ok());
+    h.advance_secs(1);
+    assert_eq!(code(h.list_devices(&ann.access)), ErrorCode::TokenExpired);
+    // The PIN session outlives it: unlocking gives a fresh access token.
+    let access = h.unlock(&phone, &ann.session, &proof(1)).unwrap();
+    assert!(h.list_devices(&access.token).is_ok());
+}
+
+#[test]
+fn pin_sessions_expire_after_seven_days() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    h.advance_secs(7 * 24 * 3600 - 1);
+    assert!(h.unlock(&phone, &ann.session, &proof(1)).is_ok());
+    h.advance_secs(1);
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(1))),
+        ErrorCode::SessionExpired
+    );
+    // Long after expiry the token is simply unknown.
+    h.advance_secs(2 * 24 * 3600);
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+}
+
+#[test]
+fn tokens_of_one_kind_are_not_accepted_as_another() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    assert_eq!(
+        code(h.unlock(&phone, &ann.access, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    assert_eq!(
+        code(h.list_devices(&ann.session)),
+        ErrorCode::AccessTokenInvalid
+    );
+    assert_eq!(
+        code(h.reauthenticate(&phone, &ann.session, &proof(1))),
+        ErrorCode::AccessTokenInvalid
+    );
+}
+
+// ---- re-authentication ----
+
+#[test]
+fn reauthentication_gives_a_single_use_token_the_backend_validates() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    h.advance_secs(30);
+    let reauth = h.reauthenticate(&phone, &ann.access, &proof(1)).unwrap();
+    assert_eq!(reauth.expires_at, h.now() + 5 * 60 * 1000);
+
+    let validate = |token: &Token| {
+        Request::ValidateReauth(ValidateReauthRequest {
+            reauth_token: token.clone(),
+        })
+    };
+    let who = reply!(h.call(validate(&reauth.token)), Reply::ValidateReauth).unwrap();
+    assert_eq!(who.user_id, ann.user_id);
+    assert_eq!(who.email, ANN);
+    assert_eq!(who.device_id, phone.id);
+    assert_eq!(who.authenticated_at, h.now());
+    assert_eq!(
+        code(h.call(validate(&reauth.token))),
+        ErrorCode::ReauthTokenInvalid
+    );
+
+    let late = h.reauthenticate(&phone, &ann.access, &proof(1)).unwrap();
+    h.advance_secs(5 * 60);
+    assert_eq!(code(h.call(validate(&late.token))), ErrorCode::TokenExpired);
+}
+
+#[test]
+fn reauthentication_counts_wrong_pins_and_needs_this_devices_access_token() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let laptop = TestDevice::new(2);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let error = h
+        .reauthenticate(&phone, &ann.access, &proof(2))
+        .unwrap_err();
+    assert_eq!(
+        (error.code(), error.attempts_remaining()),
+        (ErrorCode::InvalidPin, Some(4))
+    );
+    assert_eq!(
+        code(h.reauthenticate(&laptop, &ann.access, &proof(1))),
+        ErrorCode::AccessTokenInvalid
+    );
+
+    // With only a password login (no PIN yet) the device is unknown.
+    h.register(BOB);
+    let bob = h.login(BOB, &laptop);
+    assert_eq!(
+        code(h.reauthenticate(&laptop, &bob.access.token, &proof(1))),
+        ErrorCode::UnknownDevice
+    );
+}
+
+// ---- change, forgot and reset ----
+
+#[test]
+fn change_pin_checks_the_current_pin_and_replaces_it() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let error = h
+        .change_pin(&phone, &ann.access, &proof(9), &proof(2))
+        .unwrap_err();
+    assert_eq!(
+        (error.code(), error.attempts_remaining()),
+        (ErrorCode::InvalidPin, Some(4))
+    );
+    assert_eq!(
+        code(h.change_pin(&phone, &ann.access, &proof(1), &proof(1))),
+        ErrorCode::InvalidInput
+    );
+    assert!(matches!(
+        h.change_pin(&phone, &ann.access, &proof(1), &proof(2)),
+        Ok(Reply::ChangePin)
+    ));
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(1))),
+        ErrorCode::InvalidPin
+    );
+    assert!(h.unlock(&phone, &ann.session, &proof(2)).is_ok());
+}
+
+#[test]
+fn forgot_and_reset_pin_sets_a_new_pin_and_clears_the_lockout() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    for _ in 0..5 {
+        let _ = h.unlock(&phone, &ann.session, &proof(2));
+    }
+    h.forgot_pin(" Ann@example.com").unwrap();
+    let message = h.backend.outbox().last().unwrap().clone();
+    assert_eq!(message.to, ANN);
+    assert_eq!(message.expires_at, h.now() + 15 * 60 * 1000);
+
+    let session = h
+        .reset_pin(&phone, &message.reset_token, &proof(3))
+        .unwrap();
+    assert!(h.unlock(&phone, &session.token, &proof(3)).is_ok());
+    assert_eq!(
+        code(h.reset_pin(&phone, &message.reset_token, &proof(4))),
+        ErrorCode::ResetTokenInvalid
+    );
+}
+
+#[test]
+fn reset_tokens_expire_and_only_the_newest_works() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    h.enrol(ANN, &phone, &proof(1));
+    h.forgot_pin(ANN).unwrap();
+    let first = h.reset_token_for(ANN);
+    h.forgot_pin(ANN).unwrap();
+    let second = h.reset_token_for(ANN);
+    assert_eq!(
+        code(h.reset_pin(&phone, &first, &proof(3))),
+        ErrorCode::ResetTokenInvalid
+    );
+    h.advance_secs(15 * 60);
+    assert_eq!(
+        code(h.reset_pin(&phone, &second, &proof(3))),
+        ErrorCode::TokenExpired
+    );
+}
+
+#[test]
+fn reset_pin_registers_a_new_device_identity_and_checks_its_signature() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let wiped = TestDevice::new(3);
+    let thief = TestDevice::new(9);
+    h.enrol(ANN, &phone, &proof(1));
+    h.forgot_pin(ANN).unwrap();
+    let reset = h.reset_token_for(ANN);
+
+    let mut forged = ResetPinRequest {
+        reset_token: reset.clone(),
+        device_id: wiped.id.clone(),
+        device_public_key: wiped.public_key.clone(),
+        new_proof: proof(3),
+        challenge: h.challenge(&wiped),
+        signature: Signature::new([0; 64]),
+    };
+    forged.signature = thief.sign(&forged);
+    assert_eq!(
+        code(h.call(Request::ResetPin(forged))),
+        ErrorCode::SignatureInvalid
+    );
+
+    let session = h.reset_pin(&wiped, &reset, &proof(3)).unwrap();
+    let access = h.unlock(&wiped, &session.token, &proof(3)).unwrap();
+    assert_eq!(h.list_devices(&access.token).unwrap().len(), 2);
+}
+
+// ---- logout, devices ----
+
+#[test]
+fn logout_ends_the_session_and_the_devices_access_and_always_succeeds() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let logout = LogoutRequest {
+        session_token: Some(ann.session.clone()),
+        access_token: None,
+    };
+    assert!(matches!(
+        h.call(Request::Logout(logout.clone())),
+        Ok(Reply::Logout)
+    ));
+    assert_eq!(
+        code(h.unlock(&phone, &ann.session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    assert_eq!(
+        code(h.list_devices(&ann.access)),
+        ErrorCode::AccessTokenInvalid
+    );
+    assert!(matches!(h.call(Request::Logout(logout)), Ok(Reply::Logout)));
+
+    // An access token alone (no PIN yet) is ended too.
+    h.register(BOB);
+    let bob = h.login(BOB, &phone);
+    let logout = LogoutRequest {
+        session_token: None,
+        access_token: Some(bob.access.token.clone()),
+    };
+    assert!(h.call(Request::Logout(logout)).is_ok());
+    assert_eq!(
+        code(h.list_devices(&bob.access.token)),
+        ErrorCode::AccessTokenInvalid
+    );
+}
+
+#[test]
+fn devices_are_listed_and_revoking_one_ends_its_sessions() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let laptop = TestDevice::new(2);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    h.advance_secs(60);
+    let laptop_login = h.login(ANN, &laptop);
+    let PinStep::PinAuth(token) = laptop_login.pin else {
+        panic!()
+    };
+    let laptop_session = h.set_pin(&laptop, &token.token, &proof(1)).unwrap().token;
+
+    let devices = h.list_devices(&ann.access).unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(
+        (devices[0].device_id.clone(), devices[0].current),
+        (phone.id.clone(), true)
+    );
+    assert_eq!(
+        (devices[1].device_id.clone(), devices[1].current),
+        (laptop.id.clone(), false)
+    );
+    assert!(devices.iter().all(|d| d.has_pin));
+    assert_eq!(devices[1].registered_at, START_MS + 60_000);
+
+    let revoke = |device: &TestDevice| {
+        Request::RevokeDevice(RevokeDeviceRequest {
+            access_token: ann.access.clone(),
+            device_id: device.id.clone(),
+        })
+    };
+    assert!(matches!(h.call(revoke(&laptop)), Ok(Reply::RevokeDevice)));
+    assert_eq!(
+        code(h.unlock(&laptop, &laptop_session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    assert_eq!(
+        code(h.list_devices(&laptop_login.access.token)),
+        ErrorCode::AccessTokenInvalid
+    );
+    assert_eq!(code(h.call(revoke(&laptop))), ErrorCode::UnknownDevice);
+    assert_eq!(h.list_devices(&ann.access).unwrap().len(), 1);
+
+    // Another account's device cannot be revoked.
+    let bob_phone = TestDevice::new(4);
+    let bob = h.enrol(BOB, &bob_phone, &proof(1));
+    assert_eq!(code(h.call(revoke(&bob_phone))), ErrorCode::UnknownDevice);
+    assert!(h.unlock(&bob_phone, &bob.session, &proof(1)).is_ok());
+}
+
+// ---- snapshots, determinism, hostile JSON ----
+
+#[test]
+fn a_snapshot_round_trip_keeps_accounts_devices_tokens_and_counters() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    assert!(h.unlock(&phone, &ann.session, &proof(2)).is_err());
+    h.forgot_pin(ANN).unwrap();
+
+    let snapshot = h.backend.snapshot().unwrap();
+    let config = BackendConfig::default().with_cheap_password_hashing();
+    h.backend = Backend::restore(
+        &snapshot,
+        config,
+        Box::new(h.clock.clone()),
+        Box::new(SeededRng::new(8)),
+    )
+    .unwrap();
+
+    assert_eq!(h.backend.outbox().len(), 1);
+    assert!(h.list_devices(&ann.access).is_ok());
+    let error = h.unlock(&phone, &ann.session, &proof(2)).unwrap_err();
+    assert_eq!(
+        error.attempts_remaining(),
+        Some(3),
+        "the wrong-PIN count survived"
+    );
+    assert!(h.unlock(&phone, &ann.session, &proof(1)).is_ok());
+    assert!(h.login_with(ANN, PASSWORD, &phone).is_ok());
+}
+
+#[test]
+fn snapshots_hold_no_token_or_proof_in_clear() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let snapshot = h.backend.snapshot().unwrap();
+    for secret in [
+        ann.access.to_base64url(),
+        ann.session.to_base64url(),
+        proof(1).to_base64url(),
+    ] {
+        assert!(!snapshot.contains(&secret));
+    }
+    assert!(!snapshot.contains(PASSWORD));
+}
+
+#[test]
+fn corrupt_or_foreign_snapshots_are_refused_with_a_clear_error() {
+    let h = Harness::new();
+    let good = h.backend.snapshot().unwrap();
+    let restore = |text: &str| {
+        Backend::restore(
+            text,
+            BackendConfig::default().with_cheap_password_hashing(),
+            Box::new(ManualClock::new(START_MS)),
+            Box::new(SeededRng::new(1)),
+        )
+    };
+    assert!(restore(&good).is_ok());
+    let wrong_version = good.replacen("\"version\":1", "\"version\":2", 1);
+    for bad in [
+        "",
+        "null",
+        "{}",
+        "[1,2]",
+        &good[..good.len() / 2],
+        &wrong_version,
+        "{\"version\":1}",
+    ] {
+        assert_eq!(code(restore(bad)), ErrorCode::SnapshotInvalid, "{bad:.40}");
+    }
+}
+
+#[test]
+fn the_same_seed_and_clock_give_the_same_state() {
+    let run = || {
+        let mut h = Harness::new();
+        let phone = TestDevice::new(1);
+        let ann = h.enrol(ANN, &phone, &proof(1));
+        h.unlock(&phone, &ann.session, &proof(1)).unwrap();
+        h.backend.snapshot().unwrap()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn hostile_json_gets_invalid_input_without_echoing_it() {
+    let mut h = Harness::new();
+    let oversized = format!(
+        "{{\"endpoint\":\"forgotPin\",\"email\":\"{}\"}}",
+        "a".repeat(70_000)
+    );
+    let cases = [
+        "",
+        "not json",
+        "{\"endpoint\":\"dropTables\"}",
+        "{\"endpoint\":\"login\",\"email\":\"a@b.co\",\"password\":\"hunter2secret\"}",
+        "{\"endpoint\":\"login\",\"email\":7,\"password\":\"hunter2secret\",\"deviceId\":\"AAAAAAAAAAAAAAAAAAAAAA\"}",
+        "{\"endpoint\":\"challenge\",\"deviceId\":\"short\"}",
+        oversized.as_str(),
+    ];
+    for case in cases {
+        let response = h.backend.handle_json(case);
+        let parsed: Response = serde_json::from_str(&response).unwrap();
+        let Response::Error(error) = parsed else {
+            panic!("{case:.40} was accepted")
+        };
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{case:.40}");
+        assert!(!response.contains("hunter2secret"));
+    }
+}

@@ -1,0 +1,315 @@
+//! A test harness that drives the mock backend through its JSON entry point, as a client
+//! would, with software device keys. Shared by the native and the browser tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature as EcdsaSignature, SigningKey};
+use pinauth::backend::{Backend, BackendConfig};
+use pinauth::platform::{Clock, ManualClock, Rng, SeededRng};
+use pinauth::protocol::*;
+use pinauth::{ErrorCode, Result};
+
+/// 2027-01-15, an arbitrary fixed start for the test clock.
+pub const START_MS: u64 = 1_800_000_000_000;
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The PIN proof of PIN "730519" with the salt bytes 0, 1, …, 31, computed independently
+/// by the npm `hash-wasm` package (4.13.0):
+///
+/// ```text
+/// node -e 'require("hash-wasm").argon2id({password: "730519",
+///   salt: Uint8Array.from({length: 32}, (_, i) => i), parallelism: 1,
+///   iterations: 2, memorySize: 19456, hashLength: 32, outputType: "hex"})
+///   .then(console.log)'
+/// ```
+pub const KNOWN_PROOF_HEX: &str =
+    "fafc33e2d9664fa6a422af738a4b3db2b98066109b557b15b002e8e27ffa333c";
+
+/// Derives the known-answer PIN proof with this crate, as hex.
+pub fn derive_known_proof_hex() -> String {
+    let pin = pinauth::pin::Pin::parse("730519").unwrap();
+    let salt = pinauth::crypto::DeviceSalt::new(std::array::from_fn(|i| i as u8));
+    let proof = pinauth::crypto::pin_proof(&pin, &salt).unwrap();
+    proof
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Maps a successful reply to the payload of the expected variant, failing the test on
+/// any other variant; errors pass through.
+#[macro_export]
+macro_rules! reply {
+    ($result:expr, $variant:path) => {
+        $result.map(|reply| match reply {
+            $variant(inner) => inner,
+            other => panic!("expected {}, got {:?}", stringify!($variant), other),
+        })
+    };
+}
+
+/// The error code of a result that must have failed.
+pub fn code<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
+    result.expect_err("expected an error").code()
+}
+
+/// A stand-in for `Argon2id(PIN, salt)`: the backend only ever sees 32 opaque bytes.
+pub fn proof(n: u8) -> PinProof {
+    PinProof::new([n; 32])
+}
+
+/// A device with a software P-256 key.
+pub struct TestDevice {
+    pub id: DeviceId,
+    key: SigningKey,
+    pub public_key: PublicKey,
+}
+
+impl TestDevice {
+    pub fn new(seed: u8) -> Self {
+        let key = SigningKey::from_bytes(&[seed; 32].into()).unwrap();
+        let point = key.verifying_key().to_encoded_point(false);
+        TestDevice {
+            id: DeviceId::new([seed; 16]),
+            public_key: PublicKey::from_slice(point.as_bytes()).unwrap(),
+            key,
+        }
+    }
+
+    /// This device's signature over a request's canonical payload.
+    pub fn sign<R: SignedRequest>(&self, request: &R) -> Signature {
+        let signature: EcdsaSignature = self.key.sign(&request.signing_payload());
+        Signature::from_slice(&signature.to_bytes()).unwrap()
+    }
+}
+
+/// An account signed in on a device with a PIN set.
+pub struct Enrolled {
+    pub user_id: String,
+    pub access: Token,
+    pub session: Token,
+}
+
+pub struct Harness {
+    pub backend: Backend,
+    pub clock: ManualClock,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with(
+            BackendConfig::default().with_cheap_password_hashing(),
+            Box::new(SeededRng::new(7)),
+        )
+    }
+
+    pub fn with(config: BackendConfig, rng: Box<dyn Rng>) -> Self {
+        let clock = ManualClock::new(START_MS);
+        let backend = Backend::new(config, Box::new(clock.clone()), rng).unwrap();
+        Harness { backend, clock }
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    pub fn advance_secs(&self, secs: u64) {
+        self.clock.advance(std::time::Duration::from_secs(secs));
+    }
+
+    /// One call through the JSON entry point, exactly as a transport would make it.
+    pub fn call(&mut self, request: Request) -> Result<Reply> {
+        let json = serde_json::to_string(&request).unwrap();
+        let response = self.backend.handle_json(&json);
+        serde_json::from_str::<Response>(&response).unwrap().into()
+    }
+
+    pub fn register(&mut self, email: &str) -> String {
+        let reply = self.call(Request::Register(RegisterRequest {
+            email: email.into(),
+            password: SecretString::new(PASSWORD),
+        }));
+        reply!(reply, Reply::Register).unwrap().user_id
+    }
+
+    pub fn login_with(
+        &mut self,
+        email: &str,
+        password: &str,
+        device: &TestDevice,
+    ) -> Result<LoginResponse> {
+        let reply = self.call(Request::Login(LoginRequest {
+            email: email.into(),
+            password: SecretString::new(password),
+            device_id: device.id.clone(),
+        }));
+        reply!(reply, Reply::Login)
+    }
+
+    pub fn login(&mut self, email: &str, device: &TestDevice) -> LoginResponse {
+        self.login_with(email, PASSWORD, device).unwrap()
+    }
+
+    pub fn challenge(&mut self, device: &TestDevice) -> Token {
+        let reply = self.call(Request::Challenge(ChallengeRequest {
+            device_id: device.id.clone(),
+        }));
+        reply!(reply, Reply::Challenge).unwrap().token
+    }
+
+    pub fn set_pin_request(
+        &mut self,
+        device: &TestDevice,
+        pin_auth: &Token,
+        pin: &PinProof,
+    ) -> SetPinRequest {
+        let mut request = SetPinRequest {
+            pin_auth_token: pin_auth.clone(),
+            device_id: device.id.clone(),
+            device_public_key: device.public_key.clone(),
+            pin_proof: pin.clone(),
+            challenge: self.challenge(device),
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = device.sign(&request);
+        request
+    }
+
+    pub fn set_pin(
+        &mut self,
+        device: &TestDevice,
+        pin_auth: &Token,
+        pin: &PinProof,
+    ) -> Result<IssuedToken> {
+        let request = self.set_pin_request(device, pin_auth, pin);
+        reply!(self.call(Request::SetPin(request)), Reply::SetPin)
+    }
+
+    pub fn unlock_request(
+        &mut self,
+        device: &TestDevice,
+        session: &Token,
+        pin: &PinProof,
+    ) -> LoginWithPinRequest {
+        let mut request = LoginWithPinRequest {
+            session_token: session.clone(),
+            device_id: device.id.clone(),
+            pin_proof: pin.clone(),
+            challenge: self.challenge(device),
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = device.sign(&request);
+        request
+    }
+
+    pub fn unlock(
+        &mut self,
+        device: &TestDevice,
+        session: &Token,
+        pin: &PinProof,
+    ) -> Result<IssuedToken> {
+        let request = self.unlock_request(device, session, pin);
+        reply!(
+            self.call(Request::LoginWithPin(request)),
+            Reply::LoginWithPin
+        )
+    }
+
+    pub fn reauthenticate(
+        &mut self,
+        device: &TestDevice,
+        access: &Token,
+        pin: &PinProof,
+    ) -> Result<IssuedToken> {
+        let mut request = ReauthenticateRequest {
+            access_token: access.clone(),
+            device_id: device.id.clone(),
+            pin_proof: pin.clone(),
+            challenge: self.challenge(device),
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = device.sign(&request);
+        reply!(
+            self.call(Request::Reauthenticate(request)),
+            Reply::Reauthenticate
+        )
+    }
+
+    pub fn change_pin(
+        &mut self,
+        device: &TestDevice,
+        access: &Token,
+        old: &PinProof,
+        new: &PinProof,
+    ) -> Result<Reply> {
+        let mut request = ChangePinRequest {
+            access_token: access.clone(),
+            device_id: device.id.clone(),
+            old_proof: old.clone(),
+            new_proof: new.clone(),
+            challenge: self.challenge(device),
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = device.sign(&request);
+        self.call(Request::ChangePin(request))
+    }
+
+    pub fn forgot_pin(&mut self, email: &str) -> Result<Reply> {
+        self.call(Request::ForgotPin(ForgotPinRequest {
+            email: email.into(),
+        }))
+    }
+
+    pub fn reset_pin(
+        &mut self,
+        device: &TestDevice,
+        reset: &Token,
+        pin: &PinProof,
+    ) -> Result<IssuedToken> {
+        let mut request = ResetPinRequest {
+            reset_token: reset.clone(),
+            device_id: device.id.clone(),
+            device_public_key: device.public_key.clone(),
+            new_proof: pin.clone(),
+            challenge: self.challenge(device),
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = device.sign(&request);
+        reply!(self.call(Request::ResetPin(request)), Reply::ResetPin)
+    }
+
+    pub fn list_devices(&mut self, access: &Token) -> Result<Vec<DeviceInfo>> {
+        let reply = self.call(Request::ListDevices(ListDevicesRequest {
+            access_token: access.clone(),
+        }));
+        reply!(reply, Reply::ListDevices).map(|r| r.devices)
+    }
+
+    /// Register, password login and set a PIN on `device`.
+    pub fn enrol(&mut self, email: &str, device: &TestDevice, pin: &PinProof) -> Enrolled {
+        let user_id = self.register(email);
+        let login = self.login(email, device);
+        let PinStep::PinAuth(pin_auth) = login.pin else {
+            panic!("a new device must set a PIN")
+        };
+        let session = self.set_pin(device, &pin_auth.token, pin).unwrap();
+        Enrolled {
+            user_id,
+            access: login.access.token,
+            session: session.token,
+        }
+    }
+
+    /// The newest reset token sent to `email`.
+    pub fn reset_token_for(&self, email: &str) -> Token {
+        self.backend
+            .outbox()
+            .iter()
+            .rev()
+            .find(|m| m.to == email)
+            .expect("a reset email")
+            .reset_token
+            .clone()
+    }
+}
