@@ -87,6 +87,14 @@ error_codes! {
     InvalidInput = "INVALID_INPUT", "The input is not valid.";
     /// The PIN does not meet the PIN policy (checked on the device, never sent).
     WeakPin = "WEAK_PIN", "This PIN is too easy to guess: choose another.";
+    /// The browser storage is disabled, full or failing, and no fallback was possible.
+    StorageUnavailable = "STORAGE_UNAVAILABLE", "The browser storage is unavailable.";
+    /// The device key could not be created, loaded or used (WebCrypto or IndexedDB failed).
+    DeviceKeyUnavailable = "DEVICE_KEY_UNAVAILABLE", "The device key is unavailable.";
+    /// The backend could not be reached or answered something unreadable.
+    TransportFailed = "TRANSPORT_FAILED", "The server could not be reached.";
+    /// The call needs a state the client is not in (e.g. an access token while signed out).
+    NotSignedIn = "NOT_SIGNED_IN", "Sign in first.";
     /// A saved backend snapshot could not be read.
     SnapshotInvalid = "SNAPSHOT_INVALID", "The saved backend state is corrupt or from an unknown version.";
     /// The platform's secure random source failed.

@@ -13,8 +13,10 @@
 //! - [`error`]: the one error type, with stable codes;
 //! - [`pin`]: the PIN type and the weak-PIN policy;
 //! - [`crypto`]: PIN proof derivation and the request-signing payload;
-//! - [`platform`]: the clock and randomness the core is given;
-//! - `backend` (feature `mock-backend`, on by default): the server half, runnable in the page.
+//! - [`platform`]: the seams the core is given (clock, randomness, storage, device keys,
+//!   transport), with implementations that work everywhere;
+//! - `backend` (feature `mock-backend`, on by default): the server half, runnable in the page;
+//! - `web` (`wasm32` only): the browser implementations of the seams.
 
 pub mod crypto;
 pub mod error;
@@ -24,5 +26,8 @@ pub mod protocol;
 
 #[cfg(feature = "mock-backend")]
 pub mod backend;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::{Error, ErrorCode, Result};

@@ -1,11 +1,15 @@
 //! What the core needs from the outside world, as traits, with the implementations that
 //! work everywhere. Browser implementations live in `web/`.
 
-use crate::crypto::sha256;
+use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
-use crate::protocol::Bytes;
+use crate::protocol::{Bytes, DeviceId, PublicKey, Reply, Request, Signature};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +26,76 @@ pub trait Rng {
     fn fill(&self, dest: &mut [u8]) -> Result<()>;
 }
 
+/// A string key-value store: `localStorage`, `sessionStorage`, or memory.
+///
+/// Failures (storage disabled, quota exceeded) are `STORAGE_UNAVAILABLE` errors, never
+/// panics.
+pub trait KeyValueStore {
+    /// The value under `key`, if any.
+    fn get(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` under `key`, replacing any earlier value.
+    fn set(&self, key: &str, value: &str) -> Result<()>;
+    /// Removes `key`; removing a missing key succeeds.
+    fn remove(&self, key: &str) -> Result<()>;
+}
+
+/// A device identity as it is persisted: id, salt and the key pair.
+#[derive(Clone)]
+pub struct StoredIdentity<K> {
+    /// The 128-bit random device id.
+    pub device_id: DeviceId,
+    /// The 32-byte salt of the PIN proof; never sent anywhere.
+    pub salt: DeviceSalt,
+    /// The private key handle (non-extractable in a browser).
+    pub key: K,
+    /// The public key, uncompressed SEC1.
+    pub public_key: PublicKey,
+}
+
+impl<K> std::fmt::Debug for StoredIdentity<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredIdentity(redacted)")
+    }
+}
+
+/// What loading a persisted identity found.
+#[derive(Debug)]
+pub enum LoadedIdentity<K> {
+    /// Nothing stored for this app.
+    Missing,
+    /// A complete, well-formed identity.
+    Found(StoredIdentity<K>),
+    /// Something is stored but it is partial, malformed or of a foreign schema.
+    Corrupt,
+}
+
+/// Device keys: create a non-extractable P-256 key, sign with it, and persist the device
+/// identity (id, salt, key) per application id.
+#[allow(async_fn_in_trait)]
+pub trait DeviceKeys {
+    /// The handle of a private key.
+    type Key: Clone;
+    /// A new key pair whose private half cannot be exported; its public key as
+    /// uncompressed SEC1.
+    async fn generate(&self) -> Result<(Self::Key, PublicKey)>;
+    /// ECDSA P-256 / SHA-256 over `payload`, as 64-byte `r‖s`.
+    async fn sign(&self, key: &Self::Key, payload: &[u8]) -> Result<Signature>;
+    /// The identity saved for `app_id`.
+    async fn load(&self, app_id: &str) -> Result<LoadedIdentity<Self::Key>>;
+    /// Saves the identity for `app_id`, replacing any earlier one.
+    async fn save(&self, app_id: &str, identity: &StoredIdentity<Self::Key>) -> Result<()>;
+    /// Deletes the identity of `app_id`; deleting a missing one succeeds.
+    async fn delete(&self, app_id: &str) -> Result<()>;
+}
+
+/// Carries one protocol request to the backend and brings back its answer. Errors from
+/// the backend come back as `Err` with the backend's code.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    /// Sends `request` and awaits the reply.
+    async fn send(&self, request: Request) -> Result<Reply>;
+}
+
 /// `N` random bytes from `rng`.
 pub fn random_bytes<const N: usize>(rng: &dyn Rng) -> Result<Bytes<N>> {
     let mut bytes = Bytes::new([0; N]);
@@ -36,6 +110,103 @@ pub struct OsRng;
 impl Rng for OsRng {
     fn fill(&self, dest: &mut [u8]) -> Result<()> {
         getrandom::fill(dest).map_err(|_| Error::new(ErrorCode::RandomUnavailable))
+    }
+}
+
+/// A key-value store in memory; clones share the same entries, so a clone models the same
+/// storage seen after a reload.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore(Rc<RefCell<BTreeMap<String, String>>>);
+
+impl KeyValueStore for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.0.borrow().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<()> {
+        self.0.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+/// Device keys in software (the `p256` crate), kept in memory; clones share the same
+/// saved identities. For native use and tests: the key is not hardware- or
+/// browser-protected.
+#[derive(Clone)]
+pub struct SoftwareKeys {
+    rng: Rc<dyn Rng>,
+    /// `None` marks an identity that was stored corrupt.
+    saved: Rc<RefCell<BTreeMap<String, Option<StoredIdentity<SigningKey>>>>>,
+}
+
+impl SoftwareKeys {
+    /// Keys drawn from `rng`, with nothing saved yet.
+    pub fn new(rng: Rc<dyn Rng>) -> Self {
+        SoftwareKeys {
+            rng,
+            saved: Rc::default(),
+        }
+    }
+
+    /// Replaces what is saved for `app_id` with an unreadable record, as a damaged store
+    /// would hold.
+    pub fn corrupt(&self, app_id: &str) {
+        self.saved.borrow_mut().insert(app_id.to_owned(), None);
+    }
+}
+
+impl std::fmt::Debug for SoftwareKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SoftwareKeys(redacted)")
+    }
+}
+
+impl DeviceKeys for SoftwareKeys {
+    type Key = SigningKey;
+
+    async fn generate(&self) -> Result<(SigningKey, PublicKey)> {
+        // A random 32-byte string is a valid scalar except with negligible probability;
+        // retry rather than fail in that case.
+        for _ in 0..8 {
+            let secret: Bytes<32> = random_bytes(self.rng.as_ref())?;
+            if let Ok(key) = SigningKey::from_slice(secret.as_bytes()) {
+                let point = key.verifying_key().to_encoded_point(false);
+                return Ok((key, PublicKey::from_slice(point.as_bytes())?));
+            }
+        }
+        Err(Error::new(ErrorCode::RandomUnavailable))
+    }
+
+    async fn sign(&self, key: &SigningKey, payload: &[u8]) -> Result<Signature> {
+        let signature: p256::ecdsa::Signature = key
+            .try_sign(payload)
+            .map_err(|_| Error::new(ErrorCode::Internal))?;
+        Signature::from_slice(&signature.to_bytes())
+    }
+
+    async fn load(&self, app_id: &str) -> Result<LoadedIdentity<SigningKey>> {
+        Ok(match self.saved.borrow().get(app_id) {
+            None => LoadedIdentity::Missing,
+            Some(None) => LoadedIdentity::Corrupt,
+            Some(Some(identity)) => LoadedIdentity::Found(identity.clone()),
+        })
+    }
+
+    async fn save(&self, app_id: &str, identity: &StoredIdentity<SigningKey>) -> Result<()> {
+        self.saved
+            .borrow_mut()
+            .insert(app_id.to_owned(), Some(identity.clone()));
+        Ok(())
+    }
+
+    async fn delete(&self, app_id: &str) -> Result<()> {
+        self.saved.borrow_mut().remove(app_id);
+        Ok(())
     }
 }
 
@@ -94,7 +265,7 @@ impl SeededRng {
     /// A stream determined entirely by `seed`.
     pub fn new(seed: u64) -> Self {
         SeededRng {
-            seed: sha256(&seed.to_be_bytes()),
+            seed: Sha256::digest(seed.to_be_bytes()).into(),
             counter: Cell::new(0),
         }
     }

@@ -1,0 +1,1 @@
+//! Browser implementations of the platform seams (`wasm32` only).
