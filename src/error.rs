@@ -212,6 +212,40 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Something the SDK recovered from by itself: reported to listeners, never thrown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// A stable SCREAMING_SNAKE code.
+    pub code: &'static str,
+    /// A human-readable explanation (never contains a secret).
+    pub message: &'static str,
+}
+
+impl Warning {
+    /// The chosen storage failed; tokens are kept in memory for this page only.
+    pub const STORAGE_FALLBACK: Warning = Warning {
+        code: "STORAGE_FALLBACK",
+        message: "The chosen storage is unavailable or full: tokens are kept in memory for this page only.",
+    };
+    /// A stored token was unreadable, of another schema, or bound to another device; it was
+    /// discarded.
+    pub const STORAGE_CORRUPT: Warning = Warning {
+        code: "STORAGE_CORRUPT",
+        message: "A stored token was unreadable or belonged to another device and was discarded.",
+    };
+    /// The stored device identity was unreadable or partial; a new one was made, so this
+    /// browser is a new device.
+    pub const DEVICE_RESET: Warning = Warning {
+        code: "DEVICE_RESET",
+        message: "The stored device identity was unreadable: this browser is now a new device.",
+    };
+    /// The device identity could not be saved; it lasts for this page only.
+    pub const DEVICE_NOT_PERSISTED: Warning = Warning {
+        code: "DEVICE_NOT_PERSISTED",
+        message: "The device identity could not be saved: it lasts for this page only.",
+    };
+}
+
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -18,11 +18,14 @@
 //! - `backend` (feature `mock-backend`, on by default): the server half, runnable in the page;
 //! - `web` (`wasm32` only): the browser implementations of the seams.
 
+pub mod client;
 pub mod crypto;
+pub mod device;
 pub mod error;
 pub mod pin;
 pub mod platform;
 pub mod protocol;
+pub mod tokens;
 
 #[cfg(feature = "mock-backend")]
 pub mod backend;

@@ -190,8 +190,8 @@ pub enum Reply {
     ChangePin,
     /// Answer to [`Request::ForgotPin`], whether or not the email has an account.
     ForgotPin,
-    /// Answer to [`Request::ResetPin`]: the new PIN session.
-    ResetPin(IssuedToken),
+    /// Answer to [`Request::ResetPin`]: whose PIN it was and the new PIN session.
+    ResetPin(ResetPinResponse),
     /// Answer to [`Request::Logout`].
     Logout,
     /// Answer to [`Request::ListDevices`].
@@ -403,6 +403,19 @@ pub struct ResetPinRequest {
     pub challenge: Token,
     /// Made with the private half of `device_public_key`.
     pub signature: Signature,
+}
+
+/// A successful PIN reset: the account (the device may not have known it) and its new
+/// PIN session.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResetPinResponse {
+    /// The account's stable id.
+    pub user_id: String,
+    /// The account's email.
+    pub email: String,
+    /// The new PIN session of this device.
+    pub pin_session: IssuedToken,
 }
 
 /// `logout(sessionToken?, accessToken?)`: ends whichever is given. Unknown or expired

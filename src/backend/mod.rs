@@ -11,9 +11,11 @@
 
 mod accounts;
 mod devices;
+mod host;
 mod pins;
 mod state;
 
+pub use host::{BackendHost, LocalTransport};
 pub use state::OutboxMessage;
 
 use crate::crypto::Argon2Cost;
@@ -88,6 +90,33 @@ impl BackendConfig {
     }
 }
 
+/// An empty state with a new verifier key.
+fn fresh_state(config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
+    Ok(State {
+        version: SNAPSHOT_VERSION,
+        pepper: random_bytes(rng)?,
+        dummy_password_hash: accounts::dummy_password_hash(config, rng)?,
+        accounts: BTreeMap::new(),
+        password_failures: BTreeMap::new(),
+        tokens: BTreeMap::new(),
+        challenges: Vec::new(),
+        outbox: Vec::new(),
+    })
+}
+
+/// The state in a snapshot, with a dummy password hash of the configured cost.
+fn parse_snapshot(snapshot: &str, config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
+    let mut state: State =
+        serde_json::from_str(snapshot).map_err(|_| Error::new(ErrorCode::SnapshotInvalid))?;
+    if state.version != SNAPSHOT_VERSION {
+        return Err(Error::new(ErrorCode::SnapshotInvalid));
+    }
+    if !accounts::hash_has_cost(&state.dummy_password_hash, config.password_hashing) {
+        state.dummy_password_hash = accounts::dummy_password_hash(config, rng)?;
+    }
+    Ok(state)
+}
+
 /// Milliseconds in a duration, saturating.
 fn ms(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -127,17 +156,24 @@ impl std::fmt::Debug for Backend {
 impl Backend {
     /// An empty backend.
     pub fn new(config: BackendConfig, clock: Box<dyn Clock>, rng: Box<dyn Rng>) -> Result<Self> {
-        let dummy_password_hash = accounts::dummy_password_hash(&config, rng.as_ref())?;
-        let state = State {
-            version: SNAPSHOT_VERSION,
-            pepper: random_bytes(rng.as_ref())?,
-            dummy_password_hash,
-            accounts: BTreeMap::new(),
-            password_failures: BTreeMap::new(),
-            tokens: BTreeMap::new(),
-            challenges: Vec::new(),
-            outbox: Vec::new(),
-        };
+        let state = fresh_state(&config, rng.as_ref())?;
+        Ok(Backend {
+            config,
+            clock,
+            rng,
+            state,
+        })
+    }
+
+    /// A backend continuing from a snapshot. A corrupt snapshot or one of another version
+    /// is `SNAPSHOT_INVALID`.
+    pub fn restore(
+        snapshot: &str,
+        config: BackendConfig,
+        clock: Box<dyn Clock>,
+        rng: Box<dyn Rng>,
+    ) -> Result<Self> {
+        let state = parse_snapshot(snapshot, &config, rng.as_ref())?;
         Ok(Backend {
             config,
             clock,
@@ -152,28 +188,16 @@ impl Backend {
         serde_json::to_string(&self.state).map_err(|_| Error::new(ErrorCode::Internal))
     }
 
-    /// A backend continuing from a snapshot. A corrupt snapshot or one of another version
-    /// is `SNAPSHOT_INVALID`.
-    pub fn restore(
-        snapshot: &str,
-        config: BackendConfig,
-        clock: Box<dyn Clock>,
-        rng: Box<dyn Rng>,
-    ) -> Result<Self> {
-        let mut state: State =
-            serde_json::from_str(snapshot).map_err(|_| Error::new(ErrorCode::SnapshotInvalid))?;
-        if state.version != SNAPSHOT_VERSION {
-            return Err(Error::new(ErrorCode::SnapshotInvalid));
-        }
-        if !accounts::hash_has_cost(&state.dummy_password_hash, config.password_hashing) {
-            state.dummy_password_hash = accounts::dummy_password_hash(&config, rng.as_ref())?;
-        }
-        Ok(Backend {
-            config,
-            clock,
-            rng,
-            state,
-        })
+    /// Replaces the whole state with a snapshot's. On error the state is unchanged.
+    pub fn load_snapshot(&mut self, snapshot: &str) -> Result<()> {
+        self.state = parse_snapshot(snapshot, &self.config, self.rng.as_ref())?;
+        Ok(())
+    }
+
+    /// Forgets every account, device, token and message.
+    pub fn clear(&mut self) -> Result<()> {
+        self.state = fresh_state(&self.config, self.rng.as_ref())?;
+        Ok(())
     }
 
     /// The reset emails sent so far, oldest first (at most the last 100).

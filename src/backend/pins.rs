@@ -7,8 +7,8 @@ use crate::crypto::keyed_hash;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{
     Bytes, ChallengeRequest, ChangePinRequest, DeviceId, IssuedToken, LoginWithPinRequest,
-    PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, SetPinRequest,
-    SignedRequest, ValidateReauthRequest, ValidateReauthResponse,
+    PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, ResetPinResponse,
+    SetPinRequest, SignedRequest, ValidateReauthRequest, ValidateReauthResponse,
 };
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
@@ -292,6 +292,11 @@ impl Backend {
         )?;
         self.state
             .revoke(&user_id, &request.device_id, &[TokenKind::Access]);
-        Ok(Reply::ResetPin(session))
+        let email = self.state.account_mut(&user_id)?.email.clone();
+        Ok(Reply::ResetPin(ResetPinResponse {
+            user_id,
+            email,
+            pin_session: session,
+        }))
     }
 }

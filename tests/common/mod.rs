@@ -276,7 +276,7 @@ impl Harness {
             signature: Signature::new([0; 64]),
         };
         request.signature = device.sign(&request);
-        reply!(self.call(Request::ResetPin(request)), Reply::ResetPin)
+        reply!(self.call(Request::ResetPin(request)), Reply::ResetPin).map(|r| r.pin_session)
     }
 
     pub fn list_devices(&mut self, access: &Token) -> Result<Vec<DeviceInfo>> {
@@ -311,5 +311,131 @@ impl Harness {
             .expect("a reset email")
             .reset_token
             .clone()
+    }
+}
+
+// ---- client harness ----
+
+use pinauth::backend::{BackendHost, LocalTransport};
+use pinauth::client::{Client, ClientConfig, Platform};
+use pinauth::platform::{KeyValueStore, MemoryStore, OsRng, SoftwareKeys, Transport};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Runs a future that never suspends (software keys, in-page transport) to completion.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("the future suspended"),
+    }
+}
+
+/// A transport that counts the requests it carries.
+#[derive(Clone)]
+pub struct Counting {
+    inner: LocalTransport,
+    pub sent: Rc<Cell<usize>>,
+}
+
+impl Transport for Counting {
+    async fn send(&self, request: Request) -> Result<Reply> {
+        self.sent.set(self.sent.get() + 1);
+        self.inner.send(request).await
+    }
+}
+
+pub type TestClient = Client<SoftwareKeys, Counting>;
+
+/// One browser profile: its IndexedDB (device keys) and its localStorage.
+#[derive(Clone)]
+pub struct Browser {
+    pub keys: SoftwareKeys,
+    pub local: MemoryStore,
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        Browser {
+            keys: SoftwareKeys::new(Rc::new(OsRng)),
+            local: MemoryStore::default(),
+        }
+    }
+}
+
+/// A backend in the page, a test clock, and as many browsers as a test needs.
+pub struct World {
+    pub host: Rc<BackendHost>,
+    pub clock: ManualClock,
+    pub sent: Rc<Cell<usize>>,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let clock = ManualClock::new(START_MS);
+        let config = BackendConfig::default().with_cheap_password_hashing();
+        let backend =
+            Backend::new(config, Box::new(clock.clone()), Box::new(SeededRng::new(7))).unwrap();
+        World {
+            host: Rc::new(BackendHost::in_memory(backend)),
+            clock,
+            sent: Rc::default(),
+        }
+    }
+
+    pub fn advance_secs(&self, secs: u64) {
+        self.clock.advance(std::time::Duration::from_secs(secs));
+    }
+
+    /// A client (a page load) in `browser` for `app_id`, PIN session in its localStorage.
+    pub fn open(&self, browser: &Browser, app_id: &str) -> TestClient {
+        self.open_with(browser, app_id, Box::new(browser.local.clone()))
+    }
+
+    pub fn open_with(
+        &self,
+        browser: &Browser,
+        app_id: &str,
+        session_store: Box<dyn KeyValueStore>,
+    ) -> TestClient {
+        let platform = Platform {
+            clock: Rc::new(self.clock.clone()),
+            rng: Rc::new(OsRng),
+            keys: browser.keys.clone(),
+            transport: Counting {
+                inner: LocalTransport::new(self.host.clone()),
+                sent: self.sent.clone(),
+            },
+            session_store,
+            access_store: Box::new(MemoryStore::default()),
+        };
+        let config = ClientConfig {
+            app_id: app_id.to_owned(),
+            ..ClientConfig::default()
+        };
+        block_on(Client::create(config, platform)).unwrap()
+    }
+
+    /// One request straight to the backend, as the application's server would make it.
+    pub fn server_call(&self, request: Request) -> Result<Reply> {
+        self.host
+            .with_backend(|backend| Ok(backend.handle(request)))
+            .unwrap()
+            .into()
+    }
+
+    /// The newest reset token mailed to `email`.
+    pub fn reset_token_for(&self, email: &str) -> Token {
+        self.host
+            .with_backend(|b| {
+                Ok(b.outbox()
+                    .iter()
+                    .rev()
+                    .find(|m| m.to == email)
+                    .map(|m| m.reset_token.clone()))
+            })
+            .unwrap()
+            .expect("a reset email")
     }
 }

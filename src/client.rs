@@ -1,0 +1,793 @@
+//! The client: every PIN flow and the auth state machine, generic over the platform seams.
+//!
+//! States: `signedOut` → password login → `pinSetupRequired` → set PIN → `signedIn`;
+//! `signedIn` → access token expires or page reloads → `pinRequired` → PIN → `signedIn`;
+//! `pinRequired` → session expires, lockout, logout or device revoked → `signedOut`.
+//!
+//! The state is derived from the tokens held and the clock, re-checked on every call (and
+//! by [`Client::refresh`], which a browser timer and `storage` events call). Every method
+//! takes `&self` and holds no borrow across an `await`, so overlapping calls from
+//! JavaScript cannot collide.
+
+use crate::crypto::pin_proof;
+use crate::device;
+use crate::error::{Error, ErrorCode, Result, Warning};
+use crate::pin::{Pin, PinPolicy};
+use crate::platform::{Clock, DeviceKeys, KeyValueStore, Rng, StoredIdentity, Transport};
+use crate::protocol::{
+    ChallengeRequest, ChangePinRequest, DeviceId, ForgotPinRequest, IssuedToken, LoginRequest,
+    LoginWithPinRequest, LogoutRequest, PinProof, PinStep, ReauthenticateRequest, RegisterRequest,
+    Reply, Request, ResetPinRequest, RevokeDeviceRequest, SecretString, SetPinRequest, Signature,
+    SignedRequest, Token,
+};
+use crate::tokens::{SavedToken, Slot, TokenStore};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Where the user is in the sign-in flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthState {
+    /// No usable session: sign in with email and password.
+    SignedOut,
+    /// Signed in with a password on a device without a PIN: set one.
+    PinSetupRequired,
+    /// This device has a PIN session but no access token: enter the PIN.
+    PinRequired,
+    /// Signed in: an access token is available.
+    SignedIn,
+}
+
+impl AuthState {
+    /// The camelCase name used in JavaScript.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthState::SignedOut => "signedOut",
+            AuthState::PinSetupRequired => "pinSetupRequired",
+            AuthState::PinRequired => "pinRequired",
+            AuthState::SignedIn => "signedIn",
+        }
+    }
+}
+
+/// The signed-in account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// The account's stable id.
+    pub user_id: String,
+    /// The account's email.
+    pub email: String,
+}
+
+/// Settings of a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Names this application's device identity and storage keys: letters, digits, `.`,
+    /// `_` and `-`, at most 64. Two app ids on one browser are two devices.
+    pub app_id: String,
+    /// The PIN rules for new PINs.
+    pub pin_policy: PinPolicy,
+    /// Access tokens are dropped this long before they expire (at most a quarter of their
+    /// lifetime), so a request never carries one that expires on the way.
+    pub access_token_leeway: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            app_id: "default".to_owned(),
+            pin_policy: PinPolicy::default(),
+            access_token_leeway: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The outside world a client runs in.
+pub struct Platform<K, T> {
+    /// Wall-clock time.
+    pub clock: Rc<dyn Clock>,
+    /// Secure randomness.
+    pub rng: Rc<dyn Rng>,
+    /// The device key implementation.
+    pub keys: K,
+    /// The way to the backend.
+    pub transport: T,
+    /// Where the PIN session token is kept (the chosen storage).
+    pub session_store: Box<dyn KeyValueStore>,
+    /// Where the access token is kept (memory unless chosen otherwise).
+    pub access_store: Box<dyn KeyValueStore>,
+}
+
+/// Identifies a listener for [`Client::unsubscribe`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenerId(u64);
+
+/// A subscribed callback and its id.
+type Entry<E> = (u64, Rc<dyn Fn(&E)>);
+
+/// Subscribers to one kind of event.
+struct Listeners<E: ?Sized> {
+    entries: RefCell<Vec<Entry<E>>>,
+}
+
+impl<E: ?Sized> Default for Listeners<E> {
+    fn default() -> Self {
+        Listeners {
+            entries: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl<E: ?Sized> Listeners<E> {
+    /// Calls every listener. The list is copied first, so a listener may subscribe,
+    /// unsubscribe or call back into the client.
+    fn emit(&self, event: &E) {
+        let listeners: Vec<_> = self
+            .entries
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for listener in listeners {
+            listener(event);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.borrow().is_empty()
+    }
+}
+
+/// Which token a failed request was spending.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spent {
+    PinAuth,
+    Session,
+    Access,
+    Nothing,
+}
+
+/// What the client holds besides storage.
+struct Held<K> {
+    identity: StoredIdentity<K>,
+    session: Option<SavedToken>,
+    access: Option<SavedToken>,
+    /// Never stored: only for the `setPin` that follows a password login.
+    pin_auth: Option<SavedToken>,
+    /// The state last announced to listeners.
+    announced: AuthState,
+}
+
+/// A PIN sign-in client for one application on one device.
+pub struct Client<K: DeviceKeys, T: Transport> {
+    config: ClientConfig,
+    clock: Rc<dyn Clock>,
+    rng: Rc<dyn Rng>,
+    keys: K,
+    transport: T,
+    tokens: TokenStore,
+    held: RefCell<Held<K::Key>>,
+    state_listeners: Listeners<AuthState>,
+    warning_listeners: Listeners<Warning>,
+    /// Warnings raised before anyone listened, delivered to the first listener.
+    early_warnings: RefCell<Vec<Warning>>,
+    next_listener: Cell<u64>,
+}
+
+impl<K: DeviceKeys, T: Transport> std::fmt::Debug for Client<K, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .field("state", &self.held.try_borrow().map(|h| h.announced).ok())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks an application id: 1–64 of `A–Z a–z 0–9 . _ -`.
+fn check_app_id(app_id: &str) -> Result<()> {
+    let valid = (1..=64).contains(&app_id.len())
+        && app_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "appId must be 1 to 64 letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+fn unexpected_reply() -> Error {
+    Error::with_message(
+        ErrorCode::TransportFailed,
+        "The server sent an unexpected reply.",
+    )
+}
+
+impl<K: DeviceKeys, T: Transport> Client<K, T> {
+    /// A client for `config.app_id`: loads this device's identity (or creates one) and any
+    /// stored session. Old, corrupt or foreign stored data never makes this fail: it is
+    /// discarded and reported as a warning. Fails only for an invalid configuration or
+    /// when no device key can be made at all.
+    pub async fn create(config: ClientConfig, platform: Platform<K, T>) -> Result<Self> {
+        check_app_id(&config.app_id)?;
+        let loaded =
+            device::load_or_create(&platform.keys, platform.rng.as_ref(), &config.app_id).await?;
+        let tokens = TokenStore::new(
+            &config.app_id,
+            platform.session_store,
+            platform.access_store,
+        );
+        let mut warnings = loaded.warnings;
+        let mut load = |slot| {
+            tokens
+                .load(slot, &loaded.identity.device_id)
+                .unwrap_or_else(|warning| {
+                    warnings.push(warning);
+                    None
+                })
+        };
+        let session = load(Slot::PinSession);
+        let access = load(Slot::Access);
+        let client = Client {
+            config,
+            clock: platform.clock,
+            rng: platform.rng,
+            keys: platform.keys,
+            transport: platform.transport,
+            tokens,
+            held: RefCell::new(Held {
+                identity: loaded.identity,
+                session,
+                access,
+                pin_auth: None,
+                announced: AuthState::SignedOut,
+            }),
+            state_listeners: Listeners::default(),
+            warning_listeners: Listeners::default(),
+            early_warnings: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+        };
+        for warning in warnings {
+            client.warn(warning);
+        }
+        client.refresh();
+        Ok(client)
+    }
+
+    // ---- state and events ----
+
+    /// The current state, after re-checking expiry and shared storage.
+    pub fn state(&self) -> AuthState {
+        self.refresh()
+    }
+
+    /// The account, unless signed out.
+    pub fn user(&self) -> Option<User> {
+        if self.refresh() == AuthState::SignedOut {
+            return None;
+        }
+        let held = self.held.borrow();
+        let token = [&held.access, &held.session, &held.pin_auth]
+            .into_iter()
+            .flatten()
+            .next()?;
+        Some(User {
+            user_id: token.user_id.clone(),
+            email: token.email.clone(),
+        })
+    }
+
+    /// This device's id.
+    pub fn device_id(&self) -> DeviceId {
+        self.held.borrow().identity.device_id.clone()
+    }
+
+    /// The PIN rules new PINs must meet.
+    pub fn pin_policy(&self) -> PinPolicy {
+        self.config.pin_policy
+    }
+
+    /// Checks a new PIN against the policy without any network call.
+    pub fn check_pin(&self, pin: &str) -> Result<Pin> {
+        self.config.pin_policy.check(pin)
+    }
+
+    /// Calls `listener` with every new state.
+    pub fn on_state_change(&self, listener: impl Fn(&AuthState) + 'static) -> ListenerId {
+        self.subscribe(&self.state_listeners, Rc::new(listener))
+    }
+
+    /// Calls `listener` with every warning; warnings raised before the first listener (while
+    /// creating the client) are delivered to it at once.
+    pub fn on_warning(&self, listener: impl Fn(&Warning) + 'static) -> ListenerId {
+        let listener: Rc<dyn Fn(&Warning)> = Rc::new(listener);
+        let id = self.subscribe(&self.warning_listeners, listener.clone());
+        let early = self.early_warnings.take();
+        for warning in &early {
+            listener(warning);
+        }
+        id
+    }
+
+    /// Removes a listener; unknown ids are ignored.
+    pub fn unsubscribe(&self, id: ListenerId) {
+        self.state_listeners
+            .entries
+            .borrow_mut()
+            .retain(|(n, _)| *n != id.0);
+        self.warning_listeners
+            .entries
+            .borrow_mut()
+            .retain(|(n, _)| *n != id.0);
+    }
+
+    fn subscribe<E: ?Sized>(
+        &self,
+        listeners: &Listeners<E>,
+        listener: Rc<dyn Fn(&E)>,
+    ) -> ListenerId {
+        let id = self.next_listener.get();
+        self.next_listener.set(id.wrapping_add(1));
+        listeners.entries.borrow_mut().push((id, listener));
+        ListenerId(id)
+    }
+
+    fn warn(&self, warning: Warning) {
+        if self.warning_listeners.is_empty() {
+            self.early_warnings.borrow_mut().push(warning);
+        } else {
+            self.warning_listeners.emit(&warning);
+        }
+    }
+
+    /// Re-reads the shared PIN session (another tab may have signed in or out), drops
+    /// expired tokens, and announces the state if it changed. Cheap: call it from timers
+    /// and `storage` events.
+    pub fn refresh(&self) -> AuthState {
+        let now = self.clock.now_ms();
+        let leeway = u64::try_from(self.config.access_token_leeway.as_millis()).unwrap_or(u64::MAX);
+        let (state, changed, warning) = {
+            let Ok(mut held) = self.held.try_borrow_mut() else {
+                return AuthState::SignedOut;
+            };
+            let (stored, warning) =
+                match self.tokens.load(Slot::PinSession, &held.identity.device_id) {
+                    Ok(stored) => (stored, None),
+                    Err(warning) => (None, Some(warning)),
+                };
+            if stored.is_none() && held.session.is_some() {
+                // Logged out elsewhere (or the storage was cleared): this tab follows.
+                held.access = None;
+                self.tokens.clear(Slot::Access);
+            }
+            held.session = stored;
+            if held
+                .access
+                .as_ref()
+                .is_some_and(|t| !t.is_live(now, leeway))
+            {
+                held.access = None;
+                self.tokens.clear(Slot::Access);
+            }
+            if held.session.as_ref().is_some_and(|t| now >= t.expires_at) {
+                held.session = None;
+                self.tokens.clear(Slot::PinSession);
+            }
+            if held.pin_auth.as_ref().is_some_and(|t| now >= t.expires_at) {
+                held.pin_auth = None;
+            }
+            let state = match (&held.access, &held.session, &held.pin_auth) {
+                (Some(_), Some(_), _) => AuthState::SignedIn,
+                (Some(_), None, Some(_)) => AuthState::PinSetupRequired,
+                (None, Some(_), _) => AuthState::PinRequired,
+                _ => AuthState::SignedOut,
+            };
+            if state == AuthState::SignedOut {
+                held.access = None;
+                held.pin_auth = None;
+                self.tokens.clear(Slot::Access);
+            }
+            let changed = held.announced != state;
+            held.announced = state;
+            (state, changed, warning)
+        };
+        if let Some(warning) = warning {
+            self.warn(warning);
+        }
+        if changed {
+            self.state_listeners.emit(&state);
+        }
+        state
+    }
+
+    // ---- helpers ----
+
+    fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    fn save(&self, slot: Slot, token: SavedToken) {
+        if let Err(warning) = self.tokens.save(slot, &token) {
+            self.warn(warning);
+        }
+        let mut held = self.held.borrow_mut();
+        match slot {
+            Slot::PinSession => held.session = Some(token),
+            Slot::Access => held.access = Some(token),
+        }
+    }
+
+    /// Forgets every token of this client, locally.
+    fn drop_tokens(&self) {
+        let mut held = self.held.borrow_mut();
+        held.session = None;
+        held.access = None;
+        held.pin_auth = None;
+        self.tokens.clear(Slot::PinSession);
+        self.tokens.clear(Slot::Access);
+    }
+
+    /// Applies what a backend error says about the tokens used, then refreshes the state.
+    fn absorb(&self, error: &Error, spent: Spent) {
+        match error.code() {
+            ErrorCode::SessionInvalid
+            | ErrorCode::SessionExpired
+            | ErrorCode::DeviceLocked
+            | ErrorCode::UnknownDevice => self.drop_tokens(),
+            ErrorCode::AccessTokenInvalid => self.held.borrow_mut().access = None,
+            ErrorCode::PinAuthTokenInvalid => self.held.borrow_mut().pin_auth = None,
+            ErrorCode::TokenExpired if spent == Spent::Access => {
+                self.held.borrow_mut().access = None
+            }
+            ErrorCode::TokenExpired if spent == Spent::PinAuth => {
+                self.held.borrow_mut().pin_auth = None
+            }
+            _ => {}
+        }
+        self.refresh();
+    }
+
+    /// Sends a request; a backend error is absorbed into the state before it is returned.
+    async fn send(&self, request: Request, spent: Spent) -> Result<Reply> {
+        let result = self.transport.send(request).await;
+        if let Err(error) = &result {
+            self.absorb(error, spent);
+        }
+        result
+    }
+
+    /// The token in a slot, if the current state allows its use.
+    fn require(
+        &self,
+        wanted: &[AuthState],
+        pick: fn(&Held<K::Key>) -> Option<&SavedToken>,
+    ) -> Result<SavedToken> {
+        let state = self.refresh();
+        let held = self.held.borrow();
+        match pick(&held) {
+            Some(token) if wanted.contains(&state) => Ok(token.clone()),
+            _ => Err(Error::new(ErrorCode::NotSignedIn)),
+        }
+    }
+
+    fn proof(&self, pin: &Pin) -> Result<PinProof> {
+        let salt = self.held.borrow().identity.salt.clone();
+        pin_proof(pin, &salt)
+    }
+
+    /// Fetches a challenge, fills it into `request` and signs it with the device key.
+    async fn sign<R: SignedRequest>(
+        &self,
+        mut request: R,
+        fill: fn(&mut R, Token, Signature),
+    ) -> Result<R> {
+        let (device_id, key) = {
+            let held = self.held.borrow();
+            (held.identity.device_id.clone(), held.identity.key.clone())
+        };
+        let challenge = match self
+            .send(
+                Request::Challenge(ChallengeRequest { device_id }),
+                Spent::Nothing,
+            )
+            .await?
+        {
+            Reply::Challenge(challenge) => challenge.token,
+            _ => return Err(unexpected_reply()),
+        };
+        fill(&mut request, challenge, Signature::new([0; 64]));
+        let signature = self.keys.sign(&key, &request.signing_payload()).await?;
+        let challenge = request.challenge().clone();
+        fill(&mut request, challenge, signature);
+        Ok(request)
+    }
+
+    // ---- flows ----
+
+    /// Creates an account. It does not sign in.
+    pub async fn register(&self, email: &str, password: &str) -> Result<()> {
+        let request = Request::Register(RegisterRequest {
+            email: email.to_owned(),
+            password: SecretString::new(password),
+        });
+        match self.send(request, Spent::Nothing).await? {
+            Reply::Register(_) => Ok(()),
+            _ => Err(unexpected_reply()),
+        }
+    }
+
+    /// Password sign-in on this device: `signedIn` when the device has a PIN, else
+    /// `pinSetupRequired`.
+    pub async fn login(&self, email: &str, password: &str) -> Result<AuthState> {
+        let device_id = self.device_id();
+        let request = Request::Login(LoginRequest {
+            email: email.to_owned(),
+            password: SecretString::new(password),
+            device_id: device_id.clone(),
+        });
+        let Reply::Login(reply) = self.send(request, Spent::Nothing).await? else {
+            return Err(unexpected_reply());
+        };
+        let now = self.now();
+        let email = email.trim().to_lowercase();
+        let saved = |issued| SavedToken::new(&device_id, &reply.user_id, &email, issued, now);
+        self.drop_tokens();
+        self.save(Slot::Access, saved(reply.access.clone()));
+        match reply.pin.clone() {
+            PinStep::PinSession(session) => self.save(Slot::PinSession, saved(session)),
+            PinStep::PinAuth(pin_auth) => self.held.borrow_mut().pin_auth = Some(saved(pin_auth)),
+        }
+        Ok(self.refresh())
+    }
+
+    /// Sets this device's PIN after a password login (`pinSetupRequired` → `signedIn`).
+    /// A PIN the policy refuses fails with `WEAK_PIN` or `INVALID_INPUT` before any
+    /// network call.
+    pub async fn set_pin(&self, pin: &str) -> Result<()> {
+        let pin = self.config.pin_policy.check(pin)?;
+        let pin_auth = self.require(&[AuthState::PinSetupRequired], |h| h.pin_auth.as_ref())?;
+        let (device_id, public_key) = {
+            let held = self.held.borrow();
+            (
+                held.identity.device_id.clone(),
+                held.identity.public_key.clone(),
+            )
+        };
+        let request = SetPinRequest {
+            pin_auth_token: pin_auth.token.clone(),
+            device_id: device_id.clone(),
+            device_public_key: public_key,
+            pin_proof: self.proof(&pin)?,
+            challenge: Token::new([0; 32]),
+            signature: Signature::new([0; 64]),
+        };
+        let request = self
+            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
+            .await?;
+        let Reply::SetPin(session) = self.send(Request::SetPin(request), Spent::PinAuth).await?
+        else {
+            return Err(unexpected_reply());
+        };
+        let now = self.now();
+        self.save(
+            Slot::PinSession,
+            SavedToken::new(&device_id, &pin_auth.user_id, &pin_auth.email, session, now),
+        );
+        self.held.borrow_mut().pin_auth = None;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Unlocks with the PIN (`pinRequired` → `signedIn`). A wrong PIN fails with
+    /// `INVALID_PIN` and `attemptsRemaining`; the last allowed one with `DEVICE_LOCKED`,
+    /// which ends the session (`signedOut`).
+    pub async fn login_with_pin(&self, pin: &str) -> Result<()> {
+        let pin = Pin::parse(pin)?;
+        let session = self.require(&[AuthState::PinRequired, AuthState::SignedIn], |h| {
+            h.session.as_ref()
+        })?;
+        let proof = self.proof(&pin)?;
+        self.unlock(&session, proof).await
+    }
+
+    /// Trades the PIN session and a PIN proof for an access token.
+    async fn unlock(&self, session: &SavedToken, proof: PinProof) -> Result<()> {
+        let request = LoginWithPinRequest {
+            session_token: session.token.clone(),
+            device_id: session.device_id.clone(),
+            pin_proof: proof,
+            challenge: Token::new([0; 32]),
+            signature: Signature::new([0; 64]),
+        };
+        let request = self
+            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
+            .await?;
+        let Reply::LoginWithPin(access) = self
+            .send(Request::LoginWithPin(request), Spent::Session)
+            .await?
+        else {
+            return Err(unexpected_reply());
+        };
+        let now = self.now();
+        self.save(
+            Slot::Access,
+            SavedToken::new(
+                &session.device_id,
+                &session.user_id,
+                &session.email,
+                access,
+                now,
+            ),
+        );
+        self.refresh();
+        Ok(())
+    }
+
+    /// Confirms the PIN for a sensitive action; the returned token (5 minutes, single use)
+    /// is for the application's server to validate.
+    pub async fn reauthenticate(&self, pin: &str) -> Result<IssuedToken> {
+        let pin = Pin::parse(pin)?;
+        let access = self.require(&[AuthState::SignedIn], |h| h.access.as_ref())?;
+        let request = ReauthenticateRequest {
+            access_token: access.token.clone(),
+            device_id: access.device_id.clone(),
+            pin_proof: self.proof(&pin)?,
+            challenge: Token::new([0; 32]),
+            signature: Signature::new([0; 64]),
+        };
+        let request = self
+            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
+            .await?;
+        match self
+            .send(Request::Reauthenticate(request), Spent::Access)
+            .await?
+        {
+            Reply::Reauthenticate(token) => Ok(token),
+            _ => Err(unexpected_reply()),
+        }
+    }
+
+    /// Changes this device's PIN while signed in. The new PIN must meet the policy and
+    /// differ from the current one (checked before any network call).
+    pub async fn change_pin(&self, old_pin: &str, new_pin: &str) -> Result<()> {
+        let old = Pin::parse(old_pin)?;
+        let new = self.config.pin_policy.check(new_pin)?;
+        if old_pin == new_pin {
+            return Err(Error::invalid_input("the new PIN is the current PIN"));
+        }
+        let access = self.require(&[AuthState::SignedIn], |h| h.access.as_ref())?;
+        let request = ChangePinRequest {
+            access_token: access.token.clone(),
+            device_id: access.device_id.clone(),
+            old_proof: self.proof(&old)?,
+            new_proof: self.proof(&new)?,
+            challenge: Token::new([0; 32]),
+            signature: Signature::new([0; 64]),
+        };
+        let request = self
+            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
+            .await?;
+        match self
+            .send(Request::ChangePin(request), Spent::Access)
+            .await?
+        {
+            Reply::ChangePin => Ok(()),
+            _ => Err(unexpected_reply()),
+        }
+    }
+
+    /// Asks for a PIN reset email. Succeeds whether or not the email has an account.
+    pub async fn forgot_pin(&self, email: &str) -> Result<()> {
+        let request = Request::ForgotPin(ForgotPinRequest {
+            email: email.to_owned(),
+        });
+        match self.send(request, Spent::Nothing).await? {
+            Reply::ForgotPin => Ok(()),
+            _ => Err(unexpected_reply()),
+        }
+    }
+
+    /// Sets a new PIN on this device with the token from the reset email, then unlocks with
+    /// it. On success the PIN is reset; the state is `signedIn`, or `pinRequired` if the
+    /// unlock that follows could not complete.
+    pub async fn reset_pin(&self, reset_token: &str, new_pin: &str) -> Result<()> {
+        let pin = self.config.pin_policy.check(new_pin)?;
+        let reset_token = Token::from_base64url(reset_token.trim())?;
+        let (device_id, public_key) = {
+            let held = self.held.borrow();
+            (
+                held.identity.device_id.clone(),
+                held.identity.public_key.clone(),
+            )
+        };
+        let proof = self.proof(&pin)?;
+        let request = ResetPinRequest {
+            reset_token,
+            device_id: device_id.clone(),
+            device_public_key: public_key,
+            new_proof: proof.clone(),
+            challenge: Token::new([0; 32]),
+            signature: Signature::new([0; 64]),
+        };
+        let request = self
+            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
+            .await?;
+        let Reply::ResetPin(reply) = self
+            .send(Request::ResetPin(request), Spent::Nothing)
+            .await?
+        else {
+            return Err(unexpected_reply());
+        };
+        let now = self.now();
+        let session = SavedToken::new(
+            &device_id,
+            &reply.user_id,
+            &reply.email,
+            reply.pin_session,
+            now,
+        );
+        self.drop_tokens();
+        self.save(Slot::PinSession, session.clone());
+        self.refresh();
+        let _ = self.unlock(&session, proof).await;
+        Ok(())
+    }
+
+    /// Signs out: ends the PIN session and access token on the backend and here. Always
+    /// succeeds locally, even when the backend cannot be reached.
+    pub async fn logout(&self) -> Result<()> {
+        let (session, access) = {
+            let held = self.held.borrow();
+            (held.session.clone(), held.access.clone())
+        };
+        self.drop_tokens();
+        self.refresh();
+        let request = Request::Logout(LogoutRequest {
+            session_token: session.map(|t| t.token),
+            access_token: access.map(|t| t.token),
+        });
+        let _ = self.transport.send(request).await;
+        Ok(())
+    }
+
+    /// Wipes this device's identity: revokes it on the backend when signed in (else ends
+    /// its PIN session), forgets every token, deletes the key and salt, and starts over as
+    /// a new device in `signedOut`.
+    pub async fn forget_device(&self) -> Result<()> {
+        let state = self.refresh();
+        let (session, access) = {
+            let held = self.held.borrow();
+            (held.session.clone(), held.access.clone())
+        };
+        let request = match access {
+            Some(access) if state == AuthState::SignedIn => {
+                Request::RevokeDevice(RevokeDeviceRequest {
+                    access_token: access.token,
+                    device_id: access.device_id,
+                })
+            }
+            _ => Request::Logout(LogoutRequest {
+                session_token: session.map(|t| t.token),
+                access_token: None,
+            }),
+        };
+        let _ = self.transport.send(request).await;
+        self.drop_tokens();
+        let _ = self.keys.delete(&self.config.app_id).await;
+        let fresh = device::create(&self.keys, self.rng.as_ref(), &self.config.app_id).await?;
+        self.held.borrow_mut().identity = fresh.identity;
+        for warning in fresh.warnings {
+            self.warn(warning);
+        }
+        self.refresh();
+        Ok(())
+    }
+
+    /// The access token, when signed in; `NOT_SIGNED_IN` otherwise.
+    pub fn access_token(&self) -> Result<Token> {
+        self.require(&[AuthState::SignedIn], |h| h.access.as_ref())
+            .map(|t| t.token)
+    }
+}

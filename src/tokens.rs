@@ -1,0 +1,333 @@
+//! The client's token storage: what is kept where, with expiry, a schema version in every
+//! key, device binding, corruption handling and a memory fallback.
+//!
+//! Keys are `pinauth:<appId>:v1:<slot>`. The PIN session token goes to the chosen storage
+//! (`local` by default), the access token to memory unless asked otherwise; the PIN auth
+//! token is never stored. Each value records the device it was issued to: a value of
+//! another device, or one that does not parse, is discarded with a warning.
+
+use crate::error::{Error, Result, Warning};
+use crate::platform::{KeyValueStore, MemoryStore};
+use crate::protocol::{DeviceId, IssuedToken, Token};
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+
+/// Where the PIN session token is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StorageChoice {
+    /// `localStorage`: survives reloads and is shared by the origin's tabs (default).
+    #[default]
+    Local,
+    /// `sessionStorage`: survives reloads of this tab only.
+    Session,
+    /// Memory: gone with the page.
+    Memory,
+}
+
+impl StorageChoice {
+    /// Parses `"local" | "session" | "memory"`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "local" => Ok(StorageChoice::Local),
+            "session" => Ok(StorageChoice::Session),
+            "memory" => Ok(StorageChoice::Memory),
+            _ => Err(Error::invalid_input(
+                "storage must be \"local\", \"session\" or \"memory\"",
+            )),
+        }
+    }
+}
+
+/// The two stored token slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The PIN session token.
+    PinSession,
+    /// The access token.
+    Access,
+}
+
+impl Slot {
+    fn name(self) -> &'static str {
+        match self {
+            Slot::PinSession => "pinSession",
+            Slot::Access => "access",
+        }
+    }
+}
+
+/// A token as the client keeps it: whose, for which device, and its lifetime.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavedToken {
+    /// The device it was issued to.
+    pub device_id: DeviceId,
+    /// The account's id.
+    pub user_id: String,
+    /// The account's email.
+    pub email: String,
+    /// The token.
+    pub token: Token,
+    /// Client time (Unix ms) when it arrived.
+    pub received_at: u64,
+    /// Server expiry (Unix ms).
+    pub expires_at: u64,
+}
+
+impl SavedToken {
+    /// Records a token issued to `device_id` for a user, received at `now`.
+    pub fn new(
+        device_id: &DeviceId,
+        user_id: &str,
+        email: &str,
+        issued: IssuedToken,
+        now: u64,
+    ) -> Self {
+        SavedToken {
+            device_id: device_id.clone(),
+            user_id: user_id.to_owned(),
+            email: email.to_owned(),
+            token: issued.token,
+            received_at: now,
+            expires_at: issued.expires_at,
+        }
+    }
+
+    /// Whether it should still be used at `now`: it must outlive `leeway_ms`, capped at a
+    /// quarter of its lifetime so that short-lived tokens stay usable.
+    pub fn is_live(&self, now: u64, leeway_ms: u64) -> bool {
+        let lifetime = self.expires_at.saturating_sub(self.received_at);
+        now.saturating_add(leeway_ms.min(lifetime / 4)) < self.expires_at
+    }
+}
+
+/// The token slots of one application on one device.
+pub struct TokenStore {
+    prefix: String,
+    session_store: Box<dyn KeyValueStore>,
+    access_store: Box<dyn KeyValueStore>,
+    fallback: MemoryStore,
+    fell_back: Cell<bool>,
+}
+
+impl std::fmt::Debug for TokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenStore")
+            .field("prefix", &self.prefix)
+            .field("fell_back", &self.fell_back.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenStore {
+    /// Slots for `app_id`: the PIN session in `session_store`, the access token in
+    /// `access_store` (a fresh [`MemoryStore`] keeps it in memory).
+    pub fn new(
+        app_id: &str,
+        session_store: Box<dyn KeyValueStore>,
+        access_store: Box<dyn KeyValueStore>,
+    ) -> Self {
+        TokenStore {
+            prefix: format!("pinauth:{app_id}:v1:"),
+            session_store,
+            access_store,
+            fallback: MemoryStore::default(),
+            fell_back: Cell::new(false),
+        }
+    }
+
+    /// The storage key of a slot.
+    pub fn key(&self, slot: Slot) -> String {
+        format!("{}{}", self.prefix, slot.name())
+    }
+
+    /// Whether a storage key belongs to this application's token slots.
+    pub fn owns_key(&self, key: &str) -> bool {
+        key.starts_with(&self.prefix)
+    }
+
+    fn store(&self, slot: Slot) -> &dyn KeyValueStore {
+        match slot {
+            _ if self.fell_back.get() => &self.fallback,
+            Slot::PinSession => self.session_store.as_ref(),
+            Slot::Access => self.access_store.as_ref(),
+        }
+    }
+
+    /// The token in a slot if it is readable and bound to `device_id`. Anything else is
+    /// removed and reported as `Err(warning)`; the caller treats it as absent.
+    pub fn load(&self, slot: Slot, device_id: &DeviceId) -> Result<Option<SavedToken>, Warning> {
+        let key = self.key(slot);
+        let text = match self.store(slot).get(&key) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(self.fall_back()),
+        };
+        match serde_json::from_str::<SavedToken>(&text) {
+            Ok(saved) if &saved.device_id == device_id => Ok(Some(saved)),
+            _ => {
+                self.clear(slot);
+                Err(Warning::STORAGE_CORRUPT)
+            }
+        }
+    }
+
+    /// Stores a token. When the storage fails it is kept in memory instead, reported as
+    /// `Err(warning)`.
+    pub fn save(&self, slot: Slot, token: &SavedToken) -> Result<(), Warning> {
+        let text = serde_json::to_string(token).map_err(|_| Warning::STORAGE_CORRUPT)?;
+        let key = self.key(slot);
+        if self.store(slot).set(&key, &text).is_ok() {
+            return Ok(());
+        }
+        let warning = self.fall_back();
+        let _ = self.fallback.set(&key, &text);
+        Err(warning)
+    }
+
+    /// Empties a slot (best effort: a storage that fails to remove is left alone).
+    pub fn clear(&self, slot: Slot) {
+        let key = self.key(slot);
+        let _ = self.store(slot).remove(&key);
+        let _ = self.fallback.remove(&key);
+    }
+
+    /// Switches every slot to memory for the rest of the page, moving nothing: tokens the
+    /// failing storage held are dropped from it where possible.
+    fn fall_back(&self) -> Warning {
+        if !self.fell_back.replace(true) {
+            for slot in [Slot::PinSession, Slot::Access] {
+                let key = self.key(slot);
+                let _ = match slot {
+                    Slot::PinSession => self.session_store.remove(&key),
+                    Slot::Access => self.access_store.remove(&key),
+                };
+            }
+        }
+        Warning::STORAGE_FALLBACK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    /// A store that fails every call, like a disabled or full `localStorage`.
+    struct BrokenStore;
+
+    impl KeyValueStore for BrokenStore {
+        fn get(&self, _: &str) -> Result<Option<String>> {
+            Err(Error::new(ErrorCode::StorageUnavailable))
+        }
+        fn set(&self, _: &str, _: &str) -> Result<()> {
+            Err(Error::new(ErrorCode::StorageUnavailable))
+        }
+        fn remove(&self, _: &str) -> Result<()> {
+            Err(Error::new(ErrorCode::StorageUnavailable))
+        }
+    }
+
+    fn token(device: u8, expires_at: u64) -> SavedToken {
+        let issued = IssuedToken {
+            token: Token::new([device; 32]),
+            expires_at,
+        };
+        SavedToken::new(&DeviceId::new([device; 16]), "u_1", "a@b.co", issued, 1_000)
+    }
+
+    #[test]
+    fn tokens_round_trip_under_namespaced_versioned_keys() {
+        let local = MemoryStore::default();
+        let store = TokenStore::new(
+            "shop",
+            Box::new(local.clone()),
+            Box::new(MemoryStore::default()),
+        );
+        let device = DeviceId::new([1; 16]);
+        assert_eq!(store.load(Slot::PinSession, &device), Ok(None));
+        store.save(Slot::PinSession, &token(1, 5_000)).unwrap();
+        assert!(local.get("pinauth:shop:v1:pinSession").unwrap().is_some());
+        assert_eq!(
+            store.load(Slot::PinSession, &device),
+            Ok(Some(token(1, 5_000)))
+        );
+        store.save(Slot::Access, &token(1, 5_000)).unwrap();
+        assert_eq!(
+            local.get("pinauth:shop:v1:access").unwrap(),
+            None,
+            "access stays out of local"
+        );
+        store.clear(Slot::PinSession);
+        assert_eq!(store.load(Slot::PinSession, &device), Ok(None));
+        assert!(store.owns_key("pinauth:shop:v1:pinSession"));
+        assert!(!store.owns_key("pinauth:shop2:v1:pinSession"));
+    }
+
+    #[test]
+    fn corrupt_and_foreign_values_are_discarded_with_a_warning() {
+        let local = MemoryStore::default();
+        let store = TokenStore::new(
+            "shop",
+            Box::new(local.clone()),
+            Box::new(MemoryStore::default()),
+        );
+        let device = DeviceId::new([1; 16]);
+        let key = "pinauth:shop:v1:pinSession";
+        let foreign = serde_json::to_string(&token(2, 5_000)).unwrap();
+        for bad in [
+            "",
+            "{",
+            "null",
+            "{\"deviceId\":1}",
+            "\u{0}\u{1}",
+            foreign.as_str(),
+        ] {
+            local.set(key, bad).unwrap();
+            assert_eq!(
+                store.load(Slot::PinSession, &device),
+                Err(Warning::STORAGE_CORRUPT),
+                "{bad:?}"
+            );
+            assert_eq!(local.get(key).unwrap(), None, "the bad value is removed");
+        }
+    }
+
+    #[test]
+    fn a_failing_storage_falls_back_to_memory_with_a_warning() {
+        let store = TokenStore::new(
+            "shop",
+            Box::new(BrokenStore),
+            Box::new(MemoryStore::default()),
+        );
+        let device = DeviceId::new([1; 16]);
+        assert_eq!(
+            store.save(Slot::PinSession, &token(1, 5_000)),
+            Err(Warning::STORAGE_FALLBACK)
+        );
+        assert_eq!(
+            store.load(Slot::PinSession, &device),
+            Ok(Some(token(1, 5_000)))
+        );
+        assert_eq!(store.save(Slot::PinSession, &token(1, 6_000)), Ok(()));
+    }
+
+    #[test]
+    fn liveness_keeps_a_leeway_capped_at_a_quarter_of_the_lifetime() {
+        let t = token(1, 201_000); // lifetime 200 s from 1 s: the full 30 s leeway
+        assert!(t.is_live(170_999, 30_000));
+        assert!(!t.is_live(171_000, 30_000));
+        let short = token(1, 9_000); // lifetime 8 s: leeway capped at 2 s
+        assert!(short.is_live(6_999, 30_000));
+        assert!(!short.is_live(7_000, 30_000));
+    }
+
+    #[test]
+    fn storage_choices_parse_strictly() {
+        assert_eq!(
+            StorageChoice::parse("session").unwrap(),
+            StorageChoice::Session
+        );
+        assert!(StorageChoice::parse("Local").is_err());
+    }
+}

@@ -1,0 +1,562 @@
+//! The client against the in-page backend under a test clock: every flow and state
+//! transition, as a page would drive them.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use pinauth::backend::{Backend, BackendConfig, BackendHost};
+use pinauth::client::AuthState::{self, *};
+use pinauth::error::Warning;
+use pinauth::platform::{KeyValueStore, MemoryStore, SeededRng, StoredIdentity};
+use pinauth::protocol::*;
+use pinauth::{Error, ErrorCode};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const APP: &str = "shop";
+const ANN: &str = "ann@example.com";
+const PIN: &str = "730519";
+const NEW_PIN: &str = "281946";
+
+/// Registers Ann and signs her in on `browser` with a PIN: a client in `signedIn`.
+fn enrolled(world: &World, browser: &Browser) -> TestClient {
+    let client = world.open(browser, APP);
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    assert_eq!(
+        block_on(client.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    block_on(client.set_pin(PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+    client
+}
+
+fn record_states(client: &TestClient) -> Rc<RefCell<Vec<AuthState>>> {
+    let states = Rc::new(RefCell::new(Vec::new()));
+    let sink = states.clone();
+    client.on_state_change(move |s| sink.borrow_mut().push(*s));
+    states
+}
+
+#[test]
+fn first_login_sets_a_pin_and_a_reload_asks_for_it() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = world.open(&browser, APP);
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(client.user(), None);
+    let states = record_states(&client);
+
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    assert_eq!(
+        block_on(client.login(" Ann@Example.com", PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    assert_eq!(client.user().unwrap().email, ANN);
+    block_on(client.set_pin(PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+    assert_eq!(*states.borrow(), vec![PinSetupRequired, SignedIn]);
+
+    // A reload: a new client over the same storage and identity.
+    let reloaded = world.open(&browser, APP);
+    assert_eq!(reloaded.device_id(), client.device_id());
+    assert_eq!(reloaded.state(), PinRequired);
+    assert_eq!(reloaded.user().unwrap().email, ANN);
+    assert_eq!(code(reloaded.access_token()), ErrorCode::NotSignedIn);
+    block_on(reloaded.login_with_pin(PIN)).unwrap();
+    assert_eq!(reloaded.state(), SignedIn);
+    assert!(reloaded.access_token().is_ok());
+}
+
+#[test]
+fn wrong_pins_count_down_to_a_lockout_then_a_password_login_sets_a_new_pin() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    for remaining in (1..=4).rev() {
+        let error = block_on(client.login_with_pin("111119")).unwrap_err();
+        assert_eq!(
+            (error.code(), error.attempts_remaining()),
+            (ErrorCode::InvalidPin, Some(remaining))
+        );
+        assert_eq!(client.state(), PinRequired);
+    }
+    assert_eq!(
+        code(block_on(client.login_with_pin("111119"))),
+        ErrorCode::DeviceLocked
+    );
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(
+        world.open(&browser, APP).state(),
+        SignedOut,
+        "the dead session is cleared"
+    );
+    assert_eq!(
+        code(block_on(client.login_with_pin(PIN))),
+        ErrorCode::NotSignedIn
+    );
+
+    assert_eq!(
+        block_on(client.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    block_on(client.set_pin(NEW_PIN)).unwrap();
+    let reloaded = world.open(&browser, APP);
+    assert_eq!(
+        code(block_on(reloaded.login_with_pin(PIN))),
+        ErrorCode::InvalidPin
+    );
+    block_on(reloaded.login_with_pin(NEW_PIN)).unwrap();
+    assert_eq!(reloaded.state(), SignedIn);
+}
+
+#[test]
+fn the_state_follows_the_clock() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let states = record_states(&client);
+
+    // The access token is dropped 30 s before its 15 minutes are up.
+    world.advance_secs(15 * 60 - 31);
+    assert_eq!(client.state(), SignedIn);
+    world.advance_secs(1);
+    assert_eq!(client.refresh(), PinRequired);
+    block_on(client.login_with_pin(PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+
+    world.advance_secs(7 * 24 * 3600);
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(*states.borrow(), vec![PinRequired, SignedIn, SignedOut]);
+    assert_eq!(world.open(&browser, APP).state(), SignedOut);
+}
+
+#[test]
+fn two_devices_of_one_account_have_independent_pins() {
+    let world = World::new();
+    let phone = Browser::new();
+    let laptop = Browser::new();
+    enrolled(&world, &phone);
+    let on_laptop = world.open(&laptop, APP);
+    assert_eq!(
+        block_on(on_laptop.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    block_on(on_laptop.set_pin(NEW_PIN)).unwrap();
+    assert_ne!(on_laptop.device_id(), world.open(&phone, APP).device_id());
+
+    let phone_again = world.open(&phone, APP);
+    assert_eq!(
+        code(block_on(phone_again.login_with_pin(NEW_PIN))),
+        ErrorCode::InvalidPin
+    );
+    block_on(phone_again.login_with_pin(PIN)).unwrap();
+    let laptop_again = world.open(&laptop, APP);
+    block_on(laptop_again.login_with_pin(NEW_PIN)).unwrap();
+
+    // Two app ids in one browser are two devices too.
+    let other_app = world.open(&phone, "blog");
+    assert_ne!(other_app.device_id(), phone_again.device_id());
+    assert_eq!(
+        block_on(other_app.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+}
+
+#[test]
+fn a_copied_session_and_salt_are_useless_without_the_device_key() {
+    let world = World::new();
+    let victim = Browser::new();
+    enrolled(&world, &victim);
+
+    // The thief copies localStorage and even the id and salt, but not the private key.
+    let thief = Browser::new();
+    let session_key = "pinauth:shop:v1:pinSession";
+    let stolen = victim.local.get(session_key).unwrap().unwrap();
+    thief.local.set(session_key, &stolen).unwrap();
+    let StoredIdentity {
+        device_id, salt, ..
+    } = match block_on(pinauth::platform::DeviceKeys::load(&victim.keys, APP)).unwrap() {
+        pinauth::platform::LoadedIdentity::Found(identity) => identity,
+        other => panic!("{other:?}"),
+    };
+    let (key, public_key) = block_on(pinauth::platform::DeviceKeys::generate(&thief.keys)).unwrap();
+    let forged = StoredIdentity {
+        device_id,
+        salt,
+        key,
+        public_key,
+    };
+    block_on(pinauth::platform::DeviceKeys::save(
+        &thief.keys,
+        APP,
+        &forged,
+    ))
+    .unwrap();
+
+    let client = world.open(&thief, APP);
+    assert_eq!(client.state(), PinRequired);
+    assert_eq!(
+        code(block_on(client.login_with_pin(PIN))),
+        ErrorCode::SignatureInvalid
+    );
+    assert_ne!(client.state(), SignedIn);
+
+    // Without the matching device id, the copied session is discarded outright.
+    let naive = Browser::new();
+    naive.local.set(session_key, &stolen).unwrap();
+    let client = world.open(&naive, APP);
+    let warnings = Rc::new(RefCell::new(Vec::new()));
+    let sink = warnings.clone();
+    client.on_warning(move |w| sink.borrow_mut().push(*w));
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(*warnings.borrow(), vec![Warning::STORAGE_CORRUPT]);
+}
+
+#[test]
+fn reauthentication_returns_a_token_the_backend_validates_once() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let error = block_on(client.reauthenticate("111119")).unwrap_err();
+    assert_eq!(error.attempts_remaining(), Some(4));
+    let token = block_on(client.reauthenticate(PIN)).unwrap();
+    let validate = || {
+        world.server_call(Request::ValidateReauth(ValidateReauthRequest {
+            reauth_token: token.token.clone(),
+        }))
+    };
+    let who = reply!(validate(), Reply::ValidateReauth).unwrap();
+    assert_eq!(
+        (who.email.as_str(), who.device_id.clone()),
+        (ANN, client.device_id())
+    );
+    assert_eq!(code(validate()), ErrorCode::ReauthTokenInvalid);
+
+    let reloaded = world.open(&browser, APP);
+    assert_eq!(
+        code(block_on(reloaded.reauthenticate(PIN))),
+        ErrorCode::NotSignedIn
+    );
+}
+
+#[test]
+fn change_pin_replaces_the_pin_on_this_device() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    assert_eq!(
+        code(block_on(client.change_pin("111119", NEW_PIN))),
+        ErrorCode::InvalidPin
+    );
+    assert_eq!(
+        code(block_on(client.change_pin(PIN, PIN))),
+        ErrorCode::InvalidInput
+    );
+    block_on(client.change_pin(PIN, NEW_PIN)).unwrap();
+    let reloaded = world.open(&browser, APP);
+    assert_eq!(
+        code(block_on(reloaded.login_with_pin(PIN))),
+        ErrorCode::InvalidPin
+    );
+    block_on(reloaded.login_with_pin(NEW_PIN)).unwrap();
+}
+
+#[test]
+fn forgot_and_reset_pin_unlock_with_the_new_pin() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    for _ in 0..5 {
+        let _ = block_on(client.login_with_pin("111119"));
+    }
+    assert_eq!(client.state(), SignedOut);
+
+    block_on(client.forgot_pin(ANN)).unwrap();
+    block_on(client.forgot_pin("nobody@example.com")).unwrap();
+    let token = world.reset_token_for(ANN).to_base64url();
+    assert_eq!(
+        code(block_on(client.reset_pin("not a token", NEW_PIN))),
+        ErrorCode::InvalidInput
+    );
+    block_on(client.reset_pin(&token, NEW_PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+    assert_eq!(client.user().unwrap().email, ANN);
+    assert_eq!(
+        code(block_on(client.reset_pin(&token, "935172"))),
+        ErrorCode::ResetTokenInvalid
+    );
+
+    let reloaded = world.open(&browser, APP);
+    block_on(reloaded.login_with_pin(NEW_PIN)).unwrap();
+}
+
+#[test]
+fn logout_ends_the_session_here_and_on_the_backend() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let session_key = "pinauth:shop:v1:pinSession";
+    let stored_session = browser.local.get(session_key).unwrap().unwrap();
+    let access = client.access_token().unwrap();
+    block_on(client.logout()).unwrap();
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(browser.local.get(session_key).unwrap(), None);
+    assert_eq!(world.open(&browser, APP).state(), SignedOut);
+
+    // Both tokens are dead on the backend: restoring the session from a copy does not help.
+    let revoked = world.server_call(Request::ListDevices(ListDevicesRequest {
+        access_token: access,
+    }));
+    assert_eq!(code(revoked), ErrorCode::AccessTokenInvalid);
+    browser.local.set(session_key, &stored_session).unwrap();
+    let restored = world.open(&browser, APP);
+    assert_eq!(restored.state(), PinRequired);
+    assert_eq!(
+        code(block_on(restored.login_with_pin(PIN))),
+        ErrorCode::SessionInvalid
+    );
+    assert_eq!(restored.state(), SignedOut);
+
+    // The device keeps its identity and PIN: a password login gives a session directly.
+    assert_eq!(block_on(client.login(ANN, PASSWORD)).unwrap(), SignedIn);
+}
+
+#[test]
+fn forget_device_revokes_it_and_starts_over_as_a_new_device() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let old_id = client.device_id();
+    block_on(client.forget_device()).unwrap();
+    assert_eq!(client.state(), SignedOut);
+    assert_ne!(client.device_id(), old_id);
+    assert_eq!(world.open(&browser, APP).device_id(), client.device_id());
+
+    assert_eq!(
+        block_on(client.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    block_on(client.set_pin(PIN)).unwrap();
+    let access = client.access_token().unwrap();
+    let devices = reply!(
+        world.server_call(Request::ListDevices(ListDevicesRequest {
+            access_token: access
+        })),
+        Reply::ListDevices
+    )
+    .unwrap()
+    .devices;
+    assert_eq!(
+        devices
+            .iter()
+            .map(|d| d.device_id.clone())
+            .collect::<Vec<_>>(),
+        vec![client.device_id()]
+    );
+}
+
+#[test]
+fn weak_or_malformed_pins_are_refused_before_any_network_call() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = world.open(&browser, APP);
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    block_on(client.login(ANN, PASSWORD)).unwrap();
+    let before = world.sent.get();
+    for (pin, expected) in [
+        ("123456", ErrorCode::WeakPin),
+        ("000000", ErrorCode::WeakPin),
+        ("121212", ErrorCode::WeakPin),
+        ("12345", ErrorCode::InvalidInput),
+        ("73051a", ErrorCode::InvalidInput),
+        ("", ErrorCode::InvalidInput),
+    ] {
+        assert_eq!(code(block_on(client.set_pin(pin))), expected, "{pin}");
+        assert_eq!(code(client.check_pin(pin)), expected, "{pin}");
+    }
+    assert_eq!(world.sent.get(), before, "no request was sent");
+    assert_eq!(client.state(), PinSetupRequired);
+    assert!(client.check_pin(PIN).is_ok());
+}
+
+#[test]
+fn corrupt_storage_gives_a_fresh_state_and_warnings_never_an_error() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    browser
+        .local
+        .set("pinauth:shop:v1:pinSession", "{not json")
+        .unwrap();
+    browser.keys.corrupt(APP);
+    let client = world.open(&browser, APP);
+    assert_eq!(client.state(), SignedOut);
+    let warnings = Rc::new(RefCell::new(Vec::new()));
+    let sink = warnings.clone();
+    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    assert_eq!(*warnings.borrow(), vec!["DEVICE_RESET", "STORAGE_CORRUPT"]);
+    assert_eq!(
+        block_on(client.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired,
+        "a new device"
+    );
+}
+
+#[test]
+fn a_failing_storage_falls_back_to_memory_with_a_warning() {
+    struct Full;
+    impl KeyValueStore for Full {
+        fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &str) -> pinauth::Result<()> {
+            Err(Error::new(ErrorCode::StorageUnavailable))
+        }
+        fn remove(&self, _: &str) -> pinauth::Result<()> {
+            Ok(())
+        }
+    }
+    let world = World::new();
+    let browser = Browser::new();
+    let client = world.open_with(&browser, APP, Box::new(Full));
+    let warnings = Rc::new(RefCell::new(Vec::new()));
+    let sink = warnings.clone();
+    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    block_on(client.login(ANN, PASSWORD)).unwrap();
+    block_on(client.set_pin(PIN)).unwrap();
+    assert_eq!(
+        client.state(),
+        SignedIn,
+        "the page keeps working from memory"
+    );
+    assert_eq!(*warnings.borrow(), vec!["STORAGE_FALLBACK"]);
+}
+
+#[test]
+fn tabs_sharing_storage_follow_each_others_sign_in_and_logout() {
+    let world = World::new();
+    let browser = Browser::new();
+    let tab_a = enrolled(&world, &browser);
+    block_on(tab_a.logout()).unwrap();
+    let tab_b = world.open(&browser, APP);
+    assert_eq!(tab_b.state(), SignedOut);
+    let b_states = record_states(&tab_b);
+
+    assert_eq!(block_on(tab_a.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    assert_eq!(tab_b.refresh(), PinRequired, "B sees the new session");
+    block_on(tab_b.login_with_pin(PIN)).unwrap();
+    block_on(tab_a.logout()).unwrap();
+    assert_eq!(tab_b.refresh(), SignedOut, "B follows the logout");
+    assert_eq!(*b_states.borrow(), vec![PinRequired, SignedIn, SignedOut]);
+}
+
+#[test]
+fn bad_app_ids_are_invalid_input() {
+    let world = World::new();
+    let browser = Browser::new();
+    for app_id in ["", "has space", "a:b", &"x".repeat(65)] {
+        let platform = pinauth::client::Platform {
+            clock: Rc::new(world.clock.clone()),
+            rng: Rc::new(pinauth::platform::OsRng),
+            keys: browser.keys.clone(),
+            transport: pinauth::backend::LocalTransport::new(world.host.clone()),
+            session_store: Box::new(MemoryStore::default()),
+            access_store: Box::new(MemoryStore::default()),
+        };
+        let config = pinauth::client::ClientConfig {
+            app_id: app_id.to_owned(),
+            ..Default::default()
+        };
+        let result = block_on(pinauth::client::Client::create(config, platform));
+        assert_eq!(
+            result.err().map(|e| e.code()),
+            Some(ErrorCode::InvalidInput),
+            "{app_id:?}"
+        );
+    }
+}
+
+#[test]
+fn a_persisted_backend_is_one_server_for_every_tab_and_survives_failed_writes() {
+    /// A store that can be told to refuse writes.
+    #[derive(Clone, Default)]
+    struct Flaky {
+        inner: MemoryStore,
+        refuse: Rc<std::cell::Cell<bool>>,
+    }
+    impl KeyValueStore for Flaky {
+        fn get(&self, key: &str) -> pinauth::Result<Option<String>> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
+            if self.refuse.get() {
+                return Err(Error::new(ErrorCode::StorageUnavailable));
+            }
+            self.inner.set(key, value)
+        }
+        fn remove(&self, key: &str) -> pinauth::Result<()> {
+            self.inner.remove(key)
+        }
+    }
+    let store = Flaky::default();
+    let tab = |seed| {
+        let backend = Backend::new(
+            BackendConfig::default().with_cheap_password_hashing(),
+            Box::new(pinauth::platform::ManualClock::new(START_MS)),
+            Box::new(SeededRng::new(seed)),
+        )
+        .unwrap();
+        BackendHost::persistent(backend, Box::new(store.clone()), "pinauth:server")
+    };
+    let (tab_a, tab_b) = (tab(1), tab(2));
+    let call = |host: &BackendHost, request: &Request| -> pinauth::Result<Reply> {
+        serde_json::from_str::<Response>(
+            &host.handle_json(&serde_json::to_string(request).unwrap()),
+        )
+        .unwrap()
+        .into()
+    };
+    let register = |email: &str| {
+        Request::Register(RegisterRequest {
+            email: email.into(),
+            password: SecretString::new(PASSWORD),
+        })
+    };
+    call(&tab_a, &register(ANN)).unwrap();
+    call(&tab_b, &register("bob@example.com")).unwrap();
+    assert_eq!(
+        code(call(&tab_a, &register("bob@example.com"))),
+        ErrorCode::EmailTaken,
+        "A sees B's account"
+    );
+    assert_eq!(
+        code(call(&tab_b, &register(ANN))),
+        ErrorCode::EmailTaken,
+        "B sees A's account"
+    );
+
+    let before = store.inner.get("pinauth:server").unwrap();
+    store.refuse.set(true);
+    assert_eq!(
+        code(call(&tab_a, &register("cy@example.com"))),
+        ErrorCode::StorageUnavailable
+    );
+    assert_eq!(
+        store.inner.get("pinauth:server").unwrap(),
+        before,
+        "the old snapshot is intact"
+    );
+    store.refuse.set(false);
+    call(&tab_b, &register("cy@example.com")).expect("the failed registration did not happen");
+}
