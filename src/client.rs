@@ -478,11 +478,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     /// Fetches a challenge, fills it into `request` and signs it with the device key.
-    async fn sign<R: SignedRequest>(
-        &self,
-        mut request: R,
-        fill: fn(&mut R, Token, Signature),
-    ) -> Result<R> {
+    async fn sign<R: SignedRequest>(&self, mut request: R) -> Result<R> {
         let (device_id, key) = {
             let held = self.held.borrow();
             (held.identity.device_id.clone(), held.identity.key.clone())
@@ -497,10 +493,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             Reply::Challenge(challenge) => challenge.token,
             _ => return Err(unexpected_reply()),
         };
-        fill(&mut request, challenge, Signature::new([0; 64]));
+        request.set_challenge(challenge);
         let signature = self.keys.sign(&key, &request.signing_payload()).await?;
-        let challenge = request.challenge().clone();
-        fill(&mut request, challenge, signature);
+        request.set_signature(signature);
         Ok(request)
     }
 
@@ -563,9 +558,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             challenge: Token::new([0; 32]),
             signature: Signature::new([0; 64]),
         };
-        let request = self
-            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
-            .await?;
+        let request = self.sign(request).await?;
         let Reply::SetPin(session) = self.send(Request::SetPin(request), Spent::PinAuth).await?
         else {
             return Err(unexpected_reply());
@@ -601,9 +594,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             challenge: Token::new([0; 32]),
             signature: Signature::new([0; 64]),
         };
-        let request = self
-            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
-            .await?;
+        let request = self.sign(request).await?;
         let Reply::LoginWithPin(access) = self
             .send(Request::LoginWithPin(request), Spent::Session)
             .await?
@@ -637,9 +628,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             challenge: Token::new([0; 32]),
             signature: Signature::new([0; 64]),
         };
-        let request = self
-            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
-            .await?;
+        let request = self.sign(request).await?;
         match self
             .send(Request::Reauthenticate(request), Spent::Access)
             .await?
@@ -666,9 +655,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             challenge: Token::new([0; 32]),
             signature: Signature::new([0; 64]),
         };
-        let request = self
-            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
-            .await?;
+        let request = self.sign(request).await?;
         match self
             .send(Request::ChangePin(request), Spent::Access)
             .await?
@@ -711,9 +698,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             challenge: Token::new([0; 32]),
             signature: Signature::new([0; 64]),
         };
-        let request = self
-            .sign(request, |r, c, s| (r.challenge, r.signature) = (c, s))
-            .await?;
+        let request = self.sign(request).await?;
         let Reply::ResetPin(reply) = self
             .send(Request::ResetPin(request), Spent::Nothing)
             .await?

@@ -487,6 +487,10 @@ pub trait SignedRequest {
     fn challenge(&self) -> &Token;
     /// The device signature.
     fn signature(&self) -> &Signature;
+    /// Fills in the challenge being answered (before signing).
+    fn set_challenge(&mut self, challenge: Token);
+    /// Fills in the device signature (after signing).
+    fn set_signature(&mut self, signature: Signature);
     /// The request's remaining fields, in a fixed order.
     fn signed_fields(&self) -> Vec<&[u8]>;
 
@@ -514,6 +518,12 @@ macro_rules! signed_request {
             }
             fn signature(&self) -> &Signature {
                 &self.signature
+            }
+            fn set_challenge(&mut self, challenge: Token) {
+                self.challenge = challenge;
+            }
+            fn set_signature(&mut self, signature: Signature) {
+                self.signature = signature;
             }
             fn signed_fields(&self) -> Vec<&[u8]> {
                 vec![$(self.$field.as_bytes().as_slice()),*]

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{
     Bytes, ChallengeRequest, ChangePinRequest, DeviceId, IssuedToken, LoginWithPinRequest,
     PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, ResetPinResponse,
-    SetPinRequest, SignedRequest, ValidateReauthRequest, ValidateReauthResponse,
+    SetPinRequest, SignedRequest, Token, ValidateReauthRequest, ValidateReauthResponse,
 };
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
@@ -171,25 +171,46 @@ impl Backend {
         Ok(Reply::SetPin(session))
     }
 
+    /// The common part of every PIN check: uses up the challenge, requires `token` (of
+    /// `kind`) to be live and issued to the signing device, verifies the signature with
+    /// the device's registered key, and checks the PIN. Returns the user id.
+    fn authorize_pin<R: SignedRequest>(
+        &mut self,
+        now: u64,
+        request: &R,
+        kind: TokenKind,
+        token: &Token,
+        proof: &PinProof,
+    ) -> Result<String> {
+        let device_id = request.device_id();
+        self.state
+            .take_challenge(now, device_id, request.challenge())?;
+        let record = self.state.find(now, kind, token)?;
+        record.require_device(device_id)?;
+        let user_id = record.user_id.clone();
+        self.verify_registered_device(&user_id, request)?;
+        self.check_pin(now, &user_id, device_id, proof)?;
+        Ok(user_id)
+    }
+
     pub(super) fn login_with_pin(
         &mut self,
         now: u64,
         request: LoginWithPinRequest,
     ) -> Result<Reply> {
-        self.state
-            .take_challenge(now, &request.device_id, &request.challenge)?;
-        let record = self
-            .state
-            .find(now, TokenKind::PinSession, &request.session_token)?;
-        record.require_device(&request.device_id)?;
-        let user_id = record.user_id.clone();
-        self.verify_registered_device(&user_id, &request)?;
-        self.check_pin(now, &user_id, &request.device_id, &request.pin_proof)?;
+        let user_id = self.authorize_pin(
+            now,
+            &request,
+            TokenKind::PinSession,
+            &request.session_token,
+            &request.pin_proof,
+        )?;
+        let ttl = ms(self.config.access_token_ttl);
         let access = self.state.issue(
             self.rng.as_ref(),
             now,
             TokenKind::Access,
-            ms(self.config.access_token_ttl),
+            ttl,
             &user_id,
             Some(&request.device_id),
         )?;
@@ -201,20 +222,19 @@ impl Backend {
         now: u64,
         request: ReauthenticateRequest,
     ) -> Result<Reply> {
-        self.state
-            .take_challenge(now, &request.device_id, &request.challenge)?;
-        let record = self
-            .state
-            .find(now, TokenKind::Access, &request.access_token)?;
-        record.require_device(&request.device_id)?;
-        let user_id = record.user_id.clone();
-        self.verify_registered_device(&user_id, &request)?;
-        self.check_pin(now, &user_id, &request.device_id, &request.pin_proof)?;
+        let user_id = self.authorize_pin(
+            now,
+            &request,
+            TokenKind::Access,
+            &request.access_token,
+            &request.pin_proof,
+        )?;
+        let ttl = ms(self.config.reauth_token_ttl);
         let reauth = self.state.issue(
             self.rng.as_ref(),
             now,
             TokenKind::Reauth,
-            ms(self.config.reauth_token_ttl),
+            ttl,
             &user_id,
             Some(&request.device_id),
         )?;
@@ -246,15 +266,13 @@ impl Backend {
     /// Changes the PIN. A wrong current PIN counts towards the device lockout like any
     /// wrong PIN (LoginRadius 1241). The new PIN must differ from the current one.
     pub(super) fn change_pin(&mut self, now: u64, request: ChangePinRequest) -> Result<Reply> {
-        self.state
-            .take_challenge(now, &request.device_id, &request.challenge)?;
-        let record = self
-            .state
-            .find(now, TokenKind::Access, &request.access_token)?;
-        record.require_device(&request.device_id)?;
-        let user_id = record.user_id.clone();
-        self.verify_registered_device(&user_id, &request)?;
-        self.check_pin(now, &user_id, &request.device_id, &request.old_proof)?;
+        let user_id = self.authorize_pin(
+            now,
+            &request,
+            TokenKind::Access,
+            &request.access_token,
+            &request.old_proof,
+        )?;
         if request.new_proof == request.old_proof {
             return Err(Error::invalid_input("the new PIN is the current PIN"));
         }
