@@ -770,6 +770,12 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         Ok(())
     }
 
+    /// Whether a storage key holds this client's tokens (so a `storage` event for it
+    /// calls for a [`Client::refresh`]).
+    pub fn owns_storage_key(&self, key: &str) -> bool {
+        self.tokens.owns_key(key)
+    }
+
     /// The access token, when signed in; `NOT_SIGNED_IN` otherwise.
     pub fn access_token(&self) -> Result<Token> {
         self.require(&[AuthState::SignedIn], |h| h.access.as_ref())

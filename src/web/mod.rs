@@ -1,1 +1,84 @@
 //! Browser implementations of the platform seams (`wasm32` only).
+//!
+//! - [`WebStorage`]: [`KeyValueStore`](crate::platform::KeyValueStore) over
+//!   `localStorage` or `sessionStorage`;
+//! - [`DateClock`]: [`Clock`](crate::platform::Clock) reading `Date.now()`;
+//! - [`WebCryptoKeys`]: [`DeviceKeys`](crate::platform::DeviceKeys) with a
+//!   non-extractable WebCrypto ECDSA P-256 key, the device identity kept in IndexedDB;
+//! - [`platform`]: all of them together for a [`Client`](crate::client::Client);
+//! - [`watch`]: follows other tabs (`storage` events) and expiry (a timer).
+//!
+//! Everything here reaches the browser through `globalThis`, so it works in a window and,
+//! where the API exists there, in a worker. Every failure is a typed
+//! [`Error`](crate::Error); nothing panics or throws into JavaScript.
+
+mod clock;
+mod keys;
+mod storage;
+mod watch;
+
+pub use clock::DateClock;
+pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
+pub use storage::WebStorage;
+pub use watch::{watch, Watch};
+
+use crate::client::Platform;
+use crate::error::{Error, ErrorCode, Result};
+use crate::platform::{KeyValueStore, MemoryStore, OsRng, Transport};
+use crate::tokens::StorageChoice;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A storage that could not be opened: every call fails, so the token store falls back to
+/// memory and reports it.
+struct Unavailable;
+
+impl KeyValueStore for Unavailable {
+    fn get(&self, _: &str) -> Result<Option<String>> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+    fn set(&self, _: &str, _: &str) -> Result<()> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+    fn remove(&self, _: &str) -> Result<()> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+}
+
+/// The browser platform for a client: `Date.now()`, `crypto.getRandomValues`, WebCrypto
+/// keys in IndexedDB, the PIN session in the chosen storage and the access token in
+/// memory. A storage that cannot be opened falls back to memory with a warning.
+pub fn platform<T: Transport>(storage: StorageChoice, transport: T) -> Platform<WebCryptoKeys, T> {
+    let opened = match storage {
+        StorageChoice::Local => Some(WebStorage::local()),
+        StorageChoice::Session => Some(WebStorage::session()),
+        StorageChoice::Memory => None,
+    };
+    let session_store: Box<dyn KeyValueStore> = match opened {
+        Some(Ok(store)) => Box::new(store),
+        Some(Err(_)) => Box::new(Unavailable),
+        None => Box::new(MemoryStore::default()),
+    };
+    Platform {
+        clock: Rc::new(DateClock),
+        rng: Rc::new(OsRng),
+        keys: WebCryptoKeys::new(),
+        transport,
+        session_store,
+        access_store: Box::new(MemoryStore::default()),
+    }
+}
+
+/// `target[name]` as a `T`, or `None` when the property is absent, of another type, or its
+/// getter throws (as `localStorage` and `indexedDB` do in opaque origins).
+fn property<T: JsCast>(target: &JsValue, name: &str) -> Option<T> {
+    js_sys::Reflect::get(target, &JsValue::from_str(name))
+        .ok()?
+        .dyn_into::<T>()
+        .ok()
+}
+
+/// `globalThis[name]` as a `T`; see [`property`].
+fn global_property<T: JsCast>(name: &str) -> Option<T> {
+    property(&js_sys::global(), name)
+}

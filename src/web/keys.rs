@@ -1,0 +1,341 @@
+//! The device key: a non-extractable WebCrypto ECDSA P-256 key, and the device identity
+//! kept in IndexedDB.
+//!
+//! IndexedDB is driven through the `web-sys` bindings directly rather than a wrapper crate
+//! (`idb`, `rexie`, `indexed_db_futures`): this module needs one database, one object
+//! store and three single-request transactions, which one small helper ([`in_store`])
+//! covers in a few dozen lines, without another dependency and its own error types and
+//! version churn. Requests are awaited by handing a `Promise`'s `resolve`/`reject`
+//! straight to the `oncomplete`/`onerror`/`onabort` handlers, so no Rust closure is leaked;
+//! the only closure (`onupgradeneeded`) is unregistered and freed once the open settles.
+//!
+//! One database, [`DATABASE_NAME`], holds one object store, [`STORE_NAME`], keyed by the
+//! application id. Each value is a plain object
+//! `{ v: 1, deviceId: <base64url>, salt: Uint8Array(32), publicKey: Uint8Array(65),
+//! privateKey: CryptoKey }`. A `CryptoKey` is structured-cloneable, so the private key
+//! survives reloads while staying non-extractable: no script, this crate included, can
+//! read its bytes.
+//!
+//! `crypto` and `indexedDB` are resolved from `globalThis`, so this works in a window and
+//! in a worker.
+
+use super::{global_property, property};
+use crate::crypto::DeviceSalt;
+use crate::error::{Error, ErrorCode, Result};
+use crate::platform::{DeviceKeys, LoadedIdentity, StoredIdentity};
+use crate::protocol::{Bytes, DeviceId, PublicKey, Signature};
+use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    CryptoKey, IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenDbRequest, IdbRequest,
+    IdbTransactionMode, SubtleCrypto,
+};
+use zeroize::Zeroizing;
+
+/// The IndexedDB database that holds device identities.
+pub const DATABASE_NAME: &str = "pinauth";
+/// The object store of [`DATABASE_NAME`] holding one identity per application id.
+pub const STORE_NAME: &str = "identities";
+
+const DATABASE_VERSION: u32 = 1;
+/// The schema version written as the record's `v`.
+const RECORD_VERSION: u32 = 1;
+
+/// [`DeviceKeys`] backed by WebCrypto and IndexedDB.
+///
+/// Keys are ECDSA P-256 and generated non-extractable: `exportKey` on the private key
+/// rejects. Identities are saved in IndexedDB per application id, so a new instance (or a
+/// reloaded page) finds what an earlier one saved.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WebCryptoKeys;
+
+impl WebCryptoKeys {
+    /// Device keys over the browser's `crypto.subtle` and `indexedDB`.
+    pub fn new() -> Self {
+        WebCryptoKeys
+    }
+}
+
+fn key_error(message: &'static str) -> Error {
+    Error::with_message(ErrorCode::DeviceKeyUnavailable, message)
+}
+
+fn subtle() -> Result<SubtleCrypto> {
+    global_property::<web_sys::Crypto>("crypto")
+        .and_then(|crypto| property::<SubtleCrypto>(&crypto, "subtle"))
+        .ok_or_else(|| key_error("WebCrypto is not available here (it needs a secure context)."))
+}
+
+/// Awaits a promise returned by a WebCrypto call.
+async fn settle(
+    promise: std::result::Result<Promise, JsValue>,
+    failure: &'static str,
+) -> Result<JsValue> {
+    let promise = promise.map_err(|_| key_error(failure))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| key_error(failure))
+}
+
+/// Exactly `N` bytes from a typed array, or `None` for another length.
+fn fixed_bytes<const N: usize>(array: &Uint8Array) -> Option<Bytes<N>> {
+    if usize::try_from(array.length()).ok()? != N {
+        return None;
+    }
+    let copy = Zeroizing::new(array.to_vec());
+    Bytes::from_slice(&copy).ok()
+}
+
+fn string_property(target: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(target, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
+}
+
+impl DeviceKeys for WebCryptoKeys {
+    type Key = CryptoKey;
+
+    async fn generate(&self) -> Result<(CryptoKey, PublicKey)> {
+        let subtle = subtle()?;
+        let params = web_sys::EcKeyGenParams::new("ECDSA", "P-256");
+        let usages = Array::new();
+        usages.push(&JsValue::from_str("sign"));
+        usages.push(&JsValue::from_str("verify"));
+        let pair = settle(
+            subtle.generate_key_with_object(&params, false, &usages),
+            "WebCrypto could not generate a P-256 key.",
+        )
+        .await?;
+        let (Some(private_key), Some(public)) = (
+            property::<CryptoKey>(&pair, "privateKey"),
+            property::<CryptoKey>(&pair, "publicKey"),
+        ) else {
+            return Err(key_error("WebCrypto returned no key pair."));
+        };
+        let raw = settle(
+            subtle.export_key("raw", &public),
+            "WebCrypto could not export the public key.",
+        )
+        .await?;
+        let public_key = raw
+            .dyn_ref::<ArrayBuffer>()
+            .and_then(|buffer| fixed_bytes(&Uint8Array::new(buffer)))
+            .ok_or_else(|| key_error("WebCrypto exported a malformed public key."))?;
+        Ok((private_key, public_key))
+    }
+
+    async fn sign(&self, key: &CryptoKey, payload: &[u8]) -> Result<Signature> {
+        let subtle = subtle()?;
+        let params = web_sys::EcdsaParams::new_with_str("ECDSA", "SHA-256");
+        let signature = settle(
+            subtle.sign_with_object_and_u8_array(&params, key, payload),
+            "WebCrypto could not sign with the device key.",
+        )
+        .await?;
+        signature
+            .dyn_ref::<ArrayBuffer>()
+            .and_then(|buffer| fixed_bytes(&Uint8Array::new(buffer)))
+            .ok_or_else(|| key_error("WebCrypto returned a malformed signature."))
+    }
+
+    async fn load(&self, app_id: &str) -> Result<LoadedIdentity<CryptoKey>> {
+        let id = JsValue::from_str(app_id);
+        let record = in_store(IdbTransactionMode::Readonly, |store| store.get(&id)).await?;
+        Ok(if record.is_undefined() {
+            LoadedIdentity::Missing
+        } else {
+            read_record(&record).map_or(LoadedIdentity::Corrupt, LoadedIdentity::Found)
+        })
+    }
+
+    async fn save(&self, app_id: &str, identity: &StoredIdentity<CryptoKey>) -> Result<()> {
+        let record = write_record(identity)?;
+        let id = JsValue::from_str(app_id);
+        in_store(IdbTransactionMode::Readwrite, |store| {
+            store.put_with_key(&record, &id)
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn delete(&self, app_id: &str) -> Result<()> {
+        let id = JsValue::from_str(app_id);
+        in_store(IdbTransactionMode::Readwrite, |store| store.delete(&id))
+            .await
+            .map(drop)
+    }
+}
+
+/// The stored record of `identity`.
+fn write_record(identity: &StoredIdentity<CryptoKey>) -> Result<Object> {
+    let record = Object::new();
+    let fields: [(&str, JsValue); 5] = [
+        ("v", JsValue::from(RECORD_VERSION)),
+        (
+            "deviceId",
+            JsValue::from_str(&identity.device_id.to_base64url()),
+        ),
+        (
+            "salt",
+            Uint8Array::from(identity.salt.as_bytes().as_slice()).into(),
+        ),
+        (
+            "publicKey",
+            Uint8Array::from(identity.public_key.as_bytes().as_slice()).into(),
+        ),
+        ("privateKey", identity.key.clone().into()),
+    ];
+    for (name, value) in fields {
+        Reflect::set(&record, &JsValue::from_str(name), &value)
+            .map_err(|_| key_error("The device identity could not be prepared for storage."))?;
+    }
+    Ok(record)
+}
+
+/// The identity in a stored record, or `None` when anything is missing, of the wrong type
+/// or length, or of another schema version.
+fn read_record(record: &JsValue) -> Option<StoredIdentity<CryptoKey>> {
+    if !record.is_object() {
+        return None;
+    }
+    let version = Reflect::get(record, &JsValue::from_str("v")).ok()?;
+    if version.as_f64() != Some(f64::from(RECORD_VERSION)) {
+        return None;
+    }
+    let device_id = DeviceId::from_base64url(&string_property(record, "deviceId")?).ok()?;
+    let salt: DeviceSalt = fixed_bytes(&property::<Uint8Array>(record, "salt")?)?;
+    let public_key: PublicKey = fixed_bytes(&property::<Uint8Array>(record, "publicKey")?)?;
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key.as_bytes()).ok()?;
+    let key = property::<CryptoKey>(record, "privateKey")?;
+    if !is_device_signing_key(&key) {
+        return None;
+    }
+    Some(StoredIdentity {
+        device_id,
+        salt,
+        key,
+        public_key,
+    })
+}
+
+/// Whether `key` is what [`WebCryptoKeys::generate`] makes: a non-extractable private
+/// ECDSA P-256 key usable for signing.
+fn is_device_signing_key(key: &CryptoKey) -> bool {
+    let Ok(algorithm) = key.algorithm() else {
+        return false;
+    };
+    key.type_() == "private"
+        && !key.extractable()
+        && string_property(&algorithm, "name").as_deref() == Some("ECDSA")
+        && string_property(&algorithm, "namedCurve").as_deref() == Some("P-256")
+        && key.usages().includes(&JsValue::from_str("sign"), 0)
+}
+
+/// Runs the one request `make_request` issues on the identity store in a transaction of
+/// `mode`, and returns the request's result once the transaction has completed (so a
+/// write is committed when this returns). The database is opened for the call and closed
+/// after it.
+async fn in_store(
+    mode: IdbTransactionMode,
+    make_request: impl FnOnce(&IdbObjectStore) -> std::result::Result<IdbRequest, JsValue>,
+) -> Result<JsValue> {
+    let database = Connection::open().await?;
+    let transaction = database
+        .0
+        .transaction_with_str_and_mode(STORE_NAME, mode)
+        .map_err(|_| key_error("The device identity store could not be opened."))?;
+    let store = transaction
+        .object_store(STORE_NAME)
+        .map_err(|_| key_error("The device identity store could not be opened."))?;
+    let request = make_request(&store)
+        .map_err(|_| key_error("The device identity store refused the request."))?;
+    let completed = Promise::new(&mut |resolve, reject| {
+        transaction.set_oncomplete(Some(&resolve));
+        transaction.set_onerror(Some(&reject));
+        transaction.set_onabort(Some(&reject));
+    });
+    JsFuture::from(completed)
+        .await
+        .map_err(|_| key_error("The device identity store failed to complete the request."))?;
+    request
+        .result()
+        .map_err(|_| key_error("The device identity store failed to complete the request."))
+}
+
+/// An open connection to [`DATABASE_NAME`], closed when dropped.
+struct Connection(IdbDatabase);
+
+impl Connection {
+    async fn open() -> Result<Self> {
+        let unavailable = || key_error("IndexedDB is not available here.");
+        let factory: IdbFactory = global_property("indexedDB").ok_or_else(unavailable)?;
+        let request = factory
+            .open_with_u32(DATABASE_NAME, DATABASE_VERSION)
+            .map_err(|_| unavailable())?;
+        let _upgrade = UpgradeHandler::install(&request);
+        let opened = Promise::new(&mut |resolve, reject| {
+            request.set_onsuccess(Some(&resolve));
+            request.set_onerror(Some(&reject));
+        });
+        JsFuture::from(opened)
+            .await
+            .map_err(|_| key_error("The device identity database could not be opened."))?;
+        request
+            .result()
+            .ok()
+            .and_then(|database| database.dyn_into::<IdbDatabase>().ok())
+            .map(Connection)
+            .ok_or_else(|| key_error("The device identity database could not be opened."))
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// The `onupgradeneeded` handler that creates [`STORE_NAME`]; unregistered when dropped,
+/// before its closure is freed.
+struct UpgradeHandler {
+    request: IdbOpenDbRequest,
+    _closure: Closure<dyn FnMut()>,
+}
+
+impl UpgradeHandler {
+    fn install(request: &IdbOpenDbRequest) -> Self {
+        let target = request.clone();
+        let closure = Closure::<dyn FnMut()>::new(move || create_store(&target));
+        request.set_onupgradeneeded(Some(closure.as_ref().unchecked_ref()));
+        UpgradeHandler {
+            request: request.clone(),
+            _closure: closure,
+        }
+    }
+}
+
+impl Drop for UpgradeHandler {
+    fn drop(&mut self) {
+        self.request.set_onupgradeneeded(None);
+    }
+}
+
+/// Creates the identity store during an upgrade; aborts the upgrade (failing the open)
+/// if it cannot, rather than leave a database without its store.
+fn create_store(request: &IdbOpenDbRequest) {
+    let created = request
+        .result()
+        .ok()
+        .and_then(|database| database.dyn_into::<IdbDatabase>().ok())
+        .is_some_and(|database| {
+            database.object_store_names().contains(STORE_NAME)
+                || database.create_object_store(STORE_NAME).is_ok()
+        });
+    if !created {
+        if let Some(transaction) = request.transaction() {
+            let _ = transaction.abort();
+        }
+    }
+}

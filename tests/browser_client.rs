@@ -1,0 +1,222 @@
+//! The client in headless Chromium over the real browser seams: localStorage and
+//! sessionStorage, WebCrypto keys in IndexedDB, `storage` events and the expiry timer.
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pinauth::backend::{Backend, BackendConfig, BackendHost, LocalTransport};
+use pinauth::client::{AuthState, AuthState::*, Client, ClientConfig};
+use pinauth::platform::{random_bytes, OsRng};
+use pinauth::protocol::Bytes;
+use pinauth::tokens::StorageChoice;
+use pinauth::web::{platform, watch, DateClock, WebCryptoKeys};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type WebClient = Client<WebCryptoKeys, LocalTransport>;
+
+const ANN: &str = "ann@example.com";
+const PASSWORD: &str = "correct horse battery";
+const PIN: &str = "730519";
+
+fn window() -> web_sys::Window {
+    js_sys::global().unchecked_into()
+}
+
+fn local() -> web_sys::Storage {
+    window().local_storage().unwrap().unwrap()
+}
+
+fn session_storage() -> web_sys::Storage {
+    window().session_storage().unwrap().unwrap()
+}
+
+/// An app id no other test uses, so tests share no storage or identity.
+fn fresh_app_id() -> String {
+    let id: Bytes<8> = random_bytes(&OsRng).unwrap();
+    format!("t{}", id.to_base64url().replace(['-', '_'], "x"))
+}
+
+fn backend(config: BackendConfig) -> Rc<BackendHost> {
+    let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
+    Rc::new(BackendHost::in_memory(backend))
+}
+
+async fn open(host: &Rc<BackendHost>, app_id: &str, storage: StorageChoice) -> WebClient {
+    let config = ClientConfig {
+        app_id: app_id.to_owned(),
+        ..ClientConfig::default()
+    };
+    Client::create(config, platform(storage, LocalTransport::new(host.clone())))
+        .await
+        .unwrap()
+}
+
+/// Registers Ann and signs her in with a PIN; the WebCrypto signatures verify in the backend.
+async fn enrolled(host: &Rc<BackendHost>, app_id: &str, storage: StorageChoice) -> WebClient {
+    let client = open(host, app_id, storage).await;
+    client.register(ANN, PASSWORD).await.unwrap();
+    assert_eq!(client.login(ANN, PASSWORD).await.unwrap(), PinSetupRequired);
+    client.set_pin(PIN).await.unwrap();
+    assert_eq!(client.state(), SignedIn);
+    client
+}
+
+fn keys_with_prefix(storage: &web_sys::Storage, prefix: &str) -> Vec<String> {
+    (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|key| key.starts_with(prefix))
+        .collect()
+}
+
+fn record_states(client: &WebClient) -> Rc<RefCell<Vec<AuthState>>> {
+    let states = Rc::new(RefCell::new(Vec::new()));
+    let sink = states.clone();
+    client.on_state_change(move |s| sink.borrow_mut().push(*s));
+    states
+}
+
+async fn sleep(duration: Duration) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                duration.as_millis() as i32,
+            )
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn identity_and_session_survive_a_reload_over_local_storage_and_indexeddb() {
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let app_id = fresh_app_id();
+    let first = enrolled(&host, &app_id, StorageChoice::Local).await;
+    let prefix = format!("pinauth:{app_id}:v1:");
+    assert_eq!(
+        keys_with_prefix(&local(), &prefix),
+        vec![format!("{prefix}pinSession")]
+    );
+
+    let reloaded = open(&host, &app_id, StorageChoice::Local).await;
+    assert_eq!(reloaded.device_id(), first.device_id());
+    assert_eq!(reloaded.state(), PinRequired);
+    reloaded.login_with_pin(PIN).await.unwrap();
+    assert_eq!(reloaded.state(), SignedIn);
+    assert!(reloaded.access_token().is_ok());
+    let token = reloaded.reauthenticate(PIN).await.unwrap();
+    assert!(token.expires_at > js_sys::Date::now() as u64);
+}
+
+#[wasm_bindgen_test]
+async fn corrupted_storage_values_give_a_fresh_state_and_a_warning() {
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let app_id = fresh_app_id();
+    enrolled(&host, &app_id, StorageChoice::Local).await;
+    let key = format!("pinauth:{app_id}:v1:pinSession");
+    for garbage in ["", "{", "[]", "{\"deviceId\":\"AAAA\"}", "\u{0}"] {
+        local().set_item(&key, garbage).unwrap();
+        let client = open(&host, &app_id, StorageChoice::Local).await;
+        let warnings = Rc::new(RefCell::new(Vec::new()));
+        let sink = warnings.clone();
+        client.on_warning(move |w| sink.borrow_mut().push(w.code));
+        assert_eq!(client.state(), SignedOut, "{garbage:?}");
+        assert_eq!(*warnings.borrow(), vec!["STORAGE_CORRUPT"], "{garbage:?}");
+        assert_eq!(
+            local().get_item(&key).unwrap(),
+            None,
+            "the bad value is gone"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn session_and_memory_storage_keep_nothing_in_local_storage() {
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+
+    let in_tab = fresh_app_id();
+    enrolled(&host, &in_tab, StorageChoice::Session).await;
+    let prefix = format!("pinauth:{in_tab}:");
+    assert!(keys_with_prefix(&local(), &prefix).is_empty());
+    assert_eq!(keys_with_prefix(&session_storage(), &prefix).len(), 1);
+    assert_eq!(
+        open(&host, &in_tab, StorageChoice::Session).await.state(),
+        PinRequired
+    );
+
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let in_memory = fresh_app_id();
+    enrolled(&host, &in_memory, StorageChoice::Memory).await;
+    let prefix = format!("pinauth:{in_memory}:");
+    assert!(keys_with_prefix(&local(), &prefix).is_empty());
+    assert!(keys_with_prefix(&session_storage(), &prefix).is_empty());
+    let reloaded = open(&host, &in_memory, StorageChoice::Memory).await;
+    assert_eq!(reloaded.state(), SignedOut, "nothing outlived the page");
+    // The device identity (IndexedDB) did: a password login gives the session directly.
+    assert_eq!(reloaded.login(ANN, PASSWORD).await.unwrap(), SignedIn);
+}
+
+#[wasm_bindgen_test]
+async fn a_storage_event_from_another_tab_changes_the_state() {
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let app_id = fresh_app_id();
+    let client = Rc::new(enrolled(&host, &app_id, StorageChoice::Local).await);
+    let states = record_states(&client);
+    let _watch = watch(&client).unwrap();
+    let key = format!("pinauth:{app_id}:v1:pinSession");
+    let saved = local().get_item(&key).unwrap().unwrap();
+
+    // Another tab logs out: it removes the session and this window gets a `storage` event.
+    let dispatch = || {
+        let init = web_sys::StorageEventInit::new();
+        init.set_key(Some(&key));
+        let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+        window().dispatch_event(&event).unwrap();
+    };
+    local().remove_item(&key).unwrap();
+    dispatch();
+    assert_eq!(*states.borrow(), vec![SignedOut]);
+
+    // Another tab signs in: the session reappears and this tab asks for the PIN.
+    local().set_item(&key, &saved).unwrap();
+    dispatch();
+    assert_eq!(*states.borrow(), vec![SignedOut, PinRequired]);
+
+    // Events for other keys are ignored.
+    let init = web_sys::StorageEventInit::new();
+    init.set_key(Some("somebody:else"));
+    local().remove_item(&key).unwrap();
+    let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+    window().dispatch_event(&event).unwrap();
+    assert_eq!(states.borrow().len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_timer_moves_the_state_when_the_access_token_expires() {
+    let config = BackendConfig {
+        access_token_ttl: Duration::from_secs(2),
+        ..BackendConfig::default().with_cheap_password_hashing()
+    };
+    let host = backend(config);
+    let client = Rc::new(enrolled(&host, &fresh_app_id(), StorageChoice::Local).await);
+    let states = record_states(&client);
+    let watch = watch(&client).unwrap();
+    sleep(Duration::from_millis(3500)).await;
+    assert_eq!(*states.borrow(), vec![PinRequired], "no call was needed");
+
+    // Once the watch is dropped the client is left alone.
+    drop(watch);
+    client.login_with_pin(PIN).await.unwrap();
+    sleep(Duration::from_millis(3500)).await;
+    assert_eq!(*states.borrow(), vec![PinRequired, SignedIn]);
+}
