@@ -220,3 +220,32 @@ async fn the_timer_moves_the_state_when_the_access_token_expires() {
     sleep(Duration::from_millis(3500)).await;
     assert_eq!(*states.borrow(), vec![PinRequired, SignedIn]);
 }
+
+#[wasm_bindgen_test]
+async fn a_backend_persisted_in_local_storage_is_one_server_for_every_tab() {
+    use pinauth::web::WebStorage;
+    let key = format!("pinauth-test-server:{}", fresh_app_id());
+    let tab = || {
+        let config = BackendConfig::default().with_cheap_password_hashing();
+        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
+        Rc::new(BackendHost::persistent(
+            backend,
+            Box::new(WebStorage::local().unwrap()),
+            &key,
+        ))
+    };
+    let (tab_a, tab_b) = (tab(), tab());
+    let app_id = fresh_app_id();
+    enrolled(&tab_a, &app_id, StorageChoice::Local).await;
+    assert!(
+        local().get_item(&key).unwrap().is_some(),
+        "the snapshot is in localStorage"
+    );
+
+    // Tab B's backend instance sees the account, the device and its PIN session.
+    let in_b = open(&tab_b, &app_id, StorageChoice::Local).await;
+    assert_eq!(in_b.state(), PinRequired);
+    in_b.login_with_pin(PIN).await.unwrap();
+    assert_eq!(in_b.state(), SignedIn);
+    local().remove_item(&key).unwrap();
+}
