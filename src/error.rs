@@ -4,6 +4,7 @@
 //! JSON body `{ code, message, attemptsRemaining?, retryAfterSeconds? }`. Messages are
 //! fixed, human-readable sentences and never contain a secret (PIN, proof, token, salt).
 
+use crate::pin::PinRejection;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
 use std::fmt;
@@ -134,6 +135,8 @@ pub struct Error {
     attempts_remaining: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     retry_after_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Cow<'static, str>>,
 }
 
 impl Error {
@@ -144,6 +147,7 @@ impl Error {
             message: Cow::Borrowed(code.default_message()),
             attempts_remaining: None,
             retry_after_seconds: None,
+            reason: None,
         }
     }
 
@@ -166,6 +170,24 @@ impl Error {
         Error {
             attempts_remaining: Some(attempts_remaining),
             ..Error::new(ErrorCode::InvalidPin)
+        }
+    }
+
+    /// A PIN the policy refuses, with the rule as its `reason`.
+    pub fn weak_pin(rejection: PinRejection) -> Self {
+        Error {
+            message: Cow::Borrowed(rejection.message()),
+            reason: Some(Cow::Borrowed(rejection.code())),
+            ..Error::new(ErrorCode::WeakPin)
+        }
+    }
+
+    /// An `INVALID_INPUT` error for an argument or option from JavaScript, naming it:
+    /// "`field` rule". Neither part may contain the value.
+    pub fn invalid_argument(field: &str, rule: &'static str) -> Self {
+        Error {
+            message: Cow::Owned(format!("{field} {rule}")),
+            ..Error::new(ErrorCode::InvalidInput)
         }
     }
 
@@ -195,6 +217,11 @@ impl Error {
     /// For lockouts and rate limits: seconds until another attempt is accepted.
     pub fn retry_after_seconds(&self) -> Option<u64> {
         self.retry_after_seconds
+    }
+
+    /// For `WEAK_PIN`: the [`PinRejection`] code, e.g. `"SEQUENCE"`.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The policy runs on the device only: the backend never sees a PIN, just its proof.
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -51,6 +51,49 @@ const COMMON_PINS: &[&str] = &[
     "11112222",
 ];
 
+/// Why the policy refuses a PIN. The codes are part of the JavaScript API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinRejection {
+    /// Fewer digits than the policy's length.
+    TooShort,
+    /// More digits than the policy's length.
+    TooLong,
+    /// Something other than the digits 0–9.
+    NotDigits,
+    /// One digit, or one block of digits, repeated (1111, 1212, 123123).
+    Repeated,
+    /// A constant step, wrapping around (1234, 2468, 8901, 9876).
+    Sequence,
+    /// A year (1900–2099) or a PIN on the common-PIN list.
+    Common,
+}
+
+impl PinRejection {
+    /// The stable code, e.g. `"SEQUENCE"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PinRejection::TooShort => "TOO_SHORT",
+            PinRejection::TooLong => "TOO_LONG",
+            PinRejection::NotDigits => "NOT_DIGITS",
+            PinRejection::Repeated => "REPEATED",
+            PinRejection::Sequence => "SEQUENCE",
+            PinRejection::Common => "COMMON",
+        }
+    }
+
+    /// A sentence saying why, to show the user.
+    pub fn message(self) -> &'static str {
+        match self {
+            PinRejection::TooShort => "The PIN is too short.",
+            PinRejection::TooLong => "The PIN is too long.",
+            PinRejection::NotDigits => "The PIN must contain digits only.",
+            PinRejection::Repeated => "Too easy to guess: repeated digits.",
+            PinRejection::Sequence => "Too easy to guess: a sequence.",
+            PinRejection::Common => "Too easy to guess: a common PIN.",
+        }
+    }
+}
+
 /// The PIN rules of an application: the exact length it asks for, and the weak PINs it
 /// refuses (one digit repeated, a constant step such as 1234, 2468 or 8901, a repeated
 /// block such as 1212 or 123123, a year 1900–2099, or a common PIN).
@@ -72,7 +115,7 @@ impl PinPolicy {
         if (Pin::MIN_LENGTH..=Pin::MAX_LENGTH).contains(&length) {
             Ok(PinPolicy { length })
         } else {
-            Err(Error::invalid_input("the PIN length must be 4 to 8"))
+            Err(Error::invalid_input("pinLength must be 4 to 8"))
         }
     }
 
@@ -81,24 +124,30 @@ impl PinPolicy {
         self.length
     }
 
-    /// Checks a PIN being chosen: `INVALID_INPUT` for the wrong form or length,
-    /// `WEAK_PIN` (with the rule in the message) when it is guessable.
-    pub fn check(&self, text: &str) -> Result<Pin> {
-        let pin = Pin::parse(text)?;
-        if text.len() != self.length {
-            return Err(Error::invalid_input(
-                "the PIN does not have the required length",
-            ));
+    /// Why this policy refuses a PIN being chosen, if it does.
+    pub fn rejection(&self, text: &str) -> Option<PinRejection> {
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(PinRejection::NotDigits);
         }
-        match weakness(pin.digits().as_bytes()) {
-            Some(reason) => Err(Error::with_message(ErrorCode::WeakPin, reason)),
-            None => Ok(pin),
+        match text.len() {
+            n if n < self.length => Some(PinRejection::TooShort),
+            n if n > self.length => Some(PinRejection::TooLong),
+            _ => weakness(text.as_bytes()),
+        }
+    }
+
+    /// Checks a PIN being chosen: `WEAK_PIN`, carrying the [`PinRejection`] code as its
+    /// `reason`, when the policy refuses it.
+    pub fn check(&self, text: &str) -> Result<Pin> {
+        match self.rejection(text) {
+            Some(rejection) => Err(Error::weak_pin(rejection)),
+            None => Pin::parse(text),
         }
     }
 }
 
 /// Why a string of ASCII digits is a weak PIN, if it is.
-fn weakness(digits: &[u8]) -> Option<&'static str> {
+fn weakness(digits: &[u8]) -> Option<PinRejection> {
     let steps: Vec<u8> = digits
         .windows(2)
         .filter_map(|pair| match pair {
@@ -107,10 +156,10 @@ fn weakness(digits: &[u8]) -> Option<&'static str> {
         })
         .collect();
     if steps.iter().all(|&s| s == 0) {
-        return Some("The PIN repeats one digit: choose another.");
+        return Some(PinRejection::Repeated);
     }
     if steps.windows(2).all(|pair| pair.first() == pair.last()) {
-        return Some("The PIN is a sequence: choose another.");
+        return Some(PinRejection::Sequence);
     }
     let n = digits.len();
     let repeats_block = (1..n).filter(|k| n % k == 0).any(|k| {
@@ -120,14 +169,12 @@ fn weakness(digits: &[u8]) -> Option<&'static str> {
             .all(|(a, b)| a == b)
     });
     if repeats_block {
-        return Some("The PIN repeats a pattern: choose another.");
+        return Some(PinRejection::Repeated);
     }
     let text = std::str::from_utf8(digits).unwrap_or_default();
-    if n == 4 && (text.starts_with("19") || text.starts_with("20")) {
-        return Some("The PIN looks like a year: choose another.");
-    }
-    if COMMON_PINS.contains(&text) {
-        return Some("The PIN is too common: choose another.");
+    let is_year = n == 4 && (text.starts_with("19") || text.starts_with("20"));
+    if is_year || COMMON_PINS.contains(&text) {
+        return Some(PinRejection::Common);
     }
     None
 }
@@ -135,57 +182,64 @@ fn weakness(digits: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     fn code(policy: PinPolicy, pin: &str) -> Option<ErrorCode> {
         policy.check(pin).err().map(|e| e.code())
     }
 
     #[test]
-    fn form_errors_are_invalid_input() {
+    fn form_errors_name_their_reason() {
         let six = PinPolicy::default();
-        for bad in [
-            "",
-            "12a456",
-            "12 456",
-            "１２３４５６",
-            "-73051",
-            "730519730519",
-            "7305",
+        for (bad, reason) in [
+            ("", PinRejection::TooShort),
+            ("7305", PinRejection::TooShort),
+            ("7305196", PinRejection::TooLong),
+            ("12a456", PinRejection::NotDigits),
+            ("12 456", PinRejection::NotDigits),
+            ("１２３４５６", PinRejection::NotDigits),
+            ("-73051", PinRejection::NotDigits),
         ] {
-            assert_eq!(code(six, bad), Some(ErrorCode::InvalidInput), "{bad:?}");
+            assert_eq!(six.rejection(bad), Some(reason), "{bad:?}");
+            let error = six.check(bad).unwrap_err();
+            assert_eq!(
+                (error.code(), error.reason()),
+                (ErrorCode::WeakPin, Some(reason.code()))
+            );
         }
+        assert_eq!(
+            Pin::parse("12a456").unwrap_err().code(),
+            ErrorCode::InvalidInput
+        );
         assert!(PinPolicy::new(3).is_err());
         assert!(PinPolicy::new(9).is_err());
         assert!(Pin::parse(&"9".repeat(1 << 20)).is_err());
     }
 
     #[test]
-    fn guessable_pins_are_weak() {
-        let cases: &[(usize, &[&str])] = &[
+    fn guessable_pins_are_weak_with_their_reason() {
+        use PinRejection::*;
+        let cases: &[(usize, PinRejection, &[&str])] = &[
+            (4, Repeated, &["0000", "7777", "1212", "6969"]),
             (
                 4,
+                Sequence,
                 &[
-                    "0000", "7777", "1234", "4321", "2468", "8642", "8901", "9012", "1357", "0505",
-                    "1212", "6969", "1998", "2024", "2580", "1004", "1122",
+                    "1234", "4321", "2468", "8642", "8901", "9012", "1357", "0505",
                 ],
             ),
-            (
-                6,
-                &[
-                    "000000", "123456", "654321", "890123", "135791", "121212", "123123", "112233",
-                    "123321", "147258", "159753",
-                ],
-            ),
-            (
-                8,
-                &[
-                    "12345678", "87654321", "12341234", "11223344", "24682468", "90123456",
-                ],
-            ),
+            (4, Common, &["1998", "2024", "2580", "1004", "1122"]),
+            (6, Repeated, &["000000", "121212", "123123"]),
+            (6, Sequence, &["123456", "654321", "890123", "135791"]),
+            (6, Common, &["112233", "123321", "147258", "159753"]),
+            (8, Repeated, &["12341234", "24682468"]),
+            (8, Sequence, &["12345678", "87654321", "90123456"]),
+            (8, Common, &["11223344"]),
         ];
-        for (length, pins) in cases {
+        for (length, reason, pins) in cases {
             let policy = PinPolicy::new(*length).unwrap();
             for pin in *pins {
+                assert_eq!(policy.rejection(pin), Some(*reason), "{pin}");
                 assert_eq!(code(policy, pin), Some(ErrorCode::WeakPin), "{pin}");
             }
         }

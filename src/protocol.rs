@@ -359,6 +359,8 @@ pub struct ValidateReauthResponse {
     pub device_id: DeviceId,
     /// Unix milliseconds of the PIN entry.
     pub authenticated_at: u64,
+    /// Unix milliseconds when the token would have expired.
+    pub expires_at: u64,
 }
 
 /// `changePin(accessToken, deviceId, oldProof, newProof, challenge, signature)`.

@@ -373,16 +373,28 @@ fn weak_or_malformed_pins_are_refused_before_any_network_call() {
     block_on(client.register(ANN, PASSWORD)).unwrap();
     block_on(client.login(ANN, PASSWORD)).unwrap();
     let before = world.sent.get();
-    for (pin, expected) in [
-        ("123456", ErrorCode::WeakPin),
-        ("000000", ErrorCode::WeakPin),
-        ("121212", ErrorCode::WeakPin),
-        ("12345", ErrorCode::InvalidInput),
-        ("73051a", ErrorCode::InvalidInput),
-        ("", ErrorCode::InvalidInput),
+    for (pin, reason) in [
+        ("123456", "SEQUENCE"),
+        ("000000", "REPEATED"),
+        ("121212", "REPEATED"),
+        ("112233", "COMMON"),
+        ("12345", "TOO_SHORT"),
+        ("7305190", "TOO_LONG"),
+        ("73051a", "NOT_DIGITS"),
+        ("", "TOO_SHORT"),
     ] {
-        assert_eq!(code(block_on(client.set_pin(pin))), expected, "{pin}");
-        assert_eq!(code(client.check_pin(pin)), expected, "{pin}");
+        for error in [
+            block_on(client.set_pin(pin)).unwrap_err(),
+            client.check_pin(pin).unwrap_err(),
+            block_on(client.reset_pin("AAAA", pin)).unwrap_err(),
+            block_on(client.change_pin(PIN, pin)).unwrap_err(),
+        ] {
+            assert_eq!(
+                (error.code(), error.reason()),
+                (ErrorCode::WeakPin, Some(reason)),
+                "{pin}"
+            );
+        }
     }
     assert_eq!(world.sent.get(), before, "no request was sent");
     assert_eq!(client.state(), PinSetupRequired);

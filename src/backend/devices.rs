@@ -1,10 +1,11 @@
 //! Session and device management: logout, listing and revoking devices.
 
-use super::state::TokenKind;
+use super::state::{Account, TokenKind};
 use super::Backend;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{
-    DeviceInfo, ListDevicesRequest, ListDevicesResponse, LogoutRequest, Reply, RevokeDeviceRequest,
+    DeviceId, DeviceInfo, ListDevicesRequest, ListDevicesResponse, LogoutRequest, Reply,
+    RevokeDeviceRequest,
 };
 
 /// Every token kind bound to a device.
@@ -14,6 +15,23 @@ const DEVICE_TOKENS: &[TokenKind] = &[
     TokenKind::PinAuth,
     TokenKind::Reauth,
 ];
+
+/// The devices of an account, oldest first; `current` marks the asking device.
+pub(super) fn describe(account: &Account, current: Option<&DeviceId>) -> Vec<DeviceInfo> {
+    let mut devices: Vec<DeviceInfo> = account
+        .devices
+        .iter()
+        .map(|(device_id, device)| DeviceInfo {
+            device_id: device_id.clone(),
+            registered_at: device.registered_at,
+            last_used_at: device.last_used_at,
+            has_pin: device.pin_verifier.is_some(),
+            current: current == Some(device_id),
+        })
+        .collect();
+    devices.sort_by_key(|d| d.registered_at);
+    devices
+}
 
 impl Backend {
     /// Ends the given PIN session (with every token of its device) and access token.
@@ -42,18 +60,7 @@ impl Backend {
             .accounts
             .get(&record.user_id)
             .ok_or_else(|| Error::new(ErrorCode::Internal))?;
-        let mut devices: Vec<DeviceInfo> = account
-            .devices
-            .iter()
-            .map(|(device_id, device)| DeviceInfo {
-                device_id: device_id.clone(),
-                registered_at: device.registered_at,
-                last_used_at: device.last_used_at,
-                has_pin: device.pin_verifier.is_some(),
-                current: current.as_ref() == Some(device_id),
-            })
-            .collect();
-        devices.sort_by_key(|d| d.registered_at);
+        let devices = describe(account, current.as_ref());
         Ok(Reply::ListDevices(ListDevicesResponse { devices }))
     }
 

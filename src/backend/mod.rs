@@ -21,7 +21,7 @@ pub use state::OutboxMessage;
 use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Clock, Rng};
-use crate::protocol::{Reply, Request, Response};
+use crate::protocol::{DeviceInfo, Reply, Request, Response};
 use state::{State, SNAPSHOT_VERSION};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -203,6 +203,27 @@ impl Backend {
     /// The reset emails sent so far, oldest first (at most the last 100).
     pub fn outbox(&self) -> &[OutboxMessage] {
         &self.state.outbox
+    }
+
+    /// The reset emails sent to `email` (normalized), oldest first.
+    pub fn outbox_for(&self, email: &str) -> Vec<OutboxMessage> {
+        let email = accounts::normalize_email(email).unwrap_or_default();
+        self.state
+            .outbox
+            .iter()
+            .filter(|m| m.to == email)
+            .cloned()
+            .collect()
+    }
+
+    /// An administrator's view of the devices of the account with `email` (none for an
+    /// unknown email), oldest first.
+    pub fn devices_of(&self, email: &str) -> Vec<DeviceInfo> {
+        let email = accounts::normalize_email(email).unwrap_or_default();
+        self.state
+            .account_by_email(&email)
+            .map(|(_, account)| devices::describe(account, None))
+            .unwrap_or_default()
     }
 
     /// Answers one request. Never panics; every failure is an error response.

@@ -260,6 +260,7 @@ impl Backend {
             email,
             device_id,
             authenticated_at: record.issued_at,
+            expires_at: record.expires_at,
         }))
     }
 
