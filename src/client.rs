@@ -6,8 +6,8 @@
 //!
 //! The state is derived from the tokens held and the clock, re-checked on every call (and
 //! by [`Client::refresh`], which a browser timer and `storage` events call). Every method
-//! takes `&self` and holds no borrow across an `await`, so overlapping calls from
-//! JavaScript cannot collide.
+//! takes `&self` and holds no borrow across an `await`, and the flows take turns, so
+//! overlapping calls from JavaScript run one after the other and never collide.
 
 use crate::crypto::pin_proof;
 use crate::device;
@@ -23,6 +23,7 @@ use crate::protocol::{
 use crate::tokens::{SavedToken, Slot, TokenStore};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 /// Where the user is in the sign-in flow.
@@ -138,6 +139,44 @@ impl<E: ?Sized> Listeners<E> {
     }
 }
 
+/// Lets the client's flows run one at a time: a call made while another is running (a
+/// double click) waits for it instead of interleaving its requests with it.
+#[derive(Default)]
+struct Turns {
+    busy: Cell<bool>,
+    waiting: RefCell<Vec<Waker>>,
+}
+
+/// The running flow's turn; the next waiting flow goes when it is dropped.
+struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    /// Waits until no other flow runs, then holds the turn.
+    async fn take(&self) -> Turn<'_> {
+        std::future::poll_fn(|context| {
+            if self.busy.get() {
+                self.waiting.borrow_mut().push(context.waker().clone());
+                Poll::Pending
+            } else {
+                self.busy.set(true);
+                Poll::Ready(Turn(self))
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+        // Wake every waiter, in arrival order: the first to run takes the turn and the
+        // others wait again. A waiter that was dropped meanwhile wakes harmlessly.
+        for waker in self.0.waiting.take() {
+            waker.wake();
+        }
+    }
+}
+
 /// Which token a failed request was spending.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Spent {
@@ -172,6 +211,7 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     /// Warnings raised before anyone listened, delivered to the first listener.
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
+    turns: Turns,
 }
 
 impl<K: DeviceKeys, T: Transport> std::fmt::Debug for Client<K, T> {
@@ -248,6 +288,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             warning_listeners: Listeners::default(),
             early_warnings: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
+            turns: Turns::default(),
         };
         for warning in warnings {
             client.warn(warning);
@@ -503,6 +544,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Creates an account. It does not sign in.
     pub async fn register(&self, email: &str, password: &str) -> Result<()> {
+        let _turn = self.turns.take().await;
         let request = Request::Register(RegisterRequest {
             email: email.to_owned(),
             password: SecretString::new(password),
@@ -516,6 +558,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// Password sign-in on this device: `signedIn` when the device has a PIN, else
     /// `pinSetupRequired`.
     pub async fn login(&self, email: &str, password: &str) -> Result<AuthState> {
+        let _turn = self.turns.take().await;
         let device_id = self.device_id();
         let request = Request::Login(LoginRequest {
             email: email.to_owned(),
@@ -541,6 +584,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// A PIN the policy refuses fails with `WEAK_PIN` or `INVALID_INPUT` before any
     /// network call.
     pub async fn set_pin(&self, pin: &str) -> Result<()> {
+        let _turn = self.turns.take().await;
         let pin = self.config.pin_policy.check(pin)?;
         let pin_auth = self.require(&[AuthState::PinSetupRequired], |h| h.pin_auth.as_ref())?;
         let (device_id, public_key) = {
@@ -577,6 +621,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// `INVALID_PIN` and `attemptsRemaining`; the last allowed one with `DEVICE_LOCKED`,
     /// which ends the session (`signedOut`).
     pub async fn login_with_pin(&self, pin: &str) -> Result<()> {
+        let _turn = self.turns.take().await;
         let pin = Pin::parse(pin)?;
         let session = self.require(&[AuthState::PinRequired, AuthState::SignedIn], |h| {
             h.session.as_ref()
@@ -619,6 +664,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// Confirms the PIN for a sensitive action; the returned token (5 minutes, single use)
     /// is for the application's server to validate.
     pub async fn reauthenticate(&self, pin: &str) -> Result<IssuedToken> {
+        let _turn = self.turns.take().await;
         let pin = Pin::parse(pin)?;
         let access = self.require(&[AuthState::SignedIn], |h| h.access.as_ref())?;
         let request = ReauthenticateRequest {
@@ -641,6 +687,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// Changes this device's PIN while signed in. The new PIN must meet the policy and
     /// differ from the current one (checked before any network call).
     pub async fn change_pin(&self, old_pin: &str, new_pin: &str) -> Result<()> {
+        let _turn = self.turns.take().await;
         let old = Pin::parse(old_pin)?;
         let new = self.config.pin_policy.check(new_pin)?;
         if old_pin == new_pin {
@@ -667,6 +714,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Asks for a PIN reset email. Succeeds whether or not the email has an account.
     pub async fn forgot_pin(&self, email: &str) -> Result<()> {
+        let _turn = self.turns.take().await;
         let request = Request::ForgotPin(ForgotPinRequest {
             email: email.to_owned(),
         });
@@ -680,6 +728,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// it. On success the PIN is reset; the state is `signedIn`, or `pinRequired` if the
     /// unlock that follows could not complete.
     pub async fn reset_pin(&self, reset_token: &str, new_pin: &str) -> Result<()> {
+        let _turn = self.turns.take().await;
         let pin = self.config.pin_policy.check(new_pin)?;
         let reset_token = Token::from_base64url(reset_token.trim())?;
         let (device_id, public_key) = {
@@ -723,6 +772,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// Signs out: ends the PIN session and access token on the backend and here. Always
     /// succeeds locally, even when the backend cannot be reached.
     pub async fn logout(&self) -> Result<()> {
+        let _turn = self.turns.take().await;
         let (session, access) = {
             let held = self.held.borrow();
             (held.session.clone(), held.access.clone())
@@ -741,6 +791,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// its PIN session), forgets every token, deletes the key and salt, and starts over as
     /// a new device in `signedOut`.
     pub async fn forget_device(&self) -> Result<()> {
+        let _turn = self.turns.take().await;
         let state = self.refresh();
         let (session, access) = {
             let held = self.held.borrow();

@@ -372,7 +372,7 @@ fn weak_or_malformed_pins_are_refused_before_any_network_call() {
     let client = world.open(&browser, APP);
     block_on(client.register(ANN, PASSWORD)).unwrap();
     block_on(client.login(ANN, PASSWORD)).unwrap();
-    let before = world.sent.get();
+    let before = world.log.borrow().len();
     for (pin, reason) in [
         ("123456", "SEQUENCE"),
         ("000000", "REPEATED"),
@@ -396,7 +396,7 @@ fn weak_or_malformed_pins_are_refused_before_any_network_call() {
             );
         }
     }
-    assert_eq!(world.sent.get(), before, "no request was sent");
+    assert_eq!(world.log.borrow().len(), before, "no request was sent");
     assert_eq!(client.state(), PinSetupRequired);
     assert!(client.check_pin(PIN).is_ok());
 }
@@ -571,4 +571,37 @@ fn a_persisted_backend_is_one_server_for_every_tab_and_survives_failed_writes() 
     );
     store.refuse.set(false);
     call(&tab_b, &register("cy@example.com")).expect("the failed registration did not happen");
+}
+
+#[test]
+fn overlapping_calls_take_turns_instead_of_interleaving() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    world.log.borrow_mut().clear();
+    // A double click: two unlocks with a wrong PIN, then one with the right PIN, at once.
+    let results = join_all(vec![
+        client.login_with_pin("111119"),
+        client.login_with_pin("111119"),
+        client.login_with_pin(PIN),
+    ]);
+    let remaining: Vec<_> = results
+        .iter()
+        .map(|r| r.as_ref().err().and_then(|e| e.attempts_remaining()))
+        .collect();
+    assert_eq!(remaining, vec![Some(4), Some(3), None], "run in call order");
+    assert_eq!(
+        *world.log.borrow(),
+        [
+            "challenge",
+            "loginWithPin",
+            "challenge",
+            "loginWithPin",
+            "challenge",
+            "loginWithPin"
+        ],
+        "each call's requests ran together"
+    );
+    assert_eq!(client.state(), SignedIn);
 }

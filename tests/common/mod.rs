@@ -319,34 +319,64 @@ impl Harness {
 use pinauth::backend::{BackendHost, LocalTransport};
 use pinauth::client::{Client, ClientConfig, Platform};
 use pinauth::platform::{KeyValueStore, MemoryStore, OsRng, SoftwareKeys, Transport};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Runs a future that never suspends (software keys, in-page transport) to completion.
-pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+/// Polls futures in turn until all are done. Nothing here waits on real I/O, so polling
+/// again is all a suspended future needs.
+pub fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut future = std::pin::pin!(future);
-    match future.as_mut().poll(&mut context) {
-        std::task::Poll::Ready(output) => output,
-        std::task::Poll::Pending => panic!("the future suspended"),
+    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    for _ in 0..10_000 {
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
+                    *output = Some(value);
+                }
+            }
+        }
+        if outputs.iter().all(Option::is_some) {
+            return outputs.into_iter().map(Option::unwrap).collect();
+        }
     }
+    panic!("the futures never finished");
 }
 
-/// A transport that counts the requests it carries.
+/// Runs one future to completion.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    join_all(vec![future]).pop().unwrap()
+}
+
+/// The in-page transport, made to suspend once before each request as a real network
+/// would, with a log of the endpoints called.
 #[derive(Clone)]
-pub struct Counting {
+pub struct Network {
     inner: LocalTransport,
-    pub sent: Rc<Cell<usize>>,
+    pub log: Rc<RefCell<Vec<String>>>,
 }
 
-impl Transport for Counting {
+impl Transport for Network {
     async fn send(&self, request: Request) -> Result<Reply> {
-        self.sent.set(self.sent.get() + 1);
+        let mut suspended = false;
+        std::future::poll_fn(|_| {
+            if std::mem::replace(&mut suspended, true) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        let endpoint = serde_json::to_value(&request).unwrap()["endpoint"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.log.borrow_mut().push(endpoint);
         self.inner.send(request).await
     }
 }
 
-pub type TestClient = Client<SoftwareKeys, Counting>;
+pub type TestClient = Client<SoftwareKeys, Network>;
 
 /// One browser profile: its IndexedDB (device keys) and its localStorage.
 #[derive(Clone)]
@@ -368,7 +398,8 @@ impl Browser {
 pub struct World {
     pub host: Rc<BackendHost>,
     pub clock: ManualClock,
-    pub sent: Rc<Cell<usize>>,
+    /// Every endpoint the clients called, in order.
+    pub log: Rc<RefCell<Vec<String>>>,
 }
 
 impl World {
@@ -380,7 +411,7 @@ impl World {
         World {
             host: Rc::new(BackendHost::in_memory(backend)),
             clock,
-            sent: Rc::default(),
+            log: Rc::default(),
         }
     }
 
@@ -403,9 +434,9 @@ impl World {
             clock: Rc::new(self.clock.clone()),
             rng: Rc::new(OsRng),
             keys: browser.keys.clone(),
-            transport: Counting {
+            transport: Network {
                 inner: LocalTransport::new(self.host.clone()),
-                sent: self.sent.clone(),
+                log: self.log.clone(),
             },
             session_store,
             access_store: Box::new(MemoryStore::default()),
