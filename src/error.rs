@@ -26,6 +26,13 @@ macro_rules! error_codes {
             /// Every code, in declaration order.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
 
+            /// The TypeScript declaration of every code (`PinAuthErrorCode`), for the `.d.ts`.
+            pub const TYPESCRIPT_DECLARATION: &'static str = concat!(
+                "/** Every code a PinAuthError can have. */\nexport type PinAuthErrorCode =",
+                $(" | \"", $code, "\""),*,
+                ";\n"
+            );
+
             /// The stable wire string, e.g. `"INVALID_PIN"`.
             pub fn as_str(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $code,)* }

@@ -6,7 +6,8 @@
 //! - [`WebCryptoKeys`]: [`DeviceKeys`](crate::platform::DeviceKeys) with a
 //!   non-extractable WebCrypto ECDSA P-256 key, the device identity kept in IndexedDB;
 //! - [`platform`]: all of them together for a [`Client`](crate::client::Client);
-//! - [`watch`]: follows other tabs (`storage` events) and expiry (a timer).
+//! - [`watch`]: follows other tabs (`storage` events) and expiry (a timer);
+//! - [`JsTransport`]: [`Transport`] to a JavaScript object's `handle(json)` method.
 //!
 //! Everything here reaches the browser through `globalThis`, so it works in a window and,
 //! where the API exists there, in a worker. Every failure is a typed
@@ -15,11 +16,13 @@
 mod clock;
 mod keys;
 mod storage;
+mod transport;
 mod watch;
 
 pub use clock::DateClock;
 pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
 pub use storage::WebStorage;
+pub use transport::JsTransport;
 pub use watch::{watch, Watch};
 
 use crate::client::Platform;

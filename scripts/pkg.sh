@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: `wasm-pack build --target web`, then the overlay from
+# pkg-template/ (package.json with Cargo.toml's version, README, LICENSE), then a
+# declaration clean-up (see scripts/finish-dts.mjs). Prints the path of `npm pack`'s tarball.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+wasm-pack build --release --target web --out-dir pkg --no-pack >&2
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+cp pkg-template/README.md pkg-template/LICENSE pkg/
+node -e '
+  const fs = require("fs");
+  const pkg = JSON.parse(fs.readFileSync("pkg-template/package.json", "utf8"));
+  pkg.version = process.argv[1];
+  fs.writeFileSync("pkg/package.json", JSON.stringify(pkg, null, 2) + "\n");
+' "$version"
+node scripts/finish-dts.mjs pkg/pinauth.d.ts
+rm -f pkg/.gitignore
+(cd pkg && npm pack --silent --pack-destination .. ) | sed "s|^|$PWD/|"

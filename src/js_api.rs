@@ -1,0 +1,769 @@
+//! The JavaScript API: the only `#[wasm_bindgen]` surface. It converts and checks what
+//! JavaScript passes, delegates to [`Client`] and the backend host, and turns every
+//! failure into a rejected promise (or a throw, for the synchronous methods) of a
+//! `PinAuthError`. Nothing here can panic.
+
+use crate::backend::{Backend, BackendConfig, BackendHost};
+use crate::client::{AuthState, Client, ClientConfig, ListenerId};
+use crate::error::{Error, ErrorCode, Result};
+use crate::pin::PinPolicy;
+use crate::platform::OsRng;
+use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
+use crate::tokens::StorageChoice;
+use crate::web::{platform, watch, DateClock, JsTransport, Watch, WebCryptoKeys, WebStorage};
+use js_sys::{Function, JsString, Object, Promise, Reflect};
+use serde::Serialize;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** Where the user is in the sign-in flow. */
+export type AuthState = "signedOut" | "pinSetupRequired" | "pinRequired" | "signedIn";
+/** Where the PIN session token is kept. */
+export type StorageChoice = "local" | "session" | "memory";
+/** Why `checkPin` (and `setPin`, `changePin`, `resetPin` with code `WEAK_PIN`) refuses a PIN. */
+export type PinCheckReason = "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REPEATED" | "SEQUENCE" | "COMMON";
+/** Options of `MockBackend.create`; lifetimes in seconds. Defaults follow DESIGN.md. */
+export interface MockBackendOptions {
+  /** Keep the backend's state in localStorage under this key: one server for every tab. */
+  persistKey?: string;
+  accessTokenTtlSeconds?: number;
+  pinSessionTtlSeconds?: number;
+  reauthTokenTtlSeconds?: number;
+  maxPinAttempts?: number;
+  maxPasswordAttempts?: number;
+  passwordLockoutSeconds?: number;
+}
+/** Options of `PinAuth.create`. */
+export interface PinAuthOptions {
+  backend: MockBackend;
+  /** Names this app's device identity and storage keys (default "default"). */
+  appId?: string;
+  /** Where the PIN session token is kept (default "local"). */
+  storage?: StorageChoice;
+  /** Digits in a PIN, 4 to 8 (default 6). */
+  pinLength?: number;
+  /** Access tokens are dropped this long before they expire (default 30). */
+  accessTokenLeewaySeconds?: number;
+}
+/** The signed-in account. */
+export interface User { uid: string; email: string }
+/** A PIN reset email in the mock backend's outbox. Times are ms since the epoch. */
+export interface MailMessage { to: string; subject: string; resetToken: string; sentAt: number }
+/** The backend's verdict on a re-authentication token (which it uses up). */
+export interface ReauthValidation { valid: boolean; uid?: string; deviceId?: string; expiresAt?: number }
+/** A device registered on an account. Times are ms since the epoch. */
+export interface DeviceInfo { deviceId: string; registeredAt: number; lastUsedAt: number; hasPin: boolean }
+/** A re-authentication token for the application's server to validate. */
+export interface ReauthToken { token: string; expiresAt: number }
+/** The result of `checkPin`. */
+export interface PinCheck { ok: boolean; reason?: PinCheckReason }
+/** Something the SDK recovered from by itself. */
+export interface PinAuthWarning { code: string; message: string }
+/** Every rejection of the SDK: an `Error` named "PinAuthError" with a stable code. */
+export interface PinAuthError extends Error {
+  name: "PinAuthError";
+  code: PinAuthErrorCode;
+  attemptsRemaining?: number;
+  retryAfterSeconds?: number;
+  /** For WEAK_PIN: the rule the PIN breaks. */
+  reason?: PinCheckReason;
+}
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODES: &str = ErrorCode::TYPESCRIPT_DECLARATION;
+
+// ---- conversions ----
+
+/// A `PinAuthError`: a JavaScript `Error` named "PinAuthError" with the code and hints.
+fn js_error(error: &Error) -> JsValue {
+    let js = js_sys::Error::new(error.message());
+    js.set_name("PinAuthError");
+    let fields: [(&str, Option<JsValue>); 4] = [
+        ("code", Some(JsValue::from_str(error.code().as_str()))),
+        (
+            "attemptsRemaining",
+            error.attempts_remaining().map(JsValue::from),
+        ),
+        (
+            "retryAfterSeconds",
+            error.retry_after_seconds().map(|s| JsValue::from(s as f64)),
+        ),
+        ("reason", error.reason().map(JsValue::from_str)),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            let _ = Reflect::set(&js, &JsValue::from_str(name), &value);
+        }
+    }
+    js.into()
+}
+
+/// A promise of `work`'s value; every error rejects it with a `PinAuthError`.
+fn promise(work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| js_error(&e)) })
+}
+
+/// A plain JavaScript object (through JSON) from a serializable value.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
+    let json = serde_json::to_string(value).map_err(|_| Error::new(ErrorCode::Internal))?;
+    js_sys::JSON::parse(&json).map_err(|_| Error::new(ErrorCode::Internal))
+}
+
+/// A string argument of at most `max` UTF-16 units, checked before it is copied.
+fn text(value: &JsValue, field: &str, max: u32) -> Result<String> {
+    let string = value
+        .dyn_ref::<JsString>()
+        .ok_or_else(|| Error::invalid_argument(field, "must be a string"))?;
+    if string.length() > max {
+        return Err(Error::invalid_argument(field, "is too long"));
+    }
+    Ok(String::from(string))
+}
+
+/// A listener argument.
+fn function(value: &JsValue, field: &str) -> Result<Function> {
+    value
+        .dyn_ref::<Function>()
+        .cloned()
+        .ok_or_else(|| Error::invalid_argument(field, "must be a function"))
+}
+
+/// A JavaScript options object: only known keys, each checked by type and range.
+struct Options {
+    object: Object,
+    name: &'static str,
+}
+
+impl Options {
+    /// Reads `value` as options named `name`; `undefined` is no options unless
+    /// `required`. Unknown keys are refused.
+    fn read(value: &JsValue, name: &'static str, known: &[&str], required: bool) -> Result<Self> {
+        if value.is_undefined() && !required {
+            return Ok(Options {
+                object: Object::new(),
+                name,
+            });
+        }
+        let object = value
+            .dyn_ref::<Object>()
+            .filter(|_| value.is_object() && !js_sys::Array::is_array(value))
+            .cloned()
+            .ok_or_else(|| Error::invalid_argument(name, "must be an object"))?;
+        for key in Object::keys(&object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                let shown: String = key.chars().take(40).collect();
+                return Err(Error::invalid_argument(
+                    &format!("{name}.{shown}"),
+                    "is not a known option",
+                ));
+            }
+        }
+        Ok(Options { object, name })
+    }
+
+    fn field(&self, key: &str) -> String {
+        format!("{}.{key}", self.name)
+    }
+
+    /// The value under `key`, `None` when absent or `undefined`.
+    fn get(&self, key: &str) -> Result<Option<JsValue>> {
+        let value = Reflect::get(&self.object, &JsValue::from_str(key))
+            .map_err(|_| Error::invalid_argument(&self.field(key), "could not be read"))?;
+        Ok((!value.is_undefined()).then_some(value))
+    }
+
+    fn text(&self, key: &str, max: u32) -> Result<Option<String>> {
+        self.get(key)?
+            .map(|v| text(&v, &self.field(key), max))
+            .transpose()
+    }
+
+    /// A whole number in `min..=max`.
+    fn integer(&self, key: &str, min: u32, max: u32) -> Result<Option<u32>> {
+        let Some(value) = self.get(key)? else {
+            return Ok(None);
+        };
+        match value.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(max) => {
+                Ok(Some(n as u32))
+            }
+            _ => Err(Error::invalid_argument(
+                &self.field(key),
+                "must be a whole number in range",
+            )),
+        }
+    }
+
+    fn seconds(&self, key: &str, max: u32) -> Result<Option<Duration>> {
+        Ok(self
+            .integer(key, 1, max)?
+            .map(|s| Duration::from_secs(u64::from(s))))
+    }
+}
+
+/// Longest accepted strings, in UTF-16 units.
+const MAX_EMAIL: u32 = 320;
+const MAX_PASSWORD: u32 = 1024;
+const MAX_PIN: u32 = 64;
+const MAX_TOKEN: u32 = 128;
+const MAX_NAME: u32 = 256;
+const YEAR_SECONDS: u32 = 366 * 24 * 3600;
+
+// ---- MockBackend ----
+
+/// The server half, running in the page: accounts, devices, tokens, lockouts and an
+/// outbox of PIN reset emails.
+#[wasm_bindgen]
+pub struct MockBackend {
+    host: Rc<BackendHost>,
+}
+
+#[wasm_bindgen]
+impl MockBackend {
+    /// A backend with the defaults of DESIGN.md, adjusted by `options`. With `persistKey`,
+    /// its state lives in localStorage and every tab of the origin shares it.
+    pub fn create(
+        #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: Option<Object>,
+    ) -> std::result::Result<MockBackend, JsValue> {
+        let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
+        Self::from_options(&options).map_err(|e| js_error(&e))
+    }
+
+    fn from_options(options: &JsValue) -> Result<MockBackend> {
+        let options = Options::read(
+            options,
+            "options",
+            &[
+                "persistKey",
+                "accessTokenTtlSeconds",
+                "pinSessionTtlSeconds",
+                "reauthTokenTtlSeconds",
+                "maxPinAttempts",
+                "maxPasswordAttempts",
+                "passwordLockoutSeconds",
+            ],
+            false,
+        )?;
+        let defaults = BackendConfig::default();
+        let config = BackendConfig {
+            access_token_ttl: options
+                .seconds("accessTokenTtlSeconds", YEAR_SECONDS)?
+                .unwrap_or(defaults.access_token_ttl),
+            pin_session_ttl: options
+                .seconds("pinSessionTtlSeconds", YEAR_SECONDS)?
+                .unwrap_or(defaults.pin_session_ttl),
+            reauth_token_ttl: options
+                .seconds("reauthTokenTtlSeconds", YEAR_SECONDS)?
+                .unwrap_or(defaults.reauth_token_ttl),
+            max_pin_attempts: options
+                .integer("maxPinAttempts", 1, 10)?
+                .unwrap_or(defaults.max_pin_attempts),
+            max_password_attempts: options
+                .integer("maxPasswordAttempts", 1, 100)?
+                .unwrap_or(defaults.max_password_attempts),
+            password_lockout: options
+                .seconds("passwordLockoutSeconds", YEAR_SECONDS)?
+                .unwrap_or(defaults.password_lockout),
+            ..defaults
+        };
+        let persist_key = options.text("persistKey", MAX_NAME)?;
+        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng))?;
+        let host = match persist_key {
+            Some(key) if !key.is_empty() => {
+                BackendHost::persistent(backend, Box::new(WebStorage::local()?), &key)
+            }
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "options.persistKey",
+                    "must not be empty",
+                ))
+            }
+            None => BackendHost::in_memory(backend),
+        };
+        Ok(MockBackend {
+            host: Rc::new(host),
+        })
+    }
+
+    /// Answers one JSON request with a JSON response: the whole server as a string function
+    /// (what `PinAuth` calls; a fetch-based server can stand in for it).
+    pub fn handle(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
+    ) -> String {
+        match request.as_string() {
+            Some(request) => self.host.handle_json(&request),
+            None => self.host.handle_json(""),
+        }
+    }
+
+    /// The PIN reset emails sent to `email`, oldest first.
+    #[wasm_bindgen(unchecked_return_type = "MailMessage[]")]
+    pub fn outbox(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct MailMessage {
+            to: String,
+            subject: &'static str,
+            reset_token: String,
+            sent_at: u64,
+        }
+        let run = || {
+            let email = text(&email, "email", MAX_EMAIL)?;
+            let messages = self.host.with_backend(|b| Ok(b.outbox_for(&email)))?;
+            let mail: Vec<MailMessage> = messages
+                .into_iter()
+                .map(|m| MailMessage {
+                    to: m.to,
+                    subject: "Reset your PIN",
+                    reset_token: m.reset_token.to_base64url(),
+                    sent_at: m.sent_at,
+                })
+                .collect();
+            to_js(&mail)
+        };
+        run().map_err(|e| js_error(&e))
+    }
+
+    /// Checks a re-authentication token the way the application's server would, using
+    /// it up: `{ valid: false }` for an unknown, used or expired token.
+    #[wasm_bindgen(js_name = validateReauthToken, unchecked_return_type = "ReauthValidation")]
+    pub fn validate_reauth_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ReauthValidation {
+            valid: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            uid: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            device_id: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            expires_at: Option<u64>,
+        }
+        let run = || {
+            let token = text(&token, "token", MAX_TOKEN)?;
+            let verdict = match Token::from_base64url(token.trim()) {
+                Ok(reauth_token) => self.host.with_backend(|b| {
+                    Ok(b.handle(Request::ValidateReauth(ValidateReauthRequest {
+                        reauth_token,
+                    })))
+                })?,
+                Err(error) => crate::protocol::Response::Error(error),
+            };
+            let validation = match Result::<Reply>::from(verdict) {
+                Ok(Reply::ValidateReauth(who)) => ReauthValidation {
+                    valid: true,
+                    uid: Some(who.user_id),
+                    device_id: Some(who.device_id.to_base64url()),
+                    expires_at: Some(who.expires_at),
+                },
+                _ => ReauthValidation {
+                    valid: false,
+                    uid: None,
+                    device_id: None,
+                    expires_at: None,
+                },
+            };
+            to_js(&validation)
+        };
+        run().map_err(|e| js_error(&e))
+    }
+
+    /// The devices registered on the account with `email`, oldest first.
+    #[wasm_bindgen(unchecked_return_type = "DeviceInfo[]")]
+    pub fn devices(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct DeviceInfo {
+            device_id: String,
+            registered_at: u64,
+            last_used_at: u64,
+            has_pin: bool,
+        }
+        let run = || {
+            let email = text(&email, "email", MAX_EMAIL)?;
+            let devices = self.host.with_backend(|b| Ok(b.devices_of(&email)))?;
+            let devices: Vec<DeviceInfo> = devices
+                .into_iter()
+                .map(|d| DeviceInfo {
+                    device_id: d.device_id.to_base64url(),
+                    registered_at: d.registered_at,
+                    last_used_at: d.last_used_at,
+                    has_pin: d.has_pin,
+                })
+                .collect();
+            to_js(&devices)
+        };
+        run().map_err(|e| js_error(&e))
+    }
+
+    /// Forgets every account, device, token and email.
+    pub fn clear(&self) -> std::result::Result<(), JsValue> {
+        self.host
+            .with_backend(|b| b.clear())
+            .map_err(|e| js_error(&e))
+    }
+}
+
+// ---- PinAuth ----
+
+type WebClient = Client<WebCryptoKeys, JsTransport>;
+
+/// PIN sign-in on this device: the state machine, the flows, and the device identity.
+#[wasm_bindgen]
+pub struct PinAuth {
+    client: Rc<WebClient>,
+    _watch: Option<Watch>,
+}
+
+/// Runs a client flow as a promise. Arguments are checked inside `run`, so bad ones
+/// reject the promise rather than throw.
+fn flow<F, Fut>(client: &Rc<WebClient>, run: F) -> Promise
+where
+    F: FnOnce(Rc<WebClient>) -> Fut + 'static,
+    Fut: Future<Output = Result<JsValue>> + 'static,
+{
+    let client = client.clone();
+    promise(async move { run(client).await })
+}
+
+#[wasm_bindgen]
+impl PinAuth {
+    /// A client for `options.appId` on `options.backend`: loads this device's identity
+    /// (or creates one) and any stored session. Old or corrupt stored data is reported to
+    /// `onWarning`, never a rejection.
+    pub async fn create(
+        #[wasm_bindgen(unchecked_param_type = "PinAuthOptions")] options: JsValue,
+    ) -> std::result::Result<PinAuth, JsValue> {
+        Self::from_options(options).await.map_err(|e| js_error(&e))
+    }
+
+    async fn from_options(options: JsValue) -> Result<PinAuth> {
+        let options = Options::read(
+            &options,
+            "options",
+            &[
+                "backend",
+                "appId",
+                "storage",
+                "pinLength",
+                "accessTokenLeewaySeconds",
+            ],
+            true,
+        )?;
+        let backend = options
+            .get("backend")?
+            .ok_or_else(|| Error::invalid_argument("options.backend", "is required"))?;
+        let transport = JsTransport::new(backend)?;
+        let defaults = ClientConfig::default();
+        let config = ClientConfig {
+            app_id: options.text("appId", MAX_NAME)?.unwrap_or(defaults.app_id),
+            pin_policy: match options.integer("pinLength", 4, 8)? {
+                Some(length) => PinPolicy::new(length as usize)?,
+                None => defaults.pin_policy,
+            },
+            access_token_leeway: match options.integer("accessTokenLeewaySeconds", 0, 3600)? {
+                Some(seconds) => Duration::from_secs(u64::from(seconds)),
+                None => defaults.access_token_leeway,
+            },
+        };
+        let storage = match options.text("storage", 16)? {
+            Some(choice) => StorageChoice::parse(&choice).map_err(|_| {
+                Error::invalid_argument(
+                    "options.storage",
+                    "must be \"local\", \"session\" or \"memory\"",
+                )
+            })?,
+            None => StorageChoice::Local,
+        };
+        let client = Rc::new(Client::create(config, platform(storage, transport)).await?);
+        let watch = watch(&client).ok();
+        Ok(PinAuth {
+            client,
+            _watch: watch,
+        })
+    }
+
+    /// The current state.
+    #[wasm_bindgen(getter, unchecked_return_type = "AuthState")]
+    pub fn state(&self) -> String {
+        self.client.state().as_str().to_owned()
+    }
+
+    /// The account, unless signed out.
+    #[wasm_bindgen(getter, unchecked_return_type = "User | null")]
+    pub fn user(&self) -> JsValue {
+        #[derive(Serialize)]
+        struct User {
+            uid: String,
+            email: String,
+        }
+        self.client
+            .user()
+            .and_then(|u| {
+                to_js(&User {
+                    uid: u.user_id,
+                    email: u.email,
+                })
+                .ok()
+            })
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// This device's id.
+    #[wasm_bindgen(getter, js_name = deviceId)]
+    pub fn device_id(&self) -> String {
+        self.client.device_id().to_base64url()
+    }
+
+    /// Calls `listener` with every new state; returns the function that unsubscribes it.
+    #[wasm_bindgen(js_name = onStateChange, unchecked_return_type = "() => void")]
+    pub fn on_state_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(state: AuthState) => void")] listener: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        let listener = function(&listener, "listener").map_err(|e| js_error(&e))?;
+        let id = self.client.on_state_change(move |state: &AuthState| {
+            // A listener that throws must not break the SDK.
+            let _ = listener.call1(&JsValue::NULL, &JsValue::from_str(state.as_str()));
+        });
+        Ok(self.unsubscriber(id))
+    }
+
+    /// Calls `listener` with every warning (including those raised while creating this
+    /// client); returns the function that unsubscribes it.
+    #[wasm_bindgen(js_name = onWarning, unchecked_return_type = "() => void")]
+    pub fn on_warning(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(warning: PinAuthWarning) => void")]
+        listener: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Warning {
+            code: &'static str,
+            message: &'static str,
+        }
+        let listener = function(&listener, "listener").map_err(|e| js_error(&e))?;
+        let id = self.client.on_warning(move |w: &crate::error::Warning| {
+            if let Ok(value) = to_js(&Warning {
+                code: w.code,
+                message: w.message,
+            }) {
+                let _ = listener.call1(&JsValue::NULL, &value);
+            }
+        });
+        Ok(self.unsubscriber(id))
+    }
+
+    fn unsubscriber(&self, id: ListenerId) -> JsValue {
+        let client = Rc::downgrade(&self.client);
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(client) = client.upgrade() {
+                client.unsubscribe(id);
+            }
+        })
+        .into_js_value()
+    }
+
+    /// Creates an account (it does not sign in).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn register(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] password: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            let email = text(&email, "email", MAX_EMAIL)?;
+            let password = text(&password, "password", MAX_PASSWORD)?;
+            client.register(&email, &password).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Password sign-in: resolves with `"signedIn"` when this device has a PIN, else
+    /// `"pinSetupRequired"`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<AuthState>")]
+    pub fn login(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] password: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            let email = text(&email, "email", MAX_EMAIL)?;
+            let password = text(&password, "password", MAX_PASSWORD)?;
+            let state = client.login(&email, &password).await?;
+            Ok(JsValue::from_str(state.as_str()))
+        })
+    }
+
+    /// Sets this device's PIN after a password login.
+    #[wasm_bindgen(js_name = setPin, unchecked_return_type = "Promise<void>")]
+    pub fn set_pin(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            client.set_pin(&text(&pin, "pin", MAX_PIN)?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Unlocks with the PIN.
+    #[wasm_bindgen(js_name = loginWithPin, unchecked_return_type = "Promise<void>")]
+    pub fn login_with_pin(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            client.login_with_pin(&text(&pin, "pin", MAX_PIN)?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Confirms the PIN for a sensitive action; resolves with a token for the server.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ReauthToken>")]
+    pub fn reauthenticate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+    ) -> Promise {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ReauthToken {
+            token: String,
+            expires_at: u64,
+        }
+        flow(&self.client, move |client| async move {
+            let issued = client.reauthenticate(&text(&pin, "pin", MAX_PIN)?).await?;
+            to_js(&ReauthToken {
+                token: issued.token.to_base64url(),
+                expires_at: issued.expires_at,
+            })
+        })
+    }
+
+    /// Changes this device's PIN while signed in.
+    #[wasm_bindgen(js_name = changePin, unchecked_return_type = "Promise<void>")]
+    pub fn change_pin(
+        &self,
+        #[wasm_bindgen(js_name = oldPin, unchecked_param_type = "string")] old_pin: JsValue,
+        #[wasm_bindgen(js_name = newPin, unchecked_param_type = "string")] new_pin: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            let old_pin = text(&old_pin, "oldPin", MAX_PIN)?;
+            let new_pin = text(&new_pin, "newPin", MAX_PIN)?;
+            client.change_pin(&old_pin, &new_pin).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Asks for a PIN reset email; resolves whether or not the email has an account.
+    #[wasm_bindgen(js_name = forgotPin, unchecked_return_type = "Promise<void>")]
+    pub fn forgot_pin(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            client
+                .forgot_pin(&text(&email, "email", MAX_EMAIL)?)
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Sets a new PIN with the token from the reset email, then unlocks with it.
+    #[wasm_bindgen(js_name = resetPin, unchecked_return_type = "Promise<void>")]
+    pub fn reset_pin(
+        &self,
+        #[wasm_bindgen(js_name = resetToken, unchecked_param_type = "string")] reset_token: JsValue,
+        #[wasm_bindgen(js_name = newPin, unchecked_param_type = "string")] new_pin: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            let reset_token = text(&reset_token, "resetToken", MAX_TOKEN)?;
+            let new_pin = text(&new_pin, "newPin", MAX_PIN)?;
+            client.reset_pin(&reset_token, &new_pin).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Signs out here and on the backend.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn logout(&self) -> Promise {
+        flow(&self.client, |client| async move {
+            client.logout().await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Wipes this device's identity (revoking it on the backend when signed in) and
+    /// starts over as a new device.
+    #[wasm_bindgen(js_name = forgetDevice, unchecked_return_type = "Promise<void>")]
+    pub fn forget_device(&self) -> Promise {
+        flow(&self.client, |client| async move {
+            client.forget_device().await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The access token; rejects with `NOT_SIGNED_IN` unless signed in.
+    #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_access_token(&self) -> Promise {
+        flow(&self.client, |client| async move {
+            Ok(JsValue::from_str(&client.access_token()?.to_base64url()))
+        })
+    }
+
+    /// Checks a new PIN against the policy, without any network call.
+    #[wasm_bindgen(js_name = checkPin, unchecked_return_type = "PinCheck")]
+    pub fn check_pin(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct PinCheck {
+            ok: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'static str>,
+        }
+        let run = || {
+            let pin = text(&pin, "pin", MAX_PIN)?;
+            let rejection = self.client.pin_policy().rejection(&pin);
+            to_js(&PinCheck {
+                ok: rejection.is_none(),
+                reason: rejection.map(|r| r.code()),
+            })
+        };
+        run().map_err(|e| js_error(&e))
+    }
+}
+
+/// Whether `e` is a `PinAuthError` thrown or rejected by this SDK.
+#[wasm_bindgen(js_name = isPinAuthError, unchecked_return_type = "e is PinAuthError")]
+pub fn is_pin_auth_error(#[wasm_bindgen(unchecked_param_type = "unknown")] e: JsValue) -> bool {
+    e.is_instance_of::<js_sys::Error>()
+        && Reflect::get(&e, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|n| n.as_string())
+            .as_deref()
+            == Some("PinAuthError")
+        && Reflect::get(&e, &JsValue::from_str("code"))
+            .ok()
+            .and_then(|c| c.as_string())
+            .is_some_and(|c| ErrorCode::parse(&c).is_some())
+}
