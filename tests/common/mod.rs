@@ -1,6 +1,12 @@
 //! A test harness that drives the mock backend through its JSON entry point, as a client
 //! would, with software device keys. Shared by the native and the browser tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature as EcdsaSignature, SigningKey};
