@@ -103,6 +103,8 @@ error_codes! {
     TransportFailed = "TRANSPORT_FAILED", "The server could not be reached.";
     /// The call needs a state the client is not in (e.g. an access token while signed out).
     NotSignedIn = "NOT_SIGNED_IN", "Sign in first.";
+    /// The user closed the PIN prompt (Cancel, Escape or the backdrop).
+    Cancelled = "CANCELLED", "The PIN prompt was cancelled.";
     /// A saved backend snapshot could not be read.
     SnapshotInvalid = "SNAPSHOT_INVALID", "The saved backend state is corrupt or from an unknown version.";
     /// The platform's secure random source failed.

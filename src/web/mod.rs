@@ -6,6 +6,7 @@
 //! - [`WebCryptoKeys`]: [`DeviceKeys`](crate::platform::DeviceKeys) with a
 //!   non-extractable WebCrypto ECDSA P-256 key, the device identity kept in IndexedDB;
 //! - [`platform`]: all of them together for a [`Client`](crate::client::Client);
+//! - [`prompt_pin`]: the accessible in-page PIN dialog;
 //! - [`watch`]: follows other tabs (`storage` events) and expiry (a timer);
 //! - [`JsTransport`]: [`Transport`] to a JavaScript object's `handle(json)` method.
 //!
@@ -15,12 +16,14 @@
 
 mod clock;
 mod keys;
+mod prompt;
 mod storage;
 mod transport;
 mod watch;
 
 pub use clock::DateClock;
 pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
+pub use prompt::{prompt_pin, PromptMode, PromptOptions, PromptOutcome, PromptStrings};
 pub use storage::WebStorage;
 pub use transport::JsTransport;
 pub use watch::{watch, Watch};
