@@ -1,8 +1,12 @@
 # `make test` installs what is missing, then runs every check and test.
-.PHONY: setup test
+.PHONY: setup test pkg
 
 setup:
 	bash scripts/setup.sh
 
 test:
 	bash scripts/test.sh
+
+# Builds the npm package into pkg/ and packs it (pinauth-<version>.tgz).
+pkg: setup
+	bash scripts/pkg.sh

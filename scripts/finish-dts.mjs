@@ -1,8 +1,12 @@
 // Two fixes to the declarations wasm-bindgen generates, checked by the TypeScript tests:
 // - `MockBackend.create`'s options are optional (wasm-bindgen cannot mark an
-//   explicitly typed parameter optional);
+//   explicitly typed parameter optional), and `promptPin` gets two overloads, so that
+//   `mode: "reauth"` is typed as resolving with the token;
 // - the module's raw exports (`InitOutput`, typed with `any`) are internal: `init` is
-//   typed as returning `Promise<unknown>`, so no `any` is left in a public signature.
+//   typed as returning `Promise<unknown>`, so no `any` is left in a public signature;
+// - the classes declare `[Symbol.dispose]()`, which needs the `esnext.disposable` lib: a
+//   consumer compiling with `lib: ["es2022", "dom"]` and without `skipLibCheck` would get
+//   TS2550 inside these declarations, so they reference that lib themselves.
 import { readFileSync, writeFileSync } from "node:fs";
 
 const path = process.argv[2];
@@ -13,8 +17,14 @@ const replace = (from, to) => {
 };
 replace("static create(options: MockBackendOptions): MockBackend;",
         "static create(options?: MockBackendOptions): MockBackend;");
+replace("promptPin(options: PromptOptions): Promise<ReauthToken | undefined>;",
+        'promptPin(options: PromptOptions & { mode: "reauth" }): Promise<ReauthToken>;\n' +
+        '    promptPin(options?: PromptOptions & { mode?: "auto" | "change" }): Promise<void>;');
 dts = dts.replace(/export interface InitOutput \{[\s\S]*?\n\}\n/, "export type InitOutput = unknown;\n");
 if (/\bany\b/.test(dts.replace(/\/\*[\s\S]*?\*\//g, ""))) {
   throw new Error("finish-dts: `any` is left in the declarations");
+}
+if (dts.includes("[Symbol.dispose]") && !dts.includes('<reference lib="esnext.disposable" />')) {
+  dts = '/// <reference lib="esnext.disposable" />\n' + dts;
 }
 writeFileSync(path, dts);

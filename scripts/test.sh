@@ -20,4 +20,6 @@ step "native tests"
 cargo test
 step "browser tests (headless Chromium)"
 wasm-pack test --headless --chrome
+step "npm package tests: install, TypeScript, the JavaScript API in Chromium"
+bash scripts/js-tests.sh
 step "all tests passed"

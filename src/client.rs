@@ -827,8 +827,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         self.tokens.owns_key(key)
     }
 
-    /// The access token, when signed in; `NOT_SIGNED_IN` otherwise.
-    pub fn access_token(&self) -> Result<Token> {
+    /// The access token, when signed in; `NOT_SIGNED_IN` otherwise. It waits for a flow
+    /// still running (an unlock just started), like every call.
+    pub async fn access_token(&self) -> Result<Token> {
+        let _turn = self.turns.take().await;
         self.require(&[AuthState::SignedIn], |h| h.access.as_ref())
             .map(|t| t.token)
     }

@@ -3,14 +3,17 @@
 //! failure into a rejected promise (or a throw, for the synchronous methods) of a
 //! `PinAuthError`. Nothing here can panic.
 
-use crate::backend::{Backend, BackendConfig, BackendHost};
+use crate::backend::{Backend, BackendConfig, BackendHost, MAX_REQUEST_BYTES};
 use crate::client::{AuthState, Client, ClientConfig, ListenerId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::PinPolicy;
 use crate::platform::OsRng;
 use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
 use crate::tokens::StorageChoice;
-use crate::web::{platform, watch, DateClock, JsTransport, Watch, WebCryptoKeys, WebStorage};
+use crate::web::{
+    platform, prompt_pin, watch, DateClock, JsTransport, PromptMode, PromptOptions, PromptOutcome,
+    PromptStrings, Watch, WebCryptoKeys, WebStorage,
+};
 use js_sys::{Function, JsString, Object, Promise, Reflect};
 use serde::Serialize;
 use std::future::Future;
@@ -63,6 +66,20 @@ export interface DeviceInfo { deviceId: string; registeredAt: number; lastUsedAt
 export interface ReauthToken { token: string; expiresAt: number }
 /** The result of `checkPin`. */
 export interface PinCheck { ok: boolean; reason?: PinCheckReason }
+/** Options of `promptPin`. */
+export interface PromptOptions {
+  /** For a signed-in user: "reauth" (resolves with a token) or "change". Default "auto":
+   *  setup when `pinSetupRequired`, unlock when `pinRequired`. */
+  mode?: "auto" | "reauth" | "change";
+  /** Replaces the dialog's title. */
+  title?: string;
+  /** Replaces the first step's instruction. */
+  subtitle?: string;
+  /** Replaces any of the texts (for translation). */
+  strings?: Partial<PromptStrings>;
+  /** Where the dialog is mounted (default `document.body`). */
+  container?: HTMLElement;
+}
 /** Something the SDK recovered from by itself. */
 export interface PinAuthWarning { code: string; message: string }
 /** Every rejection of the SDK: an `Error` named "PinAuthError" with a stable code. */
@@ -78,6 +95,9 @@ export interface PinAuthError extends Error {
 
 #[wasm_bindgen(typescript_custom_section)]
 const ERROR_CODES: &str = ErrorCode::TYPESCRIPT_DECLARATION;
+
+#[wasm_bindgen(typescript_custom_section)]
+const PROMPT_STRINGS: &str = PromptStrings::TYPESCRIPT_DECLARATION;
 
 // ---- conversions ----
 
@@ -135,6 +155,14 @@ fn function(value: &JsValue, field: &str) -> Result<Function> {
         .ok_or_else(|| Error::invalid_argument(field, "must be a function"))
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.keys`, which throws for a proxy whose `ownKeys` trap throws: caught here,
+    /// since an exception unwinding through wasm would leave a promise pending forever.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(object: &Object) -> std::result::Result<js_sys::Array, JsValue>;
+}
+
 /// A JavaScript options object: only known keys, each checked by type and range.
 struct Options {
     object: Object,
@@ -156,7 +184,9 @@ impl Options {
             .filter(|_| value.is_object() && !js_sys::Array::is_array(value))
             .cloned()
             .ok_or_else(|| Error::invalid_argument(name, "must be an object"))?;
-        for key in Object::keys(&object).iter() {
+        let keys =
+            object_keys(&object).map_err(|_| Error::invalid_argument(name, "could not be read"))?;
+        for key in keys.iter() {
             let key = key.as_string().unwrap_or_default();
             if !known.contains(&key.as_str()) {
                 let shown: String = key.chars().take(40).collect();
@@ -231,9 +261,9 @@ impl MockBackend {
     /// A backend with the defaults of DESIGN.md, adjusted by `options`. With `persistKey`,
     /// its state lives in localStorage and every tab of the origin shares it.
     pub fn create(
-        #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: Option<Object>,
+        #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: JsValue,
     ) -> std::result::Result<MockBackend, JsValue> {
-        let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
+        // A `JsValue`, not an `Option`: `null` is refused like in `PinAuth.create`.
         Self::from_options(&options).map_err(|e| js_error(&e))
     }
 
@@ -299,9 +329,13 @@ impl MockBackend {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
     ) -> String {
+        // Oversized requests are refused by length, before they are copied into wasm.
+        let fits = request
+            .dyn_ref::<JsString>()
+            .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
         match request.as_string() {
-            Some(request) => self.host.handle_json(&request),
-            None => self.host.handle_json(""),
+            Some(request) if fits => self.host.handle_json(&request),
+            _ => self.host.handle_json(""),
         }
     }
 
@@ -423,6 +457,59 @@ impl MockBackend {
 }
 
 // ---- PinAuth ----
+
+/// A re-authentication token as JavaScript sees it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReauthToken {
+    token: String,
+    expires_at: u64,
+}
+
+/// Reads the options of `promptPin`.
+fn prompt_options(value: &JsValue) -> Result<PromptOptions> {
+    let options = Options::read(
+        value,
+        "options",
+        &["mode", "title", "subtitle", "strings", "container"],
+        false,
+    )?;
+    let mode = match options.text("mode", 16)?.as_deref() {
+        None | Some("auto") => PromptMode::Auto,
+        Some("reauth") => PromptMode::Reauth,
+        Some("change") => PromptMode::Change,
+        Some(_) => {
+            return Err(Error::invalid_argument(
+                "options.mode",
+                "must be \"auto\", \"reauth\" or \"change\"",
+            ))
+        }
+    };
+    let mut strings = PromptStrings::default();
+    if let Some(value) = options.get("strings")? {
+        let given = Options::read(&value, "options.strings", PromptStrings::KEYS, true)?;
+        for key in PromptStrings::KEYS {
+            if let Some(text) = given.text(key, MAX_NAME)? {
+                strings.set(key, text);
+            }
+        }
+    }
+    let container = match options.get("container")? {
+        Some(value) => Some(
+            value
+                .dyn_into::<web_sys::Element>()
+                .map_err(|_| Error::invalid_argument("options.container", "must be an element"))?,
+        ),
+        None => None,
+    };
+    Ok(PromptOptions {
+        mode,
+        title: options.text("title", MAX_NAME)?,
+        subtitle: options.text("subtitle", MAX_NAME)?,
+        strings,
+        container,
+    })
+}
 
 type WebClient = Client<WebCryptoKeys, JsTransport>;
 
@@ -643,12 +730,6 @@ impl PinAuth {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
     ) -> Promise {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct ReauthToken {
-            token: String,
-            expires_at: u64,
-        }
         flow(&self.client, move |client| async move {
             let issued = client.reauthenticate(&text(&pin, "pin", MAX_PIN)?).await?;
             to_js(&ReauthToken {
@@ -725,7 +806,31 @@ impl PinAuth {
     #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(&self) -> Promise {
         flow(&self.client, |client| async move {
-            Ok(JsValue::from_str(&client.access_token()?.to_base64url()))
+            Ok(JsValue::from_str(
+                &client.access_token().await?.to_base64url(),
+            ))
+        })
+    }
+
+    /// Opens the accessible PIN dialog and runs the flow the state calls for: setup
+    /// (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the `mode`'s
+    /// re-authentication (resolving with its token) or change. Wrong PINs keep it open
+    /// with the attempts left; a lockout or ended session closes it with that error;
+    /// Cancel, Escape or the backdrop reject with `CANCELLED`.
+    #[wasm_bindgen(js_name = promptPin, unchecked_return_type = "Promise<ReauthToken | undefined>")]
+    pub fn prompt_pin(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PromptOptions")] options: JsValue,
+    ) -> Promise {
+        flow(&self.client, move |client| async move {
+            let options = prompt_options(&options)?;
+            match prompt_pin(&client, options).await? {
+                PromptOutcome::Done => Ok(JsValue::UNDEFINED),
+                PromptOutcome::Reauth(issued) => to_js(&ReauthToken {
+                    token: issued.token.to_base64url(),
+                    expires_at: issued.expires_at,
+                }),
+            }
         })
     }
 

@@ -113,7 +113,7 @@ async fn identity_and_session_survive_a_reload_over_local_storage_and_indexeddb(
     assert_eq!(reloaded.state(), PinRequired);
     reloaded.login_with_pin(PIN).await.unwrap();
     assert_eq!(reloaded.state(), SignedIn);
-    assert!(reloaded.access_token().is_ok());
+    assert!(reloaded.access_token().await.is_ok());
     let token = reloaded.reauthenticate(PIN).await.unwrap();
     assert!(token.expires_at > js_sys::Date::now() as u64);
 }

@@ -69,10 +69,13 @@ fn first_login_sets_a_pin_and_a_reload_asks_for_it() {
     assert_eq!(reloaded.device_id(), client.device_id());
     assert_eq!(reloaded.state(), PinRequired);
     assert_eq!(reloaded.user().unwrap().email, ANN);
-    assert_eq!(code(reloaded.access_token()), ErrorCode::NotSignedIn);
+    assert_eq!(
+        code(block_on(reloaded.access_token())),
+        ErrorCode::NotSignedIn
+    );
     block_on(reloaded.login_with_pin(PIN)).unwrap();
     assert_eq!(reloaded.state(), SignedIn);
-    assert!(reloaded.access_token().is_ok());
+    assert!(block_on(reloaded.access_token()).is_ok());
 }
 
 #[test]
@@ -307,7 +310,7 @@ fn logout_ends_the_session_here_and_on_the_backend() {
     let client = enrolled(&world, &browser);
     let session_key = "pinauth:shop:v1:pinSession";
     let stored_session = browser.local.get(session_key).unwrap().unwrap();
-    let access = client.access_token().unwrap();
+    let access = block_on(client.access_token()).unwrap();
     block_on(client.logout()).unwrap();
     assert_eq!(client.state(), SignedOut);
     assert_eq!(browser.local.get(session_key).unwrap(), None);
@@ -347,7 +350,7 @@ fn forget_device_revokes_it_and_starts_over_as_a_new_device() {
         PinSetupRequired
     );
     block_on(client.set_pin(PIN)).unwrap();
-    let access = client.access_token().unwrap();
+    let access = block_on(client.access_token()).unwrap();
     let devices = reply!(
         world.server_call(Request::ListDevices(ListDevicesRequest {
             access_token: access

@@ -46,6 +46,14 @@ macro_rules! prompt_strings {
             /// The JavaScript names of the strings.
             pub const KEYS: &'static [&'static str] = &[$($key,)*];
 
+            /// The TypeScript declaration of the strings (`PromptStrings`), for the `.d.ts`.
+            pub const TYPESCRIPT_DECLARATION: &'static str = concat!(
+                "/** Every text of the PIN prompt; `{attempts}`, `{seconds}`, `{length}` are filled in. */\n",
+                "export interface PromptStrings {\n",
+                $("  /** Default: ", $default, " */\n  ", $key, ": string;\n",)*
+                "}\n"
+            );
+
             /// Replaces the string named `key` (a JavaScript name); false for an unknown key.
             pub fn set(&mut self, key: &str, value: String) -> bool {
                 match key {

@@ -1,0 +1,74 @@
+// The shape of PinAuthError: instanceof Error, name, code, and the hints
+// attemptsRemaining, retryAfterSeconds and reason; isPinAuthError on other values.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { start, open, call } from "./harness.mjs";
+
+let env;
+let page;
+let result;
+let errors;
+
+before(async () => {
+  env = await start();
+  ({ page, errors } = await open(env));
+  result = await call(page, "errors.js", "errorShape");
+}, { timeout: 90_000 });
+after(() => env?.stop());
+
+/** Asserts `o` is a rejection (or throw, when `sync`) with a PinAuthError of `code`. */
+function assertPinAuthError(o, code, { sync = false } = {}) {
+  assert.equal(o.kind, sync ? "threw" : "rejected", `${code}: ${JSON.stringify(o)}`);
+  const e = o.error;
+  assert.equal(e.instanceofError, true, "instanceof Error");
+  assert.equal(e.name, "PinAuthError");
+  assert.equal(e.code, code);
+  assert.equal(typeof e.message, "string");
+  assert.ok(e.message.length > 0, "a message");
+  assert.equal(e.hasStack, true, "a stack");
+  assert.equal(e.isPinAuthError, true, "isPinAuthError(e)");
+  return e;
+}
+
+test("a wrong PIN: INVALID_PIN with attemptsRemaining", () => {
+  assert.equal(result.laterState, "pinRequired");
+  const e = assertPinAuthError(result.wrongPin, "INVALID_PIN");
+  assert.equal(typeof e.attemptsRemaining, "number");
+  assert.equal(e.attemptsRemaining, 4);
+  assert.equal(e.retryAfterSeconds, undefined);
+});
+
+test("a password lockout: ACCOUNT_LOCKED with retryAfterSeconds", () => {
+  const attempts = result.passwordAttempts;
+  const last = attempts.at(-1);
+  assert.ok(attempts.length <= 3, `locked within maxPasswordAttempts + 1 tries: ${JSON.stringify(attempts)}`);
+  for (const o of attempts.slice(0, -1)) assertPinAuthError(o, "INVALID_CREDENTIALS");
+  const e = assertPinAuthError(last, "ACCOUNT_LOCKED");
+  assert.equal(typeof e.retryAfterSeconds, "number");
+  assert.ok(e.retryAfterSeconds > 0 && e.retryAfterSeconds <= 15 * 60, `retryAfterSeconds ${e.retryAfterSeconds}`);
+});
+
+test("a weak PIN: WEAK_PIN with the reason checkPin gives", () => {
+  assert.equal(result.loggedIn, "pinSetupRequired");
+  const e = assertPinAuthError(result.weak, "WEAK_PIN");
+  assert.deepEqual(result.check, { ok: false, reason: "SEQUENCE" });
+  assert.equal(e.reason, "SEQUENCE");
+  assert.equal(e.reason, result.check.reason);
+});
+
+test("other codes keep the shape (EMAIL_TAKEN, NOT_SIGNED_IN, a synchronous INVALID_INPUT)", () => {
+  assertPinAuthError(result.taken, "EMAIL_TAKEN");
+  assertPinAuthError(result.notSignedIn, "NOT_SIGNED_IN");
+  const e = assertPinAuthError(result.syncThrow, "INVALID_INPUT", { sync: true });
+  assert.match(e.message, /options\.maxPinAttempts/);
+});
+
+test("isPinAuthError is false for everything else", () => {
+  for (const [label, value] of Object.entries(result.notPinAuthErrors)) {
+    assert.equal(value, false, label);
+  }
+});
+
+test("no page errors", () => {
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,5 @@
+// expect-error: TS2673 — instances come from the static create methods.
+import { MockBackend } from "pinauth";
+
+const backend = new MockBackend();
+backend.clear();

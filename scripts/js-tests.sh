@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Tests of the npm package as a consumer gets it: builds and packs it (scripts/pkg.sh),
+# installs the tarball into a fresh folder, then
+#   1. checks the installed files and version;
+#   2. compiles a TypeScript consumer of the whole API with `tsc --strict` (it must
+#      compile), compiles files with one deliberate misuse each (each must fail, with the
+#      expected error code), and checks that the declarations have no `any`;
+#   3. runs the browser tests (js-tests/browser/*.test.mjs, node:test + playwright-core on
+#      /usr/bin/chromium) against the installed package: the README quickstart verbatim,
+#      the error shape, the INVALID_INPUT table, concurrent calls, two devices.
+# Stops at the first failure. Needs the Rust/wasm tools of `make setup`, node 20+ and npm;
+# installs its own npm dependencies (js-tests/package-lock.json). KEEP_TMP=1 keeps the
+# fresh folder; CHROMIUM overrides the browser path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pinauth-js-tests.XXXXXX")
+cleanup() {
+  if [[ "${KEEP_TMP:-}" == 1 ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+step "build and pack the npm package (scripts/pkg.sh)"
+tarball=$(bash scripts/pkg.sh | tail -n 1)
+[[ "$tarball" == /*.tgz && -f "$tarball" ]] || fail "scripts/pkg.sh printed no tarball path (got: '$tarball')"
+echo "$tarball"
+
+step "install the test tools (npm ci in js-tests)"
+(cd js-tests && npm ci --no-audit --no-fund --loglevel=error)
+tsc=("$root/js-tests/node_modules/.bin/tsc")
+
+step "install the tarball into a fresh folder"
+consumer="$tmp/consumer"
+mkdir -p "$consumer"
+(
+  cd "$consumer"
+  npm init -y >/dev/null
+  npm pkg set type=module
+  npm install --no-audit --no-fund --loglevel=error "$tarball"
+)
+installed="$consumer/node_modules/pinauth"
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+for file in package.json pinauth.js pinauth.d.ts pinauth_bg.wasm README.md LICENSE; do
+  [[ -s "$installed/$file" ]] || fail "the installed package has no $file"
+done
+node -e '
+  const [dir, version] = process.argv.slice(1);
+  const pkg = require(dir + "/package.json");
+  const problems = [];
+  if (pkg.name !== "pinauth") problems.push(`name ${pkg.name}`);
+  if (pkg.version !== version) problems.push(`version ${pkg.version}, Cargo.toml says ${version}`);
+  if (pkg.type !== "module") problems.push(`type ${pkg.type}`);
+  if (Object.keys(pkg.exports?.["."] ?? {})[0] !== "types") problems.push("exports[\".\"] does not list types first");
+  if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+  console.log(`pinauth@${pkg.version}: package.json, pinauth.js, pinauth.d.ts, pinauth_bg.wasm, README.md, LICENSE`);
+' "$installed" "$version" || fail "the installed package.json is wrong"
+
+step "TypeScript: the consumer of the whole API compiles with tsc --strict"
+ts_dir="$consumer/ts"
+mkdir -p "$ts_dir"
+cp js-tests/types/*.ts "$ts_dir/"
+tsc_flags=(--strict --noEmit --target es2022 --lib es2022,dom --skipLibCheck false)
+bundler=(--module esnext --moduleResolution bundler)
+(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" consumer.ts) \
+  || fail "consumer.ts does not compile (moduleResolution bundler)"
+echo "consumer.ts: ok (moduleResolution bundler)"
+(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" --exactOptionalPropertyTypes \
+  --noUncheckedIndexedAccess --verbatimModuleSyntax --isolatedModules consumer.ts) \
+  || fail "consumer.ts does not compile with the stricter options"
+echo "consumer.ts: ok (plus exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax)"
+(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" --module nodenext --moduleResolution nodenext consumer.ts) \
+  || fail "consumer.ts does not compile (moduleResolution nodenext)"
+echo "consumer.ts: ok (moduleResolution nodenext)"
+
+step "TypeScript: each deliberate misuse fails to compile, for the expected reason"
+count=0
+for file in js-tests/types/wrong*.ts; do
+  name=$(basename "$file")
+  expected=$(sed -n 's|^// expect-error: \(TS[0-9]*\).*|\1|p' "$file" | head -n 1)
+  [[ -n "$expected" ]] || fail "$name has no '// expect-error: TSxxxx' line"
+  message=$(sed -n 's|^// expect-message: ||p' "$file" | head -n 1)
+  if output=$(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" "$name" 2>&1); then
+    fail "$name compiled, but it must not"
+  fi
+  errors=$(grep -E '^[^ ].*error TS[0-9]+' <<<"$output" || true)
+  if [[ $(grep -c . <<<"$errors") -ne 1 || "$errors" != "$name("*"error $expected:"* ]]; then
+    printf '%s\n' "$output" >&2
+    fail "$name must fail with exactly one $expected error in itself"
+  fi
+  if [[ -n "$message" ]] && ! grep -qF -- "$message" <<<"$output"; then
+    printf '%s\n' "$output" >&2
+    fail "$name: the $expected error does not say \"$message\""
+  fi
+  echo "$name: fails as expected: ${errors#*error }"
+  count=$((count + 1))
+done
+[[ $count -ge 1 ]] || fail "no js-tests/types/wrong*.ts file"
+
+step "TypeScript: no \`any\` in the installed declarations"
+node js-tests/types/no-any.mjs "$installed/pinauth.d.ts" || fail "pinauth.d.ts has an \`any\` type"
+
+step "browser tests against the installed package (headless Chromium)"
+PINAUTH_PKG_DIR="$installed" node --test --test-reporter=spec --test-timeout=120000 \
+  js-tests/browser/*.test.mjs || fail "browser tests"
+
+step "js tests passed"
