@@ -1,5 +1,5 @@
 # `make test` installs what is missing, then runs every check and test.
-.PHONY: setup test pkg
+.PHONY: setup test pkg bench
 
 setup:
 	bash scripts/setup.sh
@@ -10,3 +10,7 @@ test:
 # Builds the npm package into pkg/ and packs it (pinauth-<version>.tgz).
 pkg: setup
 	bash scripts/pkg.sh
+
+# Sizes and speeds side by side with their budgets; writes BENCHMARKS.md.
+bench: setup
+	bash scripts/bench.sh

@@ -16,10 +16,14 @@ step "clippy (native, client only: no mock-backend)"
 cargo clippy --all-targets --no-default-features -- -D warnings
 step "clippy (wasm32)"
 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+step "clippy (wasm32, client only: no mock-backend)"
+cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings
 step "native tests"
 cargo test
 step "browser tests (headless Chromium)"
 wasm-pack test --headless --chrome
 step "npm package tests: install, TypeScript, the JavaScript API in Chromium"
 bash scripts/js-tests.sh
+step "benchmark harness, quick run (prints figures, asserts no times)"
+bash scripts/bench.sh --quick
 step "all tests passed"

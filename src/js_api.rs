@@ -3,16 +3,13 @@
 //! failure into a rejected promise (or a throw, for the synchronous methods) of a
 //! `PinAuthError`. Nothing here can panic.
 
-use crate::backend::{Backend, BackendConfig, BackendHost, MAX_REQUEST_BYTES};
 use crate::client::{AuthState, Client, ClientConfig, ListenerId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::PinPolicy;
-use crate::platform::OsRng;
-use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
 use crate::tokens::StorageChoice;
 use crate::web::{
-    platform, prompt_pin, watch, DateClock, JsTransport, PromptMode, PromptOptions, PromptOutcome,
-    PromptStrings, Watch, WebCryptoKeys, WebStorage,
+    platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome,
+    PromptStrings, Watch, WebCryptoKeys,
 };
 use js_sys::{Function, JsString, Object, Promise, Reflect};
 use serde::Serialize;
@@ -42,9 +39,12 @@ export interface MockBackendOptions {
   maxPasswordAttempts?: number;
   passwordLockoutSeconds?: number;
 }
+/** What `PinAuth` talks to: the in-page `MockBackend`, or any object that answers a
+ *  protocol request (JSON) with its response (JSON), e.g. by sending it to a server. */
+export interface PinAuthBackend { handle(requestJson: string): string | Promise<string> }
 /** Options of `PinAuth.create`. */
 export interface PinAuthOptions {
-  backend: MockBackend;
+  backend: PinAuthBackend;
   /** Names this app's device identity and storage keys (default "default"). */
   appId?: string;
   /** Where the PIN session token is kept (default "local"). */
@@ -232,6 +232,7 @@ impl Options {
         }
     }
 
+    #[cfg(feature = "mock-backend")]
     fn seconds(&self, key: &str, max: u32) -> Result<Option<Duration>> {
         Ok(self
             .integer(key, 1, max)?
@@ -245,214 +246,224 @@ const MAX_PASSWORD: u32 = 1024;
 const MAX_PIN: u32 = 64;
 const MAX_TOKEN: u32 = 128;
 const MAX_NAME: u32 = 256;
-const YEAR_SECONDS: u32 = 366 * 24 * 3600;
 
-// ---- MockBackend ----
+// ---- MockBackend (feature `mock-backend`) ----
 
-/// The server half, running in the page: accounts, devices, tokens, lockouts and an
-/// outbox of PIN reset emails.
-#[wasm_bindgen]
-pub struct MockBackend {
-    host: Rc<BackendHost>,
-}
+#[cfg(feature = "mock-backend")]
+mod mock_backend {
+    use super::*;
+    use crate::backend::{Backend, BackendConfig, BackendHost, MAX_REQUEST_BYTES};
+    use crate::platform::OsRng;
+    use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
+    use crate::web::{DateClock, WebStorage};
 
-#[wasm_bindgen]
-impl MockBackend {
-    /// A backend with the defaults of DESIGN.md, adjusted by `options`. With `persistKey`,
-    /// its state lives in localStorage and every tab of the origin shares it.
-    pub fn create(
-        #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: JsValue,
-    ) -> std::result::Result<MockBackend, JsValue> {
-        // A `JsValue`, not an `Option`: `null` is refused like in `PinAuth.create`.
-        Self::from_options(&options).map_err(|e| js_error(&e))
+    const YEAR_SECONDS: u32 = 366 * 24 * 3600;
+
+    /// The server half, running in the page: accounts, devices, tokens, lockouts and an
+    /// outbox of PIN reset emails.
+    #[wasm_bindgen]
+    pub struct MockBackend {
+        host: Rc<BackendHost>,
     }
 
-    fn from_options(options: &JsValue) -> Result<MockBackend> {
-        let options = Options::read(
-            options,
-            "options",
-            &[
-                "persistKey",
-                "accessTokenTtlSeconds",
-                "pinSessionTtlSeconds",
-                "reauthTokenTtlSeconds",
-                "maxPinAttempts",
-                "maxPasswordAttempts",
-                "passwordLockoutSeconds",
-            ],
-            false,
-        )?;
-        let defaults = BackendConfig::default();
-        let config = BackendConfig {
-            access_token_ttl: options
-                .seconds("accessTokenTtlSeconds", YEAR_SECONDS)?
-                .unwrap_or(defaults.access_token_ttl),
-            pin_session_ttl: options
-                .seconds("pinSessionTtlSeconds", YEAR_SECONDS)?
-                .unwrap_or(defaults.pin_session_ttl),
-            reauth_token_ttl: options
-                .seconds("reauthTokenTtlSeconds", YEAR_SECONDS)?
-                .unwrap_or(defaults.reauth_token_ttl),
-            max_pin_attempts: options
-                .integer("maxPinAttempts", 1, 10)?
-                .unwrap_or(defaults.max_pin_attempts),
-            max_password_attempts: options
-                .integer("maxPasswordAttempts", 1, 100)?
-                .unwrap_or(defaults.max_password_attempts),
-            password_lockout: options
-                .seconds("passwordLockoutSeconds", YEAR_SECONDS)?
-                .unwrap_or(defaults.password_lockout),
-            ..defaults
-        };
-        let persist_key = options.text("persistKey", MAX_NAME)?;
-        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng))?;
-        let host = match persist_key {
-            Some(key) if !key.is_empty() => {
-                BackendHost::persistent(backend, Box::new(WebStorage::local()?), &key)
-            }
-            Some(_) => {
-                return Err(Error::invalid_argument(
-                    "options.persistKey",
-                    "must not be empty",
-                ))
-            }
-            None => BackendHost::in_memory(backend),
-        };
-        Ok(MockBackend {
-            host: Rc::new(host),
-        })
-    }
-
-    /// Answers one JSON request with a JSON response: the whole server as a string function
-    /// (what `PinAuth` calls; a fetch-based server can stand in for it).
-    pub fn handle(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
-    ) -> String {
-        // Oversized requests are refused by length, before they are copied into wasm.
-        let fits = request
-            .dyn_ref::<JsString>()
-            .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
-        match request.as_string() {
-            Some(request) if fits => self.host.handle_json(&request),
-            _ => self.host.handle_json(""),
+    #[wasm_bindgen]
+    impl MockBackend {
+        /// A backend with the defaults of DESIGN.md, adjusted by `options`. With `persistKey`,
+        /// its state lives in localStorage and every tab of the origin shares it.
+        pub fn create(
+            #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: JsValue,
+        ) -> std::result::Result<MockBackend, JsValue> {
+            // A `JsValue`, not an `Option`: `null` is refused like in `PinAuth.create`.
+            Self::from_options(&options).map_err(|e| js_error(&e))
         }
-    }
 
-    /// The PIN reset emails sent to `email`, oldest first.
-    #[wasm_bindgen(unchecked_return_type = "MailMessage[]")]
-    pub fn outbox(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
-    ) -> std::result::Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct MailMessage {
-            to: String,
-            subject: &'static str,
-            reset_token: String,
-            sent_at: u64,
-        }
-        let run = || {
-            let email = text(&email, "email", MAX_EMAIL)?;
-            let messages = self.host.with_backend(|b| Ok(b.outbox_for(&email)))?;
-            let mail: Vec<MailMessage> = messages
-                .into_iter()
-                .map(|m| MailMessage {
-                    to: m.to,
-                    subject: "Reset your PIN",
-                    reset_token: m.reset_token.to_base64url(),
-                    sent_at: m.sent_at,
-                })
-                .collect();
-            to_js(&mail)
-        };
-        run().map_err(|e| js_error(&e))
-    }
-
-    /// Checks a re-authentication token the way the application's server would, using
-    /// it up: `{ valid: false }` for an unknown, used or expired token.
-    #[wasm_bindgen(js_name = validateReauthToken, unchecked_return_type = "ReauthValidation")]
-    pub fn validate_reauth_token(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-    ) -> std::result::Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct ReauthValidation {
-            valid: bool,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            uid: Option<String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            device_id: Option<String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            expires_at: Option<u64>,
-        }
-        let run = || {
-            let token = text(&token, "token", MAX_TOKEN)?;
-            let verdict = match Token::from_base64url(token.trim()) {
-                Ok(reauth_token) => self.host.with_backend(|b| {
-                    Ok(b.handle(Request::ValidateReauth(ValidateReauthRequest {
-                        reauth_token,
-                    })))
-                })?,
-                Err(error) => crate::protocol::Response::Error(error),
+        fn from_options(options: &JsValue) -> Result<MockBackend> {
+            let options = Options::read(
+                options,
+                "options",
+                &[
+                    "persistKey",
+                    "accessTokenTtlSeconds",
+                    "pinSessionTtlSeconds",
+                    "reauthTokenTtlSeconds",
+                    "maxPinAttempts",
+                    "maxPasswordAttempts",
+                    "passwordLockoutSeconds",
+                ],
+                false,
+            )?;
+            let defaults = BackendConfig::default();
+            let config = BackendConfig {
+                access_token_ttl: options
+                    .seconds("accessTokenTtlSeconds", YEAR_SECONDS)?
+                    .unwrap_or(defaults.access_token_ttl),
+                pin_session_ttl: options
+                    .seconds("pinSessionTtlSeconds", YEAR_SECONDS)?
+                    .unwrap_or(defaults.pin_session_ttl),
+                reauth_token_ttl: options
+                    .seconds("reauthTokenTtlSeconds", YEAR_SECONDS)?
+                    .unwrap_or(defaults.reauth_token_ttl),
+                max_pin_attempts: options
+                    .integer("maxPinAttempts", 1, 10)?
+                    .unwrap_or(defaults.max_pin_attempts),
+                max_password_attempts: options
+                    .integer("maxPasswordAttempts", 1, 100)?
+                    .unwrap_or(defaults.max_password_attempts),
+                password_lockout: options
+                    .seconds("passwordLockoutSeconds", YEAR_SECONDS)?
+                    .unwrap_or(defaults.password_lockout),
+                ..defaults
             };
-            let validation = match Result::<Reply>::from(verdict) {
-                Ok(Reply::ValidateReauth(who)) => ReauthValidation {
-                    valid: true,
-                    uid: Some(who.user_id),
-                    device_id: Some(who.device_id.to_base64url()),
-                    expires_at: Some(who.expires_at),
-                },
-                _ => ReauthValidation {
-                    valid: false,
-                    uid: None,
-                    device_id: None,
-                    expires_at: None,
-                },
+            let persist_key = options.text("persistKey", MAX_NAME)?;
+            let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng))?;
+            let host = match persist_key {
+                Some(key) if !key.is_empty() => {
+                    BackendHost::persistent(backend, Box::new(WebStorage::local()?), &key)
+                }
+                Some(_) => {
+                    return Err(Error::invalid_argument(
+                        "options.persistKey",
+                        "must not be empty",
+                    ))
+                }
+                None => BackendHost::in_memory(backend),
             };
-            to_js(&validation)
-        };
-        run().map_err(|e| js_error(&e))
-    }
-
-    /// The devices registered on the account with `email`, oldest first.
-    #[wasm_bindgen(unchecked_return_type = "DeviceInfo[]")]
-    pub fn devices(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
-    ) -> std::result::Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct DeviceInfo {
-            device_id: String,
-            registered_at: u64,
-            last_used_at: u64,
-            has_pin: bool,
+            Ok(MockBackend {
+                host: Rc::new(host),
+            })
         }
-        let run = || {
-            let email = text(&email, "email", MAX_EMAIL)?;
-            let devices = self.host.with_backend(|b| Ok(b.devices_of(&email)))?;
-            let devices: Vec<DeviceInfo> = devices
-                .into_iter()
-                .map(|d| DeviceInfo {
-                    device_id: d.device_id.to_base64url(),
-                    registered_at: d.registered_at,
-                    last_used_at: d.last_used_at,
-                    has_pin: d.has_pin,
-                })
-                .collect();
-            to_js(&devices)
-        };
-        run().map_err(|e| js_error(&e))
-    }
 
-    /// Forgets every account, device, token and email.
-    pub fn clear(&self) -> std::result::Result<(), JsValue> {
-        self.host
-            .with_backend(|b| b.clear())
-            .map_err(|e| js_error(&e))
+        /// Answers one JSON request with a JSON response: the whole server as a string function
+        /// (what `PinAuth` calls; a fetch-based server can stand in for it).
+        pub fn handle(
+            &self,
+            #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
+        ) -> String {
+            // Oversized requests are refused by length, before they are copied into wasm.
+            let fits = request
+                .dyn_ref::<JsString>()
+                .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
+            match request.as_string() {
+                Some(request) if fits => self.host.handle_json(&request),
+                _ => self.host.handle_json(""),
+            }
+        }
+
+        /// The PIN reset emails sent to `email`, oldest first.
+        #[wasm_bindgen(unchecked_return_type = "MailMessage[]")]
+        pub fn outbox(
+            &self,
+            #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+        ) -> std::result::Result<JsValue, JsValue> {
+            #[derive(Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct MailMessage {
+                to: String,
+                subject: &'static str,
+                reset_token: String,
+                sent_at: u64,
+            }
+            let run = || {
+                let email = text(&email, "email", MAX_EMAIL)?;
+                let messages = self.host.with_backend(|b| Ok(b.outbox_for(&email)))?;
+                let mail: Vec<MailMessage> = messages
+                    .into_iter()
+                    .map(|m| MailMessage {
+                        to: m.to,
+                        subject: "Reset your PIN",
+                        reset_token: m.reset_token.to_base64url(),
+                        sent_at: m.sent_at,
+                    })
+                    .collect();
+                to_js(&mail)
+            };
+            run().map_err(|e| js_error(&e))
+        }
+
+        /// Checks a re-authentication token the way the application's server would, using
+        /// it up: `{ valid: false }` for an unknown, used or expired token.
+        #[wasm_bindgen(js_name = validateReauthToken, unchecked_return_type = "ReauthValidation")]
+        pub fn validate_reauth_token(
+            &self,
+            #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        ) -> std::result::Result<JsValue, JsValue> {
+            #[derive(Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct ReauthValidation {
+                valid: bool,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                uid: Option<String>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                device_id: Option<String>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                expires_at: Option<u64>,
+            }
+            let run = || {
+                let token = text(&token, "token", MAX_TOKEN)?;
+                let verdict = match Token::from_base64url(token.trim()) {
+                    Ok(reauth_token) => self.host.with_backend(|b| {
+                        Ok(b.handle(Request::ValidateReauth(ValidateReauthRequest {
+                            reauth_token,
+                        })))
+                    })?,
+                    Err(error) => crate::protocol::Response::Error(error),
+                };
+                let validation = match Result::<Reply>::from(verdict) {
+                    Ok(Reply::ValidateReauth(who)) => ReauthValidation {
+                        valid: true,
+                        uid: Some(who.user_id),
+                        device_id: Some(who.device_id.to_base64url()),
+                        expires_at: Some(who.expires_at),
+                    },
+                    _ => ReauthValidation {
+                        valid: false,
+                        uid: None,
+                        device_id: None,
+                        expires_at: None,
+                    },
+                };
+                to_js(&validation)
+            };
+            run().map_err(|e| js_error(&e))
+        }
+
+        /// The devices registered on the account with `email`, oldest first.
+        #[wasm_bindgen(unchecked_return_type = "DeviceInfo[]")]
+        pub fn devices(
+            &self,
+            #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+        ) -> std::result::Result<JsValue, JsValue> {
+            #[derive(Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct DeviceInfo {
+                device_id: String,
+                registered_at: u64,
+                last_used_at: u64,
+                has_pin: bool,
+            }
+            let run = || {
+                let email = text(&email, "email", MAX_EMAIL)?;
+                let devices = self.host.with_backend(|b| Ok(b.devices_of(&email)))?;
+                let devices: Vec<DeviceInfo> = devices
+                    .into_iter()
+                    .map(|d| DeviceInfo {
+                        device_id: d.device_id.to_base64url(),
+                        registered_at: d.registered_at,
+                        last_used_at: d.last_used_at,
+                        has_pin: d.has_pin,
+                    })
+                    .collect();
+                to_js(&devices)
+            };
+            run().map_err(|e| js_error(&e))
+        }
+
+        /// Forgets every account, device, token and email.
+        pub fn clear(&self) -> std::result::Result<(), JsValue> {
+            self.host
+                .with_backend(|b| b.clear())
+                .map_err(|e| js_error(&e))
+        }
     }
 }
 
@@ -871,4 +882,17 @@ pub fn is_pin_auth_error(#[wasm_bindgen(unchecked_param_type = "unknown")] e: Js
             .ok()
             .and_then(|c| c.as_string())
             .is_some_and(|c| ErrorCode::parse(&c).is_some())
+}
+
+/// The PIN proof of `pin` with a 32-byte `salt`: for the benchmark page only (feature
+/// `bench`), which times it against other Argon2id implementations.
+#[cfg(feature = "bench")]
+#[wasm_bindgen(js_name = benchPinProof)]
+pub fn bench_pin_proof(pin: &str, salt: &[u8]) -> std::result::Result<Vec<u8>, JsValue> {
+    let run = || {
+        let pin = crate::pin::Pin::parse(pin)?;
+        let salt = crate::crypto::DeviceSalt::from_slice(salt)?;
+        crate::crypto::pin_proof(&pin, &salt).map(|proof| proof.as_bytes().to_vec())
+    };
+    run().map_err(|e| js_error(&e))
 }

@@ -33,7 +33,7 @@ pub mod backend;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-#[cfg(all(target_arch = "wasm32", feature = "mock-backend"))]
+#[cfg(target_arch = "wasm32")]
 mod js_api;
 
 pub use error::{Error, ErrorCode, Result};

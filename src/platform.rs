@@ -4,8 +4,8 @@
 use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Reply, Request, Signature};
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::SigningKey;
+#[cfg(feature = "mock-backend")]
+use p256::ecdsa::{signature::Signer, SigningKey};
 use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -137,6 +137,7 @@ impl KeyValueStore for MemoryStore {
 /// Device keys in software (the `p256` crate), kept in memory; clones share the same
 /// saved identities. For native use and tests: the key is not hardware- or
 /// browser-protected.
+#[cfg(feature = "mock-backend")]
 #[derive(Clone)]
 pub struct SoftwareKeys {
     rng: Rc<dyn Rng>,
@@ -144,6 +145,7 @@ pub struct SoftwareKeys {
     saved: Rc<RefCell<BTreeMap<String, Option<StoredIdentity<SigningKey>>>>>,
 }
 
+#[cfg(feature = "mock-backend")]
 impl SoftwareKeys {
     /// Keys drawn from `rng`, with nothing saved yet.
     pub fn new(rng: Rc<dyn Rng>) -> Self {
@@ -160,12 +162,14 @@ impl SoftwareKeys {
     }
 }
 
+#[cfg(feature = "mock-backend")]
 impl std::fmt::Debug for SoftwareKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SoftwareKeys(redacted)")
     }
 }
 
+#[cfg(feature = "mock-backend")]
 impl DeviceKeys for SoftwareKeys {
     type Key = SigningKey;
 

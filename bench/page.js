@@ -1,0 +1,70 @@
+// The page side of the browser benchmark: every figure is measured here, in one page,
+// and reported to bench/run.mjs through `window.bench`.
+const started = performance.now();
+const { default: init, MockBackend, PinAuth, benchPinProof } = await import("/pkg/pinauth.js");
+await init();
+const instantiated = performance.now();
+
+const PIN = "730519";
+const SALT = Uint8Array.from({ length: 32 }, (_, i) => i);
+const EXPECTED = "fafc33e2d9664fa6a422af738a4b3db2b98066109b557b15b002e8e27ffa333c";
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+async function hashWasmProof() {
+  return hashwasm.argon2id({
+    password: PIN, salt: SALT, parallelism: 1, iterations: 2, memorySize: 19456,
+    hashLength: 32, outputType: "binary",
+  });
+}
+
+window.bench = {
+  /** Milliseconds of `init()` (instantiate) plus `PinAuth.create` on a fresh app id. */
+  async create() {
+    const backend = MockBackend.create();
+    const t0 = performance.now();
+    const auth = await PinAuth.create({ backend, appId: "create" + Math.random().toString(36).slice(2) });
+    const created = performance.now() - t0;
+    auth.free();
+    backend.free();
+    return { instantiate: instantiated - started, create: created };
+  },
+
+  /** `runs` PIN proofs by each implementation, interleaved, after one warm-up each. */
+  async proofs(runs) {
+    if (hex(benchPinProof(PIN, SALT)) !== EXPECTED) throw new Error("pinauth proof differs");
+    if (hex(await hashWasmProof()) !== EXPECTED) throw new Error("hash-wasm proof differs");
+    const pinauth = [];
+    const hashWasm = [];
+    for (let i = 0; i < runs; i++) {
+      let t = performance.now();
+      benchPinProof(PIN, SALT);
+      pinauth.push(performance.now() - t);
+      t = performance.now();
+      await hashWasmProof();
+      hashWasm.push(performance.now() - t);
+    }
+    return { pinauth, hashWasm };
+  },
+
+  /** `runs` unlocks: `loginWithPin` start to `signedIn`, on the in-page mock backend. */
+  async unlocks(runs) {
+    const backend = MockBackend.create({ maxPinAttempts: 10 });
+    const appId = "unlock" + Math.random().toString(36).slice(2);
+    const auth = await PinAuth.create({ backend, appId, storage: "memory" });
+    await auth.register("bench@example.com", "correct horse battery");
+    await auth.login("bench@example.com", "correct horse battery");
+    await auth.setPin(PIN);
+    const times = [];
+    // Unlocking while signed in does the same work as from "pinRequired": the proof, a
+    // challenge, a WebCrypto signature, the backend's checks and a new access token.
+    for (let i = 0; i <= runs; i++) {
+      const t = performance.now();
+      await auth.loginWithPin(PIN);
+      const elapsed = performance.now() - t;
+      if (auth.state !== "signedIn") throw new Error("unlock did not sign in");
+      if (i > 0) times.push(elapsed); // the first is warm-up
+    }
+    return times;
+  },
+};
+window.benchReady = true;

@@ -1,0 +1,73 @@
+// Combines the size, native and browser figures of scripts/bench.sh into one table with
+// a pass/miss column per budget. Prints it; with --write, also writes BENCHMARKS.md.
+// Usage: node bench/report.mjs SIZE.json NATIVE.json BROWSER.json [--write]
+import { readFileSync, writeFileSync } from "node:fs";
+import { execSync } from "node:child_process";
+import os from "node:os";
+
+const [sizeFile, nativeFile, browserFile] = process.argv.slice(2);
+const write = process.argv.includes("--write");
+const size = JSON.parse(readFileSync(sizeFile, "utf8"));
+const native = JSON.parse(readFileSync(nativeFile, "utf8"));
+const browser = JSON.parse(readFileSync(browserFile, "utf8"));
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const kb = (bytes) => bytes / 1024;
+const ms = (x) => `${x.toFixed(1)} ms`;
+const total = (v) => v.wasmGz + v.jsGz;
+
+const proof = median(browser.proofs.pinauth);
+const hashWasm = median(browser.proofs.hashWasm);
+const create = median(browser.create.map((c) => c.instantiate + c.create));
+const unlock = median(browser.unlocks);
+
+const rows = [
+  ["gzip size, client-only build (wasm + JS glue)",
+    `${kb(total(size.client)).toFixed(1)} KB`,
+    "oidc-client-ts ≈18 KB, firebase/auth ≈31 KB, okta-auth-js ≈51 KB, auth0-spa-js ≈65 KB",
+    "≤ 40 KB", kb(total(size.client)) <= 40],
+  ["gzip size, full build with the mock backend",
+    `${kb(total(size.full)).toFixed(1)} KB`, "—", "≤ 100 KB", kb(total(size.full)) <= 100],
+  ["PIN proof (Argon2id m=19456 t=2 p=1) in Chromium",
+    `${ms(proof)} (hash-wasm ${ms(hashWasm)})`, `${(proof / hashWasm).toFixed(2)}× hash-wasm`,
+    "≤ 0.6×", proof / hashWasm <= 0.6],
+  ["the same, against native Rust (release)",
+    `${ms(proof)} (native ${ms(native.pinProofMs)})`, `${(proof / native.pinProofMs).toFixed(2)}× native`,
+    "≤ 1.8×", proof / native.pinProofMs <= 1.8],
+  ["wasm instantiate + PinAuth.create", ms(create), "—", "≤ 15 ms", create <= 15],
+  ["unlock: loginWithPin → signedIn, in-page mock backend",
+    ms(unlock), `${(unlock / proof).toFixed(2)}× one proof`, "≤ 2.5×", unlock / proof <= 2.5],
+  [`mock backend natively: PIN logins/s on one core (${native.accounts} accounts)`,
+    `${native.pinLoginsPerSecond}/s`, `snapshot ${(native.snapshotBytes / 1e6).toFixed(1)} MB, restored in ${native.restoreMs} ms`,
+    "report", null],
+];
+
+const table = [
+  "| figure | measured | compared with | budget | |",
+  "|---|---|---|---|---|",
+  ...rows.map(([f, m, c, b, ok]) => `| ${f} | ${m} | ${c} | ${b} | ${ok === null ? "" : ok ? "pass" : "**miss**"} |`),
+].join("\n");
+console.log(table);
+
+if (write) {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const rustc = execSync("rustc --version").toString().trim();
+  const doc = `# Benchmarks
+
+Measured by \`make bench\` (scripts/bench.sh) on ${new Date().toISOString().slice(0, 10)}:
+${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}, ${rustc},
+Chromium ${browser.chromium} (headless, one run). Browser figures are medians of
+${browser.proofs.pinauth.length} runs after a warm-up; every ratio is measured in the same
+run. Sizes are gzip -9 of the shipped wasm (after \`wasm-opt -Oz\`) plus its JS glue; KB = 1024 bytes.
+
+${table}
+
+The comparison sizes of other SDKs are their published minified + gzip bundle sizes, as
+given in the issue; they were not measured here.
+
+## Size steps
+
+${readFileSync(new URL("./size-steps.md", import.meta.url), "utf8").trim()}
+`;
+  writeFileSync(new URL("../BENCHMARKS.md", import.meta.url), doc);
+}

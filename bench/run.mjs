@@ -1,0 +1,71 @@
+// The browser half of scripts/bench.sh: serves the bench page (the `bench`-feature build
+// in target/bench-pkg, hash-wasm from node_modules) on 127.0.0.1, runs it in headless
+// Chromium and prints one JSON object of raw samples. `--quick` takes a few samples only.
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const quick = process.argv.includes("--quick");
+const runs = quick ? 3 : 25;
+const creates = quick ? 3 : 21;
+const here = fileURLToPath(new URL(".", import.meta.url));
+const roots = {
+  "/bench/": here,
+  "/pkg/": join(here, "../target/bench-pkg/"),
+  "/hash-wasm/": join(here, "node_modules/hash-wasm/dist/"),
+};
+const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+
+const server = createServer(async (request, response) => {
+  const path = new URL(request.url, "http://x").pathname;
+  const prefix = Object.keys(roots).find((p) => path.startsWith(p));
+  const file = prefix && normalize(join(roots[prefix], path.slice(prefix.length)));
+  if (!file || !file.startsWith(roots[prefix])) return response.writeHead(404).end();
+  try {
+    const body = await readFile(file);
+    response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+    response.end(body);
+  } catch {
+    response.writeHead(404).end();
+  }
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const url = `http://127.0.0.1:${server.address().port}/bench/page.html`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+try {
+  const context = await browser.newContext();
+  const open = async () => {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => { throw e; });
+    await page.goto(url);
+    await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 });
+    return page;
+  };
+  // Instantiation is timed on fresh pages; the first load compiles and is a warm-up.
+  const createSamples = [];
+  for (let i = 0; i <= creates; i++) {
+    const page = await open();
+    const sample = await page.evaluate(() => window.bench.create());
+    if (i > 0) createSamples.push(sample);
+    await page.close();
+  }
+  const page = await open();
+  const proofs = await page.evaluate((n) => window.bench.proofs(n), runs);
+  const unlocks = await page.evaluate((n) => window.bench.unlocks(n), runs);
+  console.log(JSON.stringify({
+    chromium: browser.version(),
+    create: createSamples,
+    proofs,
+    unlocks,
+  }));
+} finally {
+  await browser.close();
+  server.close();
+}
