@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const quick = process.argv.includes("--quick");
-const runs = quick ? 3 : 25;
-const creates = quick ? 3 : 21;
+const runs = Number(process.env.BENCH_RUNS ?? (quick ? 3 : 25));
+const creates = Number(process.env.BENCH_CREATES ?? (quick ? 3 : 21));
 const here = fileURLToPath(new URL(".", import.meta.url));
 const roots = {
   "/bench/": here,

@@ -2,6 +2,8 @@
 //   /pinauth/<file>  the INSTALLED package (a fresh folder's node_modules/pinauth)
 //   /pages/<file>    the test pages and page-side scenario modules (js-tests/pages)
 //   any path given in `extra`: an in-memory file (e.g. the README quickstart block).
+// A request with the query flag `?csp` (e.g. /pages/prompt.html?csp) is answered with the
+// strict Content-Security-Policy header STRICT_CSP, the policy the PIN prompt must live under.
 // Usage as a module: `const server = await serve({ pkgDir, extra }); server.origin; await server.close();`
 // Usage by hand:     `node js-tests/serve.mjs <dir with node_modules/pinauth or the package dir>`
 import { createServer } from "node:http";
@@ -25,6 +27,9 @@ const MIME = {
   ".map": "application/json; charset=utf-8",
 };
 
+/** The policy of a page requested with `?csp`: no inline script or style, no eval. */
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+
 /** The file under `root` named by `rest`, or null when it would escape `root`. */
 function inside(root, rest) {
   const path = resolve(root, "." + sep + decodeURIComponent(rest));
@@ -38,13 +43,17 @@ function inside(root, rest) {
 export async function serve({ pkgDir, extra = {} }) {
   const roots = { "/pinauth/": resolve(pkgDir), "/pages/": resolve(pagesDir) };
   const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    const { pathname } = url;
+    const strict = url.searchParams.has("csp");
     const send = (status, type, body) => {
-      res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      const headers = { "content-type": type, "cache-control": "no-store" };
+      if (strict) headers["content-security-policy"] = STRICT_CSP;
+      res.writeHead(status, headers);
       res.end(req.method === "HEAD" ? undefined : body);
     };
     try {
       if (req.method !== "GET" && req.method !== "HEAD") return send(405, "text/plain", "method not allowed");
-      const { pathname } = new URL(req.url, "http://127.0.0.1");
       if (Object.hasOwn(extra, pathname)) {
         const { type, body } = extra[pathname];
         return send(200, type, body);
@@ -83,4 +92,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const pkgDir = existsSync(installed) ? installed : dir;
   const { origin } = await serve({ pkgDir });
   console.log(`serving ${pkgDir} at ${origin}/pinauth/ and the test pages at ${origin}/pages/harness.html`);
+  console.log(`the PIN prompt page under the strict CSP: ${origin}/pages/prompt.html?csp`);
 }

@@ -7,7 +7,9 @@
 #      expected error code), and checks that the declarations have no `any`;
 #   3. runs the browser tests (js-tests/browser/*.test.mjs, node:test + playwright-core on
 #      /usr/bin/chromium) against the installed package: the README quickstart verbatim,
-#      the error shape, the INVALID_INPUT table, concurrent calls, two devices.
+#      the error shape, the INVALID_INPUT table, concurrent calls, two devices, and the PIN
+#      prompt end to end (strict CSP, axe, keyboard only), which also rewrites the
+#      screenshots in docs/screenshots/ (PINAUTH_SCREENSHOTS_DIR sends them elsewhere).
 # Stops at the first failure. Needs the Rust/wasm tools of `make setup`, node 20+ and npm;
 # installs its own npm dependencies (js-tests/package-lock.json). KEEP_TMP=1 keeps the
 # fresh folder; CHROMIUM overrides the browser path.

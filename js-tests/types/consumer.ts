@@ -11,12 +11,15 @@ import init, {
   type DeviceInfo,
   type MailMessage,
   type MockBackendOptions,
+  type PinAuthBackend,
   type PinAuthError,
   type PinAuthErrorCode,
   type PinAuthOptions,
   type PinAuthWarning,
   type PinCheck,
   type PinCheckReason,
+  type PromptOptions,
+  type PromptStrings,
   type ReauthToken,
   type ReauthValidation,
   type StorageChoice,
@@ -34,6 +37,7 @@ expectType<Equals<PinCheckReason, "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REP
 /** The codes the README documents; the declared union must contain them all. */
 type DocumentedCode =
   | "INVALID_INPUT"
+  | "CANCELLED"
   | "WEAK_PIN"
   | "INVALID_CREDENTIALS"
   | "ACCOUNT_LOCKED"
@@ -80,7 +84,7 @@ expectType<
   Equals<
     PinAuthOptions,
     {
-      backend: MockBackend;
+      backend: PinAuthBackend;
       appId?: string;
       storage?: StorageChoice;
       pinLength?: number;
@@ -88,6 +92,8 @@ expectType<
     }
   >
 >();
+expectType<Equals<PinAuthBackend, { handle(requestJson: string): string | Promise<string> }>>();
+expectType<Equals<MockBackend extends PinAuthBackend ? true : false, true>>();
 expectType<Equals<User, { uid: string; email: string }>>();
 expectType<Equals<MailMessage, { to: string; subject: string; resetToken: string; sentAt: number }>>();
 expectType<Equals<ReauthValidation, { valid: boolean; uid?: string; deviceId?: string; expiresAt?: number }>>();
@@ -100,6 +106,50 @@ expectType<Equals<PinAuthError["code"], PinAuthErrorCode>>();
 expectType<Equals<PinAuthError["attemptsRemaining"], number | undefined>>();
 expectType<Equals<PinAuthError["retryAfterSeconds"], number | undefined>>();
 expectType<Equals<PinAuthError["reason"], PinCheckReason | undefined>>();
+expectType<
+  Equals<
+    PromptOptions,
+    {
+      mode?: "auto" | "reauth" | "change";
+      title?: string;
+      subtitle?: string;
+      strings?: Partial<PromptStrings>;
+      container?: HTMLElement;
+    }
+  >
+>();
+expectType<
+  Equals<
+    keyof PromptStrings,
+    | "setupTitle"
+    | "unlockTitle"
+    | "reauthTitle"
+    | "changeTitle"
+    | "newPinStep"
+    | "confirmStep"
+    | "currentPinStep"
+    | "unlockStep"
+    | "reauthStep"
+    | "pinLabel"
+    | "keypadLabel"
+    | "submit"
+    | "cancel"
+    | "delete"
+    | "show"
+    | "hide"
+    | "checking"
+    | "incomplete"
+    | "mismatch"
+    | "wrongPin"
+    | "lastAttempt"
+    | "rateLimited"
+    | "reasonRepeated"
+    | "reasonSequence"
+    | "reasonCommon"
+    | "reasonNotDigits"
+  >
+>();
+expectType<Equals<PromptStrings[keyof PromptStrings], string>>();
 
 // Method and getter signatures.
 expectType<Equals<typeof MockBackend.create, (options?: MockBackendOptions) => MockBackend>>();
@@ -126,6 +176,18 @@ expectType<Equals<PinAuth["logout"], () => Promise<void>>>();
 expectType<Equals<PinAuth["forgetDevice"], () => Promise<void>>>();
 expectType<Equals<PinAuth["getAccessToken"], () => Promise<string>>>();
 expectType<Equals<PinAuth["checkPin"], (pin: string) => PinCheck>>();
+// Overloads: `mode: "reauth"` resolves with the token, "auto"/"change" with nothing,
+// and options of the full `PromptOptions` type with either.
+expectType<
+  Equals<
+    PinAuth["promptPin"],
+    {
+      (options: PromptOptions & { mode: "reauth" }): Promise<ReauthToken>;
+      (options?: PromptOptions & { mode?: "auto" | "change" }): Promise<void>;
+      (options?: PromptOptions): Promise<ReauthToken | void>;
+    }
+  >
+>();
 expectType<Equals<PinAuth["free"], () => void>>();
 expectType<Equals<typeof isPinAuthError, (e: unknown) => e is PinAuthError>>();
 expectType<Equals<IsAny<Awaited<ReturnType<typeof init>>>, false>>();
@@ -154,6 +216,17 @@ const options: PinAuthOptions = { backend, appId: "consumer", storage, pinLength
 const auth: PinAuth = await PinAuth.create(options);
 const minimal = await PinAuth.create({ backend });
 minimal.free();
+// Any object that answers a protocol request (JSON) with its response, e.g. a server.
+const remote: PinAuthBackend = {
+  async handle(requestJson: string): Promise<string> {
+    const response = await fetch("/pinauth", { method: "POST", body: requestJson });
+    return response.text();
+  },
+};
+const viaServer = await PinAuth.create({ backend: remote, appId: "remote" });
+viaServer.free();
+const viaFunction = await PinAuth.create({ backend: { handle: (json: string) => backend.handle(json) } });
+viaFunction.free();
 
 const state: AuthState = auth.state;
 const user: User | null = auth.user;
@@ -194,6 +267,8 @@ function describeError(e: PinAuthError): string {
       const reason: PinCheckReason | undefined = e.reason;
       return `Weak PIN: ${reason ?? "?"}`;
     }
+    case "CANCELLED":
+      return "";
     case "DEVICE_LOCKED":
     case "SESSION_EXPIRED":
     case "SESSION_INVALID":
@@ -248,6 +323,28 @@ try {
   const accessToken: string = await auth.getAccessToken();
   const answer: string = backend.handle(JSON.stringify({ accessToken }));
   console.log(answer);
+
+  // The PIN prompt, in all its forms. Without a mode it runs setup or unlock (by state)
+  // and resolves with nothing; "change" likewise; "reauth" resolves with the token.
+  const strings: Partial<PromptStrings> = {
+    unlockTitle: "PIN eingeben",
+    wrongPin: "Falsche PIN. Noch {attempts} Versuche.",
+    cancel: "Abbrechen",
+  };
+  const container: HTMLElement = document.createElement("div");
+  const common = { title: "Welcome back", subtitle: "Unlock this device", strings, container } satisfies PromptOptions;
+  const unlocked = auth.promptPin();
+  expectType<Equals<typeof unlocked, Promise<void>>>();
+  await unlocked;
+  const asAuto: void = await auth.promptPin({ ...common, mode: "auto" });
+  const changed: void = await auth.promptPin({ mode: "change", strings: { changeTitle: "Neue PIN" } });
+  await auth.promptPin(common);
+  const stepUp = auth.promptPin({ mode: "reauth", title: "Confirm the payment" });
+  expectType<Equals<typeof stepUp, Promise<ReauthToken>>>();
+  const confirmed: ReauthToken = await stepUp;
+  const stepUpFor: string = backend.validateReauthToken(confirmed.token).uid ?? "";
+  console.log(asAuto, changed, stepUpFor, (await auth.promptPin({ ...common, mode: "reauth" })).expiresAt);
+
   await auth.logout();
   await auth.forgetDevice();
 } catch (e: unknown) {

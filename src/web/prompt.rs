@@ -77,6 +77,7 @@ prompt_strings! {
     unlock_step = "unlockStep", "Enter the PIN for this device.";
     reauth_step = "reauthStep", "Enter your PIN to continue.";
     pin_label = "pinLabel", "PIN";
+    keypad_label = "keypadLabel", "Keypad";
     submit = "submit", "Continue";
     cancel = "cancel", "Cancel";
     delete = "delete", "Delete last digit";
@@ -421,7 +422,7 @@ impl View {
 
         let keypad = element(&document, "div", "keypad")?;
         set(&keypad, "role", "group")?;
-        set(&keypad, "aria-label", "Keypad")?;
+        set(&keypad, "aria-label", &strings.keypad_label)?;
         let mut buttons = Vec::new();
         for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9"] {
             let digit = button(&document, "key", key, None)?;

@@ -1,0 +1,543 @@
+// End to end: the PIN prompt (`auth.promptPin`) of the installed package on a page served
+// with the strict Content-Security-Policy of serve.mjs (STRICT_CSP), driven with the
+// keyboard alone (no mouse, no element.click()), checked with axe-core inside its open
+// shadow root, and photographed in light and dark for the README (docs/screenshots/).
+//
+// The page is pages/prompt.html?csp with pages/prompt-app.js: an app with three buttons
+// that open the prompt. The test only sets the client's state up through the API
+// (`app.prepare`), reads outcomes, and inspects the DOM; every interaction with the
+// dialog is a key press.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import AxeBuilder from "@axe-core/playwright";
+import { start } from "./harness.mjs";
+import { writeIfChanged } from "./png.mjs";
+import { STRICT_CSP } from "../serve.mjs";
+
+const PIN = "730519";
+const OTHER_PIN = "264801";
+const NEW_PIN = "482916";
+const HOST = "[data-pinauth-prompt]";
+const VIEWPORT = { width: 480, height: 720 };
+const SCREENSHOTS =
+  process.env.PINAUTH_SCREENSHOTS_DIR ?? fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+
+let env;
+
+before(async () => {
+  env = await start();
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+after(() => env?.stop());
+
+// ---------------------------------------------------------------- page set-up
+
+/**
+ * Opens the app page under the strict CSP in a fresh context. Every CSP violation
+ * (`securitypolicyviolation`, listened for from before the first script runs), console
+ * message and page error is recorded; `finish` asserts there were none and closes it.
+ */
+async function appPage({ colorScheme = "light", permissions = [] } = {}) {
+  const context = await env.browser.newContext({
+    viewport: VIEWPORT,
+    deviceScaleFactor: 1,
+    colorScheme,
+    reducedMotion: "reduce",
+  });
+  if (permissions.length) await context.grantPermissions(permissions, { origin: env.server.origin });
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    window.addEventListener(
+      "securitypolicyviolation",
+      (event) =>
+        window.__cspViolations.push({
+          directive: event.violatedDirective,
+          blockedURI: event.blockedURI,
+          sample: event.sample,
+          source: `${event.sourceFile}:${event.lineNumber}`,
+        }),
+      true,
+    );
+  });
+  const page = await context.newPage();
+  const consoleMessages = [];
+  const errors = [];
+  page.on("console", (msg) => consoleMessages.push(`${msg.type()}: ${msg.text()}`));
+  page.on("pageerror", (error) => errors.push(`page error: ${error.stack ?? error}`));
+  page.on("requestfailed", (req) => errors.push(`request failed: ${req.url()}`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  const response = await page.goto(`${env.server.origin}/pages/prompt.html?csp`);
+  assert.equal(await response.headerValue("content-security-policy"), STRICT_CSP);
+  await page.locator("html[data-ready]").waitFor({ state: "attached", timeout: 20_000 });
+  return {
+    page,
+    context,
+    consoleMessages,
+    errors,
+    cspViolations: () => page.evaluate(() => window.__cspViolations),
+    /** Asserts a clean run (no CSP violation, no console output, no error), then closes. */
+    async finish() {
+      assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "CSP violations");
+      assert.deepEqual(consoleMessages, [], "console messages");
+      assert.deepEqual(errors, [], "page errors");
+      await context.close();
+    },
+  };
+}
+
+/** Puts a fresh client into `state` (pinSetupRequired, pinRequired, signedIn). */
+async function prepare(page, state, options = {}) {
+  assert.equal(await page.evaluate(([s, o]) => window.app.prepare(s, o), [state, options]), state);
+}
+
+// ---------------------------------------------------------------- keyboard helpers
+
+/** What has focus: "#id" on the page, or "prompt:<what>" inside the dialog. */
+function focused(page) {
+  return page.evaluate((hostSelector) => {
+    const active = document.activeElement;
+    const host = document.querySelector(hostSelector);
+    if (host && active === host) {
+      const inner = host.shadowRoot.activeElement;
+      if (!inner) return "prompt:none";
+      if (inner.dataset.key) return `prompt:key-${inner.dataset.key}`;
+      if (inner.dataset.action) return `prompt:${inner.dataset.action}`;
+      return `prompt:${inner.className || inner.tagName.toLowerCase()}`;
+    }
+    return active?.id ? `#${active.id}` : (active?.tagName.toLowerCase() ?? "none");
+  }, HOST);
+}
+
+/** Presses `key` (e.g. "Tab", "Shift+Tab") until `target` has focus. */
+async function pressUntil(page, key, target, max = 20) {
+  const seen = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(key);
+    const now = await focused(page);
+    if (now === target) return i + 1;
+    seen.push(now);
+  }
+  assert.fail(`${key} never reached ${target}; focus went ${seen.join(" → ")}`);
+}
+
+/** Opens the prompt from the page's button `opener` with Tab and Enter. */
+async function openWithKeyboard(page, opener) {
+  await pressUntil(page, "Tab", opener);
+  await page.keyboard.press("Enter");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  assert.equal(await focused(page), "prompt:entry", "focus moves into the dialog, on the PIN field");
+  // A handle on the PIN field, to check after closing that it is gone and empty.
+  return page.locator(`${HOST} input`).elementHandle();
+}
+
+/** What the dialog shows now (null when closed). */
+function view(page) {
+  return page.evaluate((hostSelector) => {
+    const host = document.querySelector(hostSelector);
+    if (!host) return null;
+    const root = host.shadowRoot;
+    const text = (selector) => root.querySelector(selector)?.textContent ?? null;
+    return {
+      title: text("#pinauth-title"),
+      step: text("#pinauth-step"),
+      message: text("#pinauth-message"),
+      filled: root.querySelectorAll(".cell.filled").length,
+      cells: [...root.querySelectorAll(".cell")].map((c) => c.textContent).join(""),
+      busy: !root.querySelector("[role=status]").hidden,
+    };
+  }, HOST);
+}
+
+/** Waits until the dialog's live message matches `pattern`. */
+async function message(page, pattern) {
+  await page.locator(`${HOST} #pinauth-message`).filter({ hasText: pattern }).waitFor();
+  return (await view(page)).message;
+}
+
+/** The outcome of the last prompt, once it settled. */
+function outcome(page) {
+  return page.evaluate(() => window.app.settled);
+}
+
+/**
+ * After the dialog closed: nothing of it is left in the DOM, focus is back on `opener`,
+ * the PIN field that was used is detached and empty, and no PIN is anywhere in the page
+ * (inputs, text, attributes, open shadow roots included).
+ */
+async function assertClosed(page, opener, input, pins) {
+  assert.equal(await page.locator(HOST).count(), 0, "the dialog host is removed");
+  assert.equal(await focused(page), opener, "focus returns to the element that opened the dialog");
+  assert.deepEqual(
+    await input.evaluate((i) => ({ connected: i.isConnected, value: i.value })),
+    { connected: false, value: "" },
+    "the PIN field is detached and emptied",
+  );
+  const leftovers = await page.evaluate((pins) => {
+    const found = [];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll("*")) {
+        if (el.matches("input, textarea") && el.value) found.push(`${el.tagName} holds "${el.value}"`);
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    const html = document.documentElement.outerHTML + document.body.innerText;
+    for (const pin of pins) if (html.includes(pin)) found.push(`the page contains ${pin}`);
+    return found;
+  }, pins);
+  assert.deepEqual(leftovers, [], "no PIN left in the DOM");
+}
+
+/** Runs axe on the whole page (the dialog included) and asserts zero violations. */
+async function axe(page, what) {
+  const results = await new AxeBuilder({ page }).analyze();
+  assert.deepEqual(
+    results.violations.map((v) => ({ rule: v.id, nodes: v.nodes.map((n) => n.target) })),
+    [],
+    `axe violations (${what})`,
+  );
+  // axe saw inside the open shadow root: the dialog's own nodes were checked.
+  const inPrompt = (node) => Array.isArray(node.target[0]) && node.target[0][0].startsWith("div[data-pinauth-prompt");
+  const checked = new Set(
+    [...results.passes, ...results.incomplete].filter((r) => r.nodes.some(inPrompt)).map((r) => r.id),
+  );
+  for (const rule of ["aria-dialog-name", "button-name", "label", "aria-valid-attr-value"]) {
+    assert.ok(checked.has(rule), `axe checked the dialog's nodes for ${rule} (${what})`);
+  }
+  return results;
+}
+
+/** Saves docs/screenshots/prompt-<name>.png (unless only a few pixels of it changed). */
+async function screenshot(page, name) {
+  const png = await page.screenshot({ animations: "disabled", caret: "hide" });
+  await writeIfChanged(join(SCREENSHOTS, `prompt-${name}.png`), png);
+}
+
+// ---------------------------------------------------------------- the four modes
+
+/**
+ * Each mode, opened with the keyboard from the app's button, checked with axe at each
+ * step, photographed, and completed with the keyboard alone.
+ */
+const MODES = {
+  async setup(p, scheme) {
+    const { page } = p;
+    await prepare(page, "pinSetupRequired");
+    const input = await openWithKeyboard(page, "#open-auto");
+    assert.deepEqual(await view(page), {
+      title: "Create a PIN",
+      step: "Choose a 6-digit PIN for this device.",
+      message: "",
+      filled: 0,
+      cells: "",
+      busy: false,
+    });
+    await axe(page, `setup, new PIN, ${scheme}`);
+    // A weak PIN is refused as it is typed, in words; Backspace clears it digit by digit.
+    await page.keyboard.type("123456");
+    assert.equal(await message(page, /Too easy/), "Too easy to guess: a sequence.");
+    await axe(page, `setup, weak PIN message, ${scheme}`);
+    for (let i = 0; i < 6; i++) await page.keyboard.press("Backspace");
+    assert.equal((await view(page)).filled, 0);
+    assert.equal((await view(page)).message, "", "the reason goes once the PIN is edited");
+    await page.keyboard.type(PIN.slice(0, 3));
+    assert.equal((await view(page)).cells, "•••", "digits are masked");
+    await screenshot(page, `setup-${scheme}`);
+    await page.keyboard.type(PIN.slice(3));
+    await page.keyboard.press("Enter");
+    assert.equal((await view(page)).step, "Enter the same PIN again.");
+    assert.equal(await focused(page), "prompt:entry");
+    await axe(page, `setup, confirmation, ${scheme}`);
+    await page.keyboard.type(PIN);
+    await page.keyboard.press("Enter");
+    assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+    assert.equal(await page.evaluate(() => window.app.state), "signedIn");
+    await assertClosed(page, "#open-auto", input, [PIN]);
+  },
+
+  async unlock(p, scheme) {
+    const { page } = p;
+    await prepare(page, "pinRequired");
+    const input = await openWithKeyboard(page, "#open-auto");
+    assert.equal((await view(page)).title, "Enter your PIN");
+    assert.equal((await view(page)).step, "Enter the PIN for this device.");
+    await axe(page, `unlock, ${scheme}`);
+    // A wrong PIN: the dialog stays, the digits clear, the attempts left are announced.
+    await page.keyboard.type(OTHER_PIN);
+    await page.keyboard.press("Enter");
+    assert.equal(await message(page, /attempts left/), "Wrong PIN. 4 attempts left.");
+    assert.equal((await view(page)).filled, 0, "the digits are cleared");
+    assert.equal(await page.locator(`${HOST} [role=alert][aria-live=assertive]`).count(), 1);
+    assert.equal(await page.evaluate(() => window.app.outcome), null, "the prompt is still open");
+    assert.equal(await focused(page), "prompt:entry", "focus stays on the PIN field");
+    await axe(page, `unlock, wrong PIN, ${scheme}`);
+    await screenshot(page, `unlock-${scheme}`);
+    await page.keyboard.type(PIN);
+    await page.keyboard.press("Enter");
+    assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+    assert.equal(await page.evaluate(() => window.app.state), "signedIn");
+    await assertClosed(page, "#open-auto", input, [PIN, OTHER_PIN]);
+  },
+
+  async reauth(p, scheme) {
+    const { page } = p;
+    await prepare(page, "signedIn");
+    const input = await openWithKeyboard(page, "#open-reauth");
+    assert.equal((await view(page)).title, "Confirm it's you");
+    assert.equal((await view(page)).step, "Enter your PIN to continue.");
+    await axe(page, `reauth, ${scheme}`);
+    await page.keyboard.type(PIN);
+    assert.equal((await view(page)).cells, "••••••");
+    await screenshot(page, `reauth-${scheme}`);
+    // Focus is trapped: Shift+Tab from the PIN field wraps to the last control (Continue),
+    // Tab from there wraps back; Enter on the focused Continue button submits.
+    await page.keyboard.press("Shift+Tab");
+    assert.equal(await focused(page), "prompt:submit");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(page), "prompt:entry");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal(await focused(page), "prompt:submit");
+    await page.keyboard.press("Enter");
+    const result = await outcome(page);
+    assert.equal(result.kind, "resolved", JSON.stringify(result));
+    assert.deepEqual(Object.keys(result.value).sort(), ["expiresAt", "token"]);
+    assert.equal(typeof result.value.token, "string");
+    assert.ok(result.value.expiresAt > Date.now());
+    const validate = () => page.evaluate((t) => window.app.validateReauthToken(t), result.value.token);
+    const first = await validate();
+    assert.equal(first.valid, true, "the backend accepts the token");
+    assert.equal(first.expiresAt, result.value.expiresAt);
+    assert.deepEqual(await validate(), { valid: false }, "once");
+    await assertClosed(page, "#open-reauth", input, [PIN]);
+  },
+
+  async change(p, scheme) {
+    const { page } = p;
+    await prepare(page, "signedIn");
+    const input = await openWithKeyboard(page, "#open-change");
+    assert.equal((await view(page)).title, "Change your PIN");
+    assert.equal((await view(page)).step, "Enter your current PIN.");
+    await axe(page, `change, current PIN, ${scheme}`);
+    await page.keyboard.type(PIN);
+    await page.keyboard.press("Enter");
+    assert.equal((await view(page)).step, "Choose a 6-digit PIN for this device.");
+    await axe(page, `change, new PIN, ${scheme}`);
+    await page.keyboard.type(NEW_PIN.slice(0, 2));
+    await screenshot(page, `change-${scheme}`);
+    await page.keyboard.type(NEW_PIN.slice(2));
+    await page.keyboard.press("Enter");
+    assert.equal((await view(page)).step, "Enter the same PIN again.");
+    await page.keyboard.type(NEW_PIN);
+    await page.keyboard.press("Enter");
+    assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+    await assertClosed(page, "#open-change", input, [PIN, NEW_PIN]);
+    assert.deepEqual(await page.evaluate((pin) => window.app.reauthenticate(pin), NEW_PIN), { kind: "resolved" });
+    const old = await page.evaluate((pin) => window.app.reauthenticate(pin), PIN);
+    assert.equal(old.error?.code, "INVALID_PIN", "the old PIN no longer works");
+  },
+};
+
+for (const scheme of ["light", "dark"]) {
+  for (const [mode, run] of Object.entries(MODES)) {
+    test(`${mode} (${scheme}): axe-clean under the strict CSP, completed by keyboard alone, photographed`, async () => {
+      const p = await appPage({ colorScheme: scheme });
+      await run(p, scheme);
+      await p.finish();
+    });
+  }
+}
+
+// ---------------------------------------------------------------- more keyboard behaviour
+
+test("Escape, or Enter on Cancel, rejects with CANCELLED and gives focus back", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinRequired");
+
+  let input = await openWithKeyboard(page, "#open-auto");
+  await page.keyboard.type("73");
+  await page.keyboard.press("Escape");
+  let result = await outcome(page);
+  assert.equal(result.kind, "rejected");
+  assert.equal(result.error.code, "CANCELLED");
+  assert.equal(result.error.isPinAuthError, true);
+  await assertClosed(page, "#open-auto", input, []);
+
+  // Escape works wherever focus is in the dialog (here on a keypad key).
+  await page.keyboard.press("Enter"); // the opener still has focus
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  input = await page.locator(`${HOST} input`).elementHandle();
+  await pressUntil(page, "Tab", "prompt:key-5");
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await assertClosed(page, "#open-auto", input, []);
+
+  // The Cancel button, reached with Shift+Tab and pressed with Enter.
+  input = await openWithKeyboard(page, "#open-auto");
+  await pressUntil(page, "Shift+Tab", "prompt:cancel");
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await assertClosed(page, "#open-auto", input, []);
+  assert.equal(await page.evaluate(() => window.app.state), "pinRequired", "cancelling changes nothing");
+  await p.finish();
+});
+
+test("a pasted PIN fills the cells (a paste event with data, and a real Ctrl+V)", async () => {
+  const p = await appPage({ permissions: ["clipboard-read", "clipboard-write"] });
+  const { page } = p;
+  await prepare(page, "pinRequired");
+  const input = await openWithKeyboard(page, "#open-auto");
+
+  // A paste event carrying text: the prompt keeps the digits, up to the PIN length.
+  await page.locator(`${HOST} input`).evaluate((field) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", " 12-34 ");
+    field.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  assert.equal((await view(page)).filled, 4);
+  for (let i = 0; i < 4; i++) await page.keyboard.press("Backspace");
+  assert.equal((await view(page)).filled, 0);
+
+  // A real paste from the clipboard with the keyboard shortcut.
+  await page.evaluate((pin) => navigator.clipboard.writeText(`${pin}\n`), PIN);
+  await page.keyboard.press("ControlOrMeta+V");
+  assert.equal((await view(page)).filled, 6, "the whole PIN is pasted");
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+  await assertClosed(page, "#open-auto", input, [PIN]);
+  await page.evaluate(() => navigator.clipboard.writeText(""));
+  await p.finish();
+});
+
+test("the keypad and the show toggle are operable with Tab, Enter and Space", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinRequired");
+  const input = await openWithKeyboard(page, "#open-auto");
+
+  // The show/hide toggle, with Space.
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(page), "prompt:toggle");
+  await page.keyboard.press("Space");
+  const toggle = page.locator(`${HOST} button.toggle`);
+  assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+  assert.equal(await toggle.textContent(), "Hide PIN");
+
+  // Each digit from the keypad: Tab to its key, then Enter or Space (alternately).
+  let n = 0;
+  for (const digit of PIN) {
+    await pressUntil(page, "Tab", `prompt:key-${digit}`);
+    await page.keyboard.press(n % 2 ? "Space" : "Enter");
+    n += 1;
+    assert.equal((await view(page)).filled, n);
+  }
+  assert.equal((await view(page)).cells, PIN, "shown, not masked");
+  // The keypad's delete key, then the last digit again, then its submit key.
+  await pressUntil(page, "Tab", "prompt:key-delete");
+  await page.keyboard.press("Enter");
+  assert.equal((await view(page)).cells, PIN.slice(0, 5));
+  await pressUntil(page, "Tab", `prompt:key-${PIN.at(-1)}`);
+  await page.keyboard.press("Space");
+  await pressUntil(page, "Tab", "prompt:key-submit");
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+  await assertClosed(page, "#open-auto", input, [PIN]);
+  await p.finish();
+});
+
+test("a lockout closes the dialog with DEVICE_LOCKED", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinRequired", { maxPinAttempts: 3 });
+  const input = await openWithKeyboard(page, "#open-auto");
+  for (const expected of ["Wrong PIN. 2 attempts left.", "Wrong PIN. 1 attempt left before this device is locked."]) {
+    await page.keyboard.type(OTHER_PIN);
+    await page.keyboard.press("Enter");
+    assert.equal(await message(page, expected), expected);
+  }
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  const result = await outcome(page);
+  assert.equal(result.kind, "rejected");
+  assert.equal(result.error.code, "DEVICE_LOCKED");
+  await assertClosed(page, "#open-auto", input, [OTHER_PIN]);
+  assert.equal(await page.evaluate(() => window.app.state), "signedOut");
+  await p.finish();
+});
+
+// ---------------------------------------------------------------- theming
+
+test("--pinauth-accent on the host page colours the submit button inside the shadow root", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  const submit = page.locator(`${HOST} button.primary`);
+  const background = () => submit.evaluate((b) => getComputedStyle(b).backgroundColor);
+  assert.equal(await background(), "rgb(47, 91, 234)", "the default accent");
+  // prompt-app.css: html.brand-theme { --pinauth-accent: rgb(176, 24, 106); }
+  await page.evaluate(() => document.documentElement.classList.add("brand-theme"));
+  assert.equal(await background(), "rgb(176, 24, 106)", "the host page's accent");
+  await axe(page, "themed");
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await p.finish();
+});
+
+// ---------------------------------------------------------------- the checks check
+
+test("sanity: axe reports a broken control inside the shadow root", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  await page.evaluate((hostSelector) => {
+    const dialog = document.querySelector(hostSelector).shadowRoot.querySelector("[role=dialog]");
+    const broken = document.createElement("button");
+    broken.className = "broken";
+    dialog.append(broken);
+  }, HOST);
+  const results = await new AxeBuilder({ page }).analyze();
+  const buttonName = results.violations.find((v) => v.id === "button-name");
+  assert.ok(buttonName, "axe finds the nameless button");
+  assert.deepEqual(
+    buttonName.nodes.map((n) => n.target),
+    [[['div[data-pinauth-prompt=""]', ".broken"]]],
+    "…inside the prompt's shadow root",
+  );
+  await page.keyboard.press("Escape");
+  await p.finish();
+});
+
+test("sanity: the strict CSP is enforced and a violation would be seen", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  // An inline script on the page, and an inline style attribute inside the prompt's
+  // shadow root (what the prompt itself must never use): both are reported.
+  await page.evaluate((hostSelector) => {
+    const script = document.createElement("script");
+    script.textContent = "window.inlineRan = true;";
+    document.head.append(script);
+    const title = document.querySelector(hostSelector).shadowRoot.querySelector("#pinauth-title");
+    title.setAttribute("style", "color: red");
+  }, HOST);
+  // The violation events are queued as tasks: wait for both (at most 5 s).
+  let violations = [];
+  for (let i = 0; i < 50 && violations.length < 2; i++) {
+    await page.waitForTimeout(100);
+    violations = await p.cspViolations();
+  }
+  assert.equal(await page.evaluate(() => window.inlineRan), undefined, "the inline script was blocked");
+  const directives = violations.map((v) => v.directive).sort();
+  assert.deepEqual(directives, ["script-src-elem", "style-src-attr"]);
+  assert.ok(p.consoleMessages.some((m) => m.startsWith("error:") && m.includes("Content Security Policy")));
+  await page.keyboard.press("Escape");
+  await p.context.close();
+});

@@ -1,0 +1,96 @@
+// Page side of browser/prompt.test.mjs: a small app on a page served under the strict CSP
+// (prompt.html?csp). It imports the installed package by path (no import map), puts a
+// PinAuth client into the state a test asks for, and opens `auth.promptPin` from buttons,
+// so the Node side can drive everything else with the keyboard alone.
+import init, { MockBackend, PinAuth, isPinAuthError } from "/pinauth/pinauth.js";
+
+await init();
+
+const PASSWORD = "correct horse battery";
+let counter = 0;
+let backend = null;
+let auth = null;
+
+const stateText = document.getElementById("state");
+const statusText = document.getElementById("status");
+
+function describe(error) {
+  return {
+    isPinAuthError: isPinAuthError(error),
+    code: error?.code,
+    message: String(error?.message ?? error),
+    attemptsRemaining: error?.attemptsRemaining,
+  };
+}
+
+function show(state) {
+  stateText.textContent = state;
+}
+
+const app = {
+  /** The last prompt: its promise (of a JSON outcome) and, once settled, the outcome. */
+  settled: null,
+  outcome: null,
+  /** Options of the next promptPin call (besides its mode), e.g. { strings }. */
+  extraOptions: {},
+
+  /** A fresh account and device in `state`: pinSetupRequired, pinRequired or signedIn. */
+  async prepare(state, { pin = "730519", maxPinAttempts } = {}) {
+    auth?.free();
+    backend?.free();
+    backend = MockBackend.create(maxPinAttempts ? { maxPinAttempts } : {});
+    const appId = `prompt-${Date.now()}-${++counter}`;
+    const email = `prompt-${Date.now()}-${counter}@example.com`;
+    auth = await PinAuth.create({ backend, appId });
+    await auth.register(email, PASSWORD);
+    await auth.login(email, PASSWORD);
+    if (state !== "pinSetupRequired") await auth.setPin(pin);
+    if (state === "pinRequired") {
+      // A later visit on the same device: a new client finds the PIN session.
+      auth.free();
+      auth = await PinAuth.create({ backend, appId });
+    }
+    auth.onStateChange(show);
+    show(auth.state);
+    statusText.textContent = "";
+    return auth.state;
+  },
+
+  /** Opens the prompt (what the buttons do). */
+  open(mode) {
+    const options = mode === "auto" ? { ...app.extraOptions } : { ...app.extraOptions, mode };
+    app.outcome = null;
+    app.settled = auth.promptPin(options).then(
+      (value) => ({ kind: "resolved", value: value ?? null }),
+      (error) => ({ kind: "rejected", error: describe(error) }),
+    );
+    app.settled.then((outcome) => {
+      app.outcome = outcome;
+      statusText.textContent = outcome.kind === "resolved" ? "Done." : `Not done: ${outcome.error.code}`;
+    });
+  },
+
+  get state() {
+    return auth.state;
+  },
+
+  validateReauthToken(token) {
+    return backend.validateReauthToken(token);
+  },
+
+  /** Re-authenticates through the API (not the prompt), e.g. to check a changed PIN. */
+  async reauthenticate(pin) {
+    try {
+      await auth.reauthenticate(pin);
+      return { kind: "resolved" };
+    } catch (error) {
+      return { kind: "rejected", error: describe(error) };
+    }
+  },
+};
+
+window.app = app;
+for (const mode of ["auto", "reauth", "change"]) {
+  document.getElementById(`open-${mode}`).addEventListener("click", () => app.open(mode));
+}
+document.documentElement.dataset.ready = "true";
