@@ -24,6 +24,8 @@ step "browser tests (headless Chromium)"
 wasm-pack test --headless --chrome
 step "npm package tests: install, TypeScript, the JavaScript API in Chromium"
 bash scripts/js-tests.sh
+step "the example app end to end (production build, Playwright)"
+bash scripts/example-tests.sh
 step "benchmark harness, quick run (prints figures, asserts no times)"
 bash scripts/bench.sh --quick
 step "all tests passed"

@@ -479,3 +479,48 @@ async fn a_signed_out_client_is_refused_without_a_dialog() {
     assert_eq!(result.unwrap_err().code(), ErrorCode::NotSignedIn);
     assert!(dialog_host().is_none());
 }
+
+#[wasm_bindgen_test]
+async fn a_logout_elsewhere_closes_a_waiting_prompt() {
+    let (_, host, app_id) = enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
+    let client = client_in(&host, &app_id).await;
+    assert_eq!(client.state(), PinRequired);
+    let pending = open(&client, PromptOptions::default()).await;
+    type_pin("73");
+    // Another tab logs out: the shared PIN session disappears from localStorage.
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .remove_item(&format!("pinauth:{app_id}:v1:pinSession"))
+        .unwrap();
+    client.refresh();
+    assert_eq!(
+        settled(&pending).await.unwrap_err().code(),
+        ErrorCode::NotSignedIn
+    );
+    assert!(dialog_host().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn cancelling_while_a_pin_is_checked_lets_the_answer_decide() {
+    let (client, _, _) = enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
+    let pending = open(
+        &client,
+        PromptOptions {
+            mode: PromptMode::Reauth,
+            ..PromptOptions::default()
+        },
+    )
+    .await;
+    type_pin(PIN);
+    type_keys(&["Enter"]);
+    assert!(find("[data-action=cancel]")
+        .dyn_into::<web_sys::HtmlButtonElement>()
+        .unwrap()
+        .disabled());
+    type_keys(&["Escape"]);
+    find(".backdrop").click();
+    match settled(&pending).await {
+        Ok(PromptOutcome::Reauth(token)) => assert!(token.expires_at > 0),
+        other => panic!("the re-auth token was lost: {other:?}"),
+    }
+}

@@ -8,7 +8,7 @@
 //! the dialog is removed from the DOM when it closes.
 
 use super::global_property;
-use crate::client::{AuthState, Client};
+use crate::client::{AuthState, Client, ListenerId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::PinRejection;
 use crate::platform::{DeviceKeys, Transport};
@@ -307,6 +307,8 @@ struct Prompt<K: DeviceKeys, T: Transport> {
     masked: bool,
     options: PromptOptions,
     listeners: Vec<Listener>,
+    /// Follows the client's state, to close when the session ends meanwhile.
+    state_listener: Option<ListenerId>,
     outcome: Rc<Outcome>,
 }
 
@@ -658,10 +660,10 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
             "aria-busy",
             if busy { "true" } else { "false" },
         );
+        // Cancel too: once a PIN is sent, its answer decides the outcome (a cancel then
+        // could hide a PIN that was set or a token that was issued).
         for button in &self.view.buttons {
-            if button.get_attribute("data-action").as_deref() != Some("cancel") {
-                button.set_disabled(busy);
-            }
+            button.set_disabled(busy);
         }
         if !busy {
             let _ = self.view.input.focus();
@@ -672,6 +674,9 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
     fn finish(&mut self, result: Result<PromptOutcome>) {
         self.entered.clear();
         self.listeners.clear();
+        if let Some(id) = self.state_listener.take() {
+            self.client.unsubscribe(id);
+        }
         self.view.close();
         self.outcome.settle(result);
     }
@@ -825,9 +830,12 @@ fn press<K: DeviceKeys + 'static, T: Transport + 'static>(shared: &Shared<K, T>,
     let _ = prompt.view.input.focus();
 }
 
+/// Closes the dialog with `CANCELLED`, unless a PIN is being checked: its answer decides.
 fn cancel<K: DeviceKeys + 'static, T: Transport + 'static>(shared: &Shared<K, T>) {
     if let Ok(mut prompt) = shared.try_borrow_mut() {
-        prompt.finish(Err(Error::new(ErrorCode::Cancelled)));
+        if !prompt.busy {
+            prompt.finish(Err(Error::new(ErrorCode::Cancelled)));
+        }
     }
 }
 
@@ -983,7 +991,9 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
 /// setup (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the mode's
 /// re-authentication or change (in `Auto` mode a signed-in client resolves at once).
 /// A wrong PIN keeps the dialog open with the attempts left; a lockout or ended session
-/// closes it with that error; cancelling (button, Escape, backdrop) fails with `CANCELLED`.
+/// closes it with that error (also when the session ends elsewhere while it waits, with
+/// `NOT_SIGNED_IN`); cancelling (button, Escape, backdrop) fails with `CANCELLED`, except
+/// while a PIN is being checked, when the answer decides.
 pub async fn prompt_pin<K, T>(
     client: &Rc<Client<K, T>>,
     options: PromptOptions,
@@ -1017,12 +1027,30 @@ where
         masked: true,
         options,
         listeners: Vec::new(),
+        state_listener: None,
         outcome: outcome.clone(),
     }));
     match wire(&shared) {
         Ok(listeners) => {
+            let weak = Rc::downgrade(&shared);
+            let state_listener = client.on_state_change(move |state| {
+                // Another tab logged out, or the session expired, while the dialog waited
+                // for input: its flow can no longer succeed. (While a PIN is being checked,
+                // that call's own answer closes the dialog instead.)
+                if *state != AuthState::SignedOut {
+                    return;
+                }
+                if let Some(shared) = weak.upgrade() {
+                    if let Ok(mut prompt) = shared.try_borrow_mut() {
+                        if !prompt.busy {
+                            prompt.finish(Err(Error::new(ErrorCode::NotSignedIn)));
+                        }
+                    }
+                }
+            });
             let mut prompt = shared.borrow_mut();
             prompt.listeners = listeners;
+            prompt.state_listener = Some(state_listener);
             prompt.render_step();
         }
         Err(error) => shared.borrow_mut().finish(Err(error)),
