@@ -113,6 +113,25 @@ impl Rng for OsRng {
     }
 }
 
+/// A storage that could not be opened (disabled, a sandboxed frame): every call fails
+/// with `STORAGE_UNAVAILABLE`, so the token store falls back to memory and reports it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UnavailableStore;
+
+impl KeyValueStore for UnavailableStore {
+    fn get(&self, _: &str) -> Result<Option<String>> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+
+    fn set(&self, _: &str, _: &str) -> Result<()> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+
+    fn remove(&self, _: &str) -> Result<()> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+}
+
 /// A key-value store in memory; clones share the same entries, so a clone models the same
 /// storage seen after a reload.
 #[derive(Clone, Debug, Default)]

@@ -211,22 +211,7 @@ impl TokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
-
-    /// A store that fails every call, like a disabled or full `localStorage`.
-    struct BrokenStore;
-
-    impl KeyValueStore for BrokenStore {
-        fn get(&self, _: &str) -> Result<Option<String>> {
-            Err(Error::new(ErrorCode::StorageUnavailable))
-        }
-        fn set(&self, _: &str, _: &str) -> Result<()> {
-            Err(Error::new(ErrorCode::StorageUnavailable))
-        }
-        fn remove(&self, _: &str) -> Result<()> {
-            Err(Error::new(ErrorCode::StorageUnavailable))
-        }
-    }
+    use crate::platform::UnavailableStore;
 
     fn token(device: u8, expires_at: u64) -> SavedToken {
         let issued = IssuedToken {
@@ -297,7 +282,7 @@ mod tests {
     fn a_failing_storage_falls_back_to_memory_with_a_warning() {
         let store = TokenStore::new(
             "shop",
-            Box::new(BrokenStore),
+            Box::new(UnavailableStore),
             Box::new(MemoryStore::default()),
         );
         let device = DeviceId::new([1; 16]);

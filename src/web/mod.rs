@@ -29,27 +29,10 @@ pub use transport::JsTransport;
 pub use watch::{watch, Watch};
 
 use crate::client::Platform;
-use crate::error::{Error, ErrorCode, Result};
-use crate::platform::{KeyValueStore, MemoryStore, OsRng, Transport};
+use crate::platform::{KeyValueStore, MemoryStore, OsRng, Transport, UnavailableStore};
 use crate::tokens::StorageChoice;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-
-/// A storage that could not be opened: every call fails, so the token store falls back to
-/// memory and reports it.
-struct Unavailable;
-
-impl KeyValueStore for Unavailable {
-    fn get(&self, _: &str) -> Result<Option<String>> {
-        Err(Error::new(ErrorCode::StorageUnavailable))
-    }
-    fn set(&self, _: &str, _: &str) -> Result<()> {
-        Err(Error::new(ErrorCode::StorageUnavailable))
-    }
-    fn remove(&self, _: &str) -> Result<()> {
-        Err(Error::new(ErrorCode::StorageUnavailable))
-    }
-}
 
 /// The browser platform for a client: `Date.now()`, `crypto.getRandomValues`, WebCrypto
 /// keys in IndexedDB, the PIN session in the chosen storage and the access token in
@@ -62,7 +45,7 @@ pub fn platform<T: Transport>(storage: StorageChoice, transport: T) -> Platform<
     };
     let session_store: Box<dyn KeyValueStore> = match opened {
         Some(Ok(store)) => Box::new(store),
-        Some(Err(_)) => Box::new(Unavailable),
+        Some(Err(_)) => Box::new(UnavailableStore),
         None => Box::new(MemoryStore::default()),
     };
     Platform {
