@@ -20,6 +20,8 @@ step "clippy (wasm32, client only: no mock-backend)"
 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings
 step "native tests"
 cargo test
+step "fuzzing, bounded (protocol decoding and snapshot loading; scripts/fuzz.sh)"
+bash scripts/fuzz.sh 20
 step "browser tests (headless Chromium)"
 wasm-pack test --headless --chrome
 step "npm package tests: install, TypeScript, the JavaScript API in Chromium"

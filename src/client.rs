@@ -260,6 +260,13 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             platform.access_store,
         );
         let mut warnings = loaded.warnings;
+        if warnings.contains(&Warning::DEVICE_NOT_PERSISTED) {
+            // An identity for this page only: its tokens stay in memory with it, and the
+            // storage (which may hold another tab's session) is not touched.
+            if let Err(warning) = tokens.keep_in_memory() {
+                warnings.push(warning);
+            }
+        }
         let mut load = |slot| {
             tokens
                 .load(slot, &loaded.identity.device_id)
@@ -396,6 +403,14 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             let (stored, warning) =
                 match self.tokens.load(Slot::PinSession, &held.identity.device_id) {
                     Ok(stored) => (stored, None),
+                    // The storage failed (it is not a logout elsewhere): the session this
+                    // page holds stays, in memory from now on.
+                    Err(warning) if warning == Warning::STORAGE_FALLBACK => {
+                        if let Some(session) = &held.session {
+                            let _ = self.tokens.save(Slot::PinSession, session);
+                        }
+                        (held.session.clone(), Some(warning))
+                    }
                     Err(warning) => (None, Some(warning)),
                 };
             if stored.is_none() && held.session.is_some() {
@@ -813,6 +828,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         self.drop_tokens();
         let _ = self.keys.delete(&self.config.app_id).await;
         let fresh = device::create(&self.keys, self.rng.as_ref(), &self.config.app_id).await?;
+        if fresh.warnings.contains(&Warning::DEVICE_NOT_PERSISTED) {
+            let _ = self.tokens.keep_in_memory();
+        }
         self.held.borrow_mut().identity = fresh.identity;
         for warning in fresh.warnings {
             self.warn(warning);

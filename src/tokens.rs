@@ -192,6 +192,19 @@ impl TokenStore {
         let _ = self.fallback.remove(&key);
     }
 
+    /// Keeps every slot in memory for the rest of the page and leaves the storage as it
+    /// is: for a device identity that lives for this page only (IndexedDB unavailable).
+    /// No later page could use its tokens, and another page of the origin (another
+    /// identity) would find them foreign and delete them, taking its own tokens' place.
+    /// The storage is only read, to report `Err(STORAGE_FALLBACK)` if it fails too.
+    pub fn keep_in_memory(&self) -> Result<(), Warning> {
+        self.fell_back.set(true);
+        match self.session_store.get(&self.key(Slot::PinSession)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Warning::STORAGE_FALLBACK),
+        }
+    }
+
     /// Switches every slot to memory for the rest of the page, moving nothing: tokens the
     /// failing storage held are dropped from it where possible.
     fn fall_back(&self) -> Warning {
@@ -295,6 +308,40 @@ mod tests {
             Ok(Some(token(1, 5_000)))
         );
         assert_eq!(store.save(Slot::PinSession, &token(1, 6_000)), Ok(()));
+    }
+
+    #[test]
+    fn kept_in_memory_the_storage_is_neither_read_nor_written() {
+        let local = MemoryStore::default();
+        let key = "pinauth:shop:v1:pinSession";
+        let other_tab = serde_json::to_string(&token(2, 5_000)).unwrap();
+        local.set(key, &other_tab).unwrap();
+        let store = TokenStore::new(
+            "shop",
+            Box::new(local.clone()),
+            Box::new(MemoryStore::default()),
+        );
+        assert_eq!(store.keep_in_memory(), Ok(()));
+        let device = DeviceId::new([1; 16]);
+        assert_eq!(store.load(Slot::PinSession, &device), Ok(None));
+        assert_eq!(store.save(Slot::PinSession, &token(1, 5_000)), Ok(()));
+        assert_eq!(
+            store.load(Slot::PinSession, &device),
+            Ok(Some(token(1, 5_000)))
+        );
+        store.clear(Slot::PinSession);
+        assert_eq!(local.get(key).unwrap(), Some(other_tab), "untouched");
+    }
+
+    #[test]
+    fn kept_in_memory_a_failing_storage_is_still_reported() {
+        let store = TokenStore::new(
+            "shop",
+            Box::new(UnavailableStore),
+            Box::new(MemoryStore::default()),
+        );
+        assert_eq!(store.keep_in_memory(), Err(Warning::STORAGE_FALLBACK));
+        assert_eq!(store.save(Slot::PinSession, &token(1, 5_000)), Ok(()));
     }
 
     #[test]

@@ -897,3 +897,27 @@ fn hostile_json_gets_invalid_input_without_echoing_it() {
         assert!(!response.contains("hunter2secret"));
     }
 }
+
+#[test]
+fn a_snapshot_whose_password_hash_asks_for_gigabytes_is_refused() {
+    let mut h = Harness::new();
+    h.register(ANN);
+    let snapshot = h.backend.snapshot().unwrap();
+    let restore = |text: &str| {
+        Backend::restore(
+            text,
+            BackendConfig::default().with_cheap_password_hashing(),
+            Box::new(ManualClock::new(START_MS)),
+            Box::new(SeededRng::new(1)),
+        )
+    };
+    assert!(restore(&snapshot).is_ok());
+    for crafted in [
+        snapshot.replace("m=64,t=1,p=1", "m=4194304,t=1,p=1"),
+        snapshot.replace("m=64,t=1,p=1", "m=64,t=1000,p=1"),
+        snapshot.replace("$argon2id$", "$argon2i$"),
+    ] {
+        assert_ne!(crafted, snapshot);
+        assert_eq!(code(restore(&crafted)), ErrorCode::SnapshotInvalid);
+    }
+}

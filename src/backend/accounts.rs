@@ -74,15 +74,40 @@ pub(super) fn dummy_password_hash(config: &BackendConfig, rng: &dyn Rng) -> Resu
     hash_password(config.password_hashing, rng, &unknown.to_base64url())
 }
 
+/// The cost of an Argon2id PHC string; `None` for anything else.
+fn hash_cost(phc: &SecretString) -> Option<Argon2Cost> {
+    let hash = PasswordHash::new(phc.expose()).ok()?;
+    if hash.algorithm != argon2::Algorithm::Argon2id.ident() {
+        return None;
+    }
+    let params = argon2::Params::try_from(&hash).ok()?;
+    Some(Argon2Cost {
+        memory_kib: params.m_cost(),
+        iterations: params.t_cost(),
+        parallelism: params.p_cost(),
+    })
+}
+
 /// Whether a PHC string was made at `cost`.
 pub(super) fn hash_has_cost(phc: &SecretString, cost: Argon2Cost) -> bool {
-    PasswordHash::new(phc.expose())
-        .ok()
-        .and_then(|hash| argon2::Params::try_from(&hash).ok())
-        .is_some_and(|p| {
-            (p.m_cost(), p.t_cost(), p.p_cost())
-                == (cost.memory_kib, cost.iterations, cost.parallelism)
-        })
+    hash_cost(phc) == Some(cost)
+}
+
+/// The most a stored password hash may ask for: a crafted snapshot must not make a login
+/// allocate gigabytes (64 MiB, 10 passes, 4 lanes are well above any sane setting).
+const MAX_STORED_COST: Argon2Cost = Argon2Cost {
+    memory_kib: 64 * 1024,
+    iterations: 10,
+    parallelism: 4,
+};
+
+/// Whether a stored PHC string is Argon2id at a cost a login can afford.
+pub(super) fn hash_is_affordable(phc: &SecretString) -> bool {
+    hash_cost(phc).is_some_and(|c| {
+        c.memory_kib <= MAX_STORED_COST.memory_kib
+            && c.iterations <= MAX_STORED_COST.iterations
+            && c.parallelism <= MAX_STORED_COST.parallelism
+    })
 }
 
 impl Backend {
@@ -97,6 +122,7 @@ impl Backend {
         if self.state.account_by_email(&email).is_some() {
             return Err(Error::new(ErrorCode::EmailTaken));
         }
+        self.argon2_runs = self.argon2_runs.saturating_add(1);
         let password_hash = hash_password(
             self.config.password_hashing,
             self.rng.as_ref(),
@@ -138,6 +164,7 @@ impl Backend {
         }
         let account = self.state.account_by_email(&email);
         let phc = account.map_or(&self.state.dummy_password_hash, |(_, a)| &a.password_hash);
+        self.argon2_runs = self.argon2_runs.saturating_add(1);
         let password_ok = verify_password(phc, &request.password);
         let user_id = match account {
             Some((user_id, _)) if password_ok => user_id.clone(),

@@ -18,8 +18,17 @@ struct Persistence {
 ///
 /// With persistence, every request reloads the snapshot from the store, handles the
 /// request, and writes the snapshot back, so tabs sharing the store (localStorage) act as
-/// one server and never overwrite each other's changes. When the write fails the request
-/// fails with `STORAGE_UNAVAILABLE` and the stored snapshot is left as it was.
+/// one server. When the write fails the request fails with `STORAGE_UNAVAILABLE`, the
+/// stored snapshot is left as it was and the request has no effect. A stored snapshot
+/// that cannot be parsed (corrupt, or of another version) is ignored in favour of the
+/// last good state in memory, and overwritten by the next successful request.
+///
+/// The reload-handle-write cycle is atomic within one page, not across tabs: Chromium
+/// runs tabs in separate renderer processes, each with its own copy of `localStorage`
+/// updated asynchronously, so two requests made at the same moment in two tabs can each
+/// start from the snapshot before the other's, and the later write wins (one tab's new
+/// token is then unknown to the server). A real server keeps its state in a database
+/// with transactions.
 pub struct BackendHost {
     backend: RefCell<Backend>,
     persistence: Option<Persistence>,
@@ -56,7 +65,9 @@ impl BackendHost {
 
     /// Runs `f` on the backend between a reload from and a write to the store.
     ///
-    /// A missing or unreadable snapshot is replaced by the last good state in memory.
+    /// A missing or unreadable snapshot is replaced by the last good state in memory. When
+    /// `f` fails or the write does, the state in memory goes back to where the request
+    /// started, so a failed request leaves nothing behind, stored or not.
     pub fn with_backend<T>(&self, f: impl FnOnce(&mut Backend) -> Result<T>) -> Result<T> {
         let mut backend = self
             .backend
@@ -65,13 +76,20 @@ impl BackendHost {
         let Some(p) = &self.persistence else {
             return f(&mut backend);
         };
-        if let Some(snapshot) = p.store.get(&p.key)? {
-            // On error the state stays the last good one, which the write below restores.
-            let _ = backend.load_snapshot(&snapshot);
+        let start = match p.store.get(&p.key)? {
+            Some(snapshot) if backend.load_snapshot(&snapshot).is_ok() => snapshot,
+            // Missing or unreadable: the last good state, which the write below stores.
+            _ => backend.snapshot()?,
+        };
+        let result = f(&mut backend).and_then(|value| {
+            p.store.set(&p.key, &backend.snapshot()?)?;
+            Ok(value)
+        });
+        if result.is_err() {
+            // `start` was read by this very backend a moment ago: it loads.
+            let _ = backend.load_snapshot(&start);
         }
-        let result = f(&mut backend)?;
-        p.store.set(&p.key, &backend.snapshot()?)?;
-        Ok(result)
+        result
     }
 
     /// Answers one JSON request with a JSON response (see [`Backend::handle_json`]).

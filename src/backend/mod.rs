@@ -108,7 +108,11 @@ fn fresh_state(config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
 fn parse_snapshot(snapshot: &str, config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
     let mut state: State =
         serde_json::from_str(snapshot).map_err(|_| Error::new(ErrorCode::SnapshotInvalid))?;
-    if state.version != SNAPSHOT_VERSION {
+    let affordable = state
+        .accounts
+        .values()
+        .all(|a| accounts::hash_is_affordable(&a.password_hash));
+    if state.version != SNAPSHOT_VERSION || !affordable {
         return Err(Error::new(ErrorCode::SnapshotInvalid));
     }
     if !accounts::hash_has_cost(&state.dummy_password_hash, config.password_hashing) {
@@ -142,6 +146,9 @@ pub struct Backend {
     clock: Box<dyn Clock>,
     rng: Box<dyn Rng>,
     state: State,
+    /// Argon2 password computations (a hash at `register`, a verification at `login`)
+    /// made while answering requests; see [`Backend::password_argon2_runs`].
+    argon2_runs: u64,
 }
 
 impl std::fmt::Debug for Backend {
@@ -162,6 +169,7 @@ impl Backend {
             clock,
             rng,
             state,
+            argon2_runs: 0,
         })
     }
 
@@ -179,6 +187,7 @@ impl Backend {
             clock,
             rng,
             state,
+            argon2_runs: 0,
         })
     }
 
@@ -224,6 +233,14 @@ impl Backend {
             .account_by_email(&email)
             .map(|(_, account)| devices::describe(account, None))
             .unwrap_or_default()
+    }
+
+    /// **Tests only**: how many Argon2 password hashes this backend has computed or
+    /// verified while answering requests (not kept in snapshots). It lets tests show that
+    /// unknown and known emails cost the same Argon2 work without timing anything.
+    #[doc(hidden)]
+    pub fn password_argon2_runs(&self) -> u64 {
+        self.argon2_runs
     }
 
     /// Answers one request. Never panics; every failure is an error response.

@@ -143,10 +143,14 @@ impl DeviceKeys for WebCryptoKeys {
     async fn load(&self, app_id: &str) -> Result<LoadedIdentity<CryptoKey>> {
         let id = JsValue::from_str(app_id);
         let record = in_store(IdbTransactionMode::Readonly, |store| store.get(&id)).await?;
-        Ok(if record.is_undefined() {
-            LoadedIdentity::Missing
-        } else {
-            read_record(&record).map_or(LoadedIdentity::Corrupt, LoadedIdentity::Found)
+        if record.is_undefined() {
+            return Ok(LoadedIdentity::Missing);
+        }
+        Ok(match read_record(&record) {
+            Some(identity) if !self.halves_differ(&identity).await => {
+                LoadedIdentity::Found(identity)
+            }
+            _ => LoadedIdentity::Corrupt,
         })
     }
 
@@ -165,6 +169,54 @@ impl DeviceKeys for WebCryptoKeys {
         in_store(IdbTransactionMode::Readwrite, |store| store.delete(&id))
             .await
             .map(drop)
+    }
+}
+
+impl WebCryptoKeys {
+    /// Whether the private key of `identity` is shown not to belong to its public key: a
+    /// signature made with it does not verify. Each half of such a record passes every
+    /// check alone, but the backend verifies the device's signatures with the public key,
+    /// so the device could never set a PIN. When the check itself cannot run, the halves
+    /// are assumed to match (a transient WebCrypto failure must not wipe an identity).
+    async fn halves_differ(&self, identity: &StoredIdentity<CryptoKey>) -> bool {
+        const PAYLOAD: &[u8] = b"pinauth/v1/device-key-check";
+        let Ok(signature) = self.sign(&identity.key, PAYLOAD).await else {
+            return false;
+        };
+        let Ok(subtle) = subtle() else {
+            return false;
+        };
+        let algorithm = Object::new();
+        for (name, value) in [("name", "ECDSA"), ("namedCurve", "P-256")] {
+            if Reflect::set(&algorithm, &name.into(), &value.into()).is_err() {
+                return false;
+            }
+        }
+        let usages = Array::of1(&JsValue::from_str("verify"));
+        let raw = Uint8Array::from(identity.public_key.as_bytes().as_slice());
+        let imported = settle(
+            subtle.import_key_with_object("raw", &raw, &algorithm, true, &usages),
+            "WebCrypto could not import the public key.",
+        )
+        .await;
+        let Some(public) = imported
+            .ok()
+            .and_then(|key| key.dyn_into::<CryptoKey>().ok())
+        else {
+            return false;
+        };
+        let params = web_sys::EcdsaParams::new_with_str("ECDSA", "SHA-256");
+        let verified = settle(
+            subtle.verify_with_object_and_u8_array_and_u8_array(
+                &params,
+                &public,
+                signature.as_bytes(),
+                PAYLOAD,
+            ),
+            "WebCrypto could not verify a signature.",
+        )
+        .await;
+        verified.is_ok_and(|valid| valid.as_bool() == Some(false))
     }
 }
 
@@ -195,7 +247,8 @@ fn write_record(identity: &StoredIdentity<CryptoKey>) -> Result<Object> {
 }
 
 /// The identity in a stored record, or `None` when anything is missing, of the wrong type
-/// or length, or of another schema version.
+/// or length, or of another schema version. (Whether its two keys belong together is
+/// checked by [`WebCryptoKeys::halves_differ`].)
 fn read_record(record: &JsValue) -> Option<StoredIdentity<CryptoKey>> {
     if !record.is_object() {
         return None;

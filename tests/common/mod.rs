@@ -83,6 +83,24 @@ impl TestDevice {
         }
     }
 
+    /// A device holding `key` (for instance a client's software key) under `id`.
+    pub fn from_key(id: DeviceId, key: SigningKey) -> Self {
+        let point = key.verifying_key().to_encoded_point(false);
+        TestDevice {
+            id,
+            public_key: PublicKey::from_slice(point.as_bytes()).unwrap(),
+            key,
+        }
+    }
+
+    /// This device's key, presenting itself as the device `id` (an impostor).
+    pub fn claiming(self, id: &DeviceId) -> Self {
+        TestDevice {
+            id: id.clone(),
+            ..self
+        }
+    }
+
     /// This device's signature over a request's canonical payload.
     pub fn sign<R: SignedRequest>(&self, request: &R) -> Signature {
         let signature: EcdsaSignature = self.key.sign(&request.signing_payload());
@@ -118,6 +136,11 @@ impl Harness {
 
     pub fn now(&self) -> u64 {
         self.clock.now_ms()
+    }
+
+    /// Argon2 password hashes computed or verified by the backend so far.
+    pub fn argon2_runs(&self) -> u64 {
+        self.backend.password_argon2_runs()
     }
 
     pub fn advance_secs(&self, secs: u64) {
@@ -162,6 +185,14 @@ impl Harness {
             device_id: device.id.clone(),
         }));
         reply!(reply, Reply::Challenge).unwrap().token
+    }
+
+    /// Fills in a fresh challenge for `device` and its signature: a request as the device
+    /// would send it.
+    pub fn signed<R: SignedRequest>(&mut self, device: &TestDevice, mut request: R) -> R {
+        request.set_challenge(self.challenge(device));
+        request.set_signature(device.sign(&request));
+        request
     }
 
     pub fn set_pin_request(
@@ -324,7 +355,11 @@ impl Harness {
 
 use pinauth::backend::{BackendHost, LocalTransport};
 use pinauth::client::{Client, ClientConfig, Platform};
-use pinauth::platform::{KeyValueStore, MemoryStore, OsRng, SoftwareKeys, Transport};
+use pinauth::platform::{
+    DeviceKeys, KeyValueStore, LoadedIdentity, MemoryStore, OsRng, SoftwareKeys, StoredIdentity,
+    Transport,
+};
+use pinauth::tokens::SavedToken;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -360,6 +395,8 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 pub struct Network {
     inner: LocalTransport,
     pub log: Rc<RefCell<Vec<String>>>,
+    /// Every request and reply as JSON text, in order: what a network observer sees.
+    pub wire: Rc<RefCell<Vec<String>>>,
 }
 
 impl Transport for Network {
@@ -378,7 +415,15 @@ impl Transport for Network {
             .unwrap()
             .to_owned();
         self.log.borrow_mut().push(endpoint);
-        self.inner.send(request).await
+        self.wire
+            .borrow_mut()
+            .push(serde_json::to_string(&request).unwrap());
+        let result = self.inner.send(request).await;
+        let response = Response::from(result.clone());
+        self.wire
+            .borrow_mut()
+            .push(serde_json::to_string(&response).unwrap());
+        result
     }
 }
 
@@ -391,12 +436,90 @@ pub struct Browser {
     pub local: MemoryStore,
 }
 
+/// A copy of everything a browser profile holds for one app id, taken at one moment: the
+/// device identity (id, salt, key) and the token slots of its localStorage.
+#[derive(Clone)]
+pub struct ProfileCopy {
+    app_id: String,
+    identity: Option<StoredIdentity<SigningKey>>,
+    local: Vec<(String, Option<String>)>,
+}
+
 impl Browser {
     pub fn new() -> Self {
         Browser {
             keys: SoftwareKeys::new(Rc::new(OsRng)),
             local: MemoryStore::default(),
         }
+    }
+
+    /// The localStorage keys the client uses for `app_id`.
+    pub fn storage_keys(app_id: &str) -> Vec<String> {
+        ["pinSession", "access"]
+            .iter()
+            .map(|slot| format!("pinauth:{app_id}:v1:{slot}"))
+            .collect()
+    }
+
+    /// The device identity saved for `app_id` (id, salt and private key).
+    pub fn identity(&self, app_id: &str) -> StoredIdentity<SigningKey> {
+        match block_on(DeviceKeys::load(&self.keys, app_id)).unwrap() {
+            LoadedIdentity::Found(identity) => identity,
+            other => panic!("no identity for {app_id}: {other:?}"),
+        }
+    }
+
+    /// The PIN session token stored for `app_id`, as the client saved it.
+    pub fn stored_session(&self, app_id: &str) -> SavedToken {
+        let text = self
+            .local
+            .get(&format!("pinauth:{app_id}:v1:pinSession"))
+            .unwrap()
+            .expect("a stored PIN session");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Copies what this profile holds for `app_id` (a backup, or a thief's copy).
+    pub fn copy_profile(&self, app_id: &str) -> ProfileCopy {
+        let identity = match block_on(DeviceKeys::load(&self.keys, app_id)).unwrap() {
+            LoadedIdentity::Found(identity) => Some(identity),
+            _ => None,
+        };
+        let local = Self::storage_keys(app_id)
+            .into_iter()
+            .map(|key| {
+                let value = self.local.get(&key).unwrap();
+                (key, value)
+            })
+            .collect();
+        ProfileCopy {
+            app_id: app_id.to_owned(),
+            identity,
+            local,
+        }
+    }
+
+    /// Puts a copy back, overwriting what the profile holds for that app id now.
+    pub fn restore_profile(&self, copy: &ProfileCopy) {
+        match &copy.identity {
+            Some(identity) => {
+                block_on(DeviceKeys::save(&self.keys, &copy.app_id, identity)).unwrap()
+            }
+            None => block_on(DeviceKeys::delete(&self.keys, &copy.app_id)).unwrap(),
+        }
+        for (key, value) in &copy.local {
+            match value {
+                Some(value) => self.local.set(key, value).unwrap(),
+                None => self.local.remove(key).unwrap(),
+            }
+        }
+    }
+
+    /// A new, separate profile holding a copy (the thief's machine).
+    pub fn from_copy(copy: &ProfileCopy) -> Self {
+        let browser = Browser::new();
+        browser.restore_profile(copy);
+        browser
     }
 }
 
@@ -406,6 +529,8 @@ pub struct World {
     pub clock: ManualClock,
     /// Every endpoint the clients called, in order.
     pub log: Rc<RefCell<Vec<String>>>,
+    /// Every request and reply the clients exchanged, as JSON.
+    pub wire: Rc<RefCell<Vec<String>>>,
 }
 
 impl World {
@@ -418,6 +543,7 @@ impl World {
             host: Rc::new(BackendHost::in_memory(backend)),
             clock,
             log: Rc::default(),
+            wire: Rc::default(),
         }
     }
 
@@ -443,6 +569,7 @@ impl World {
             transport: Network {
                 inner: LocalTransport::new(self.host.clone()),
                 log: self.log.clone(),
+                wire: self.wire.clone(),
             },
             session_store,
             access_store: Box::new(MemoryStore::default()),
@@ -460,6 +587,28 @@ impl World {
             .with_backend(|backend| Ok(backend.handle(request)))
             .unwrap()
             .into()
+    }
+
+    /// One request through the backend's JSON entry point, as an attacker's own HTTP
+    /// client would send it.
+    pub fn call(&self, request: &Request) -> Result<Reply> {
+        let response = self
+            .host
+            .handle_json(&serde_json::to_string(request).unwrap());
+        serde_json::from_str::<Response>(&response).unwrap().into()
+    }
+
+    /// A fresh challenge for any device id (anyone may ask for one).
+    pub fn challenge(&self, device_id: &DeviceId) -> Token {
+        let reply = self.call(&Request::Challenge(ChallengeRequest {
+            device_id: device_id.clone(),
+        }));
+        reply!(reply, Reply::Challenge).unwrap().token
+    }
+
+    /// The backend's whole state as JSON: what a leaked database dump holds.
+    pub fn snapshot(&self) -> String {
+        self.host.with_backend(|b| b.snapshot()).unwrap()
     }
 
     /// The newest reset token mailed to `email`.
