@@ -132,7 +132,7 @@ impl fmt::Debug for SecretString {
 pub struct IssuedToken {
     /// The opaque token.
     pub token: Token,
-    /// Unix milliseconds after which the backend refuses it.
+    /// Unix milliseconds from which the backend refuses it.
     pub expires_at: u64,
 }
 

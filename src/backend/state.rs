@@ -184,7 +184,7 @@ pub struct OutboxMessage {
     pub reset_token: Token,
     /// Unix milliseconds when it was sent.
     pub sent_at: u64,
-    /// Unix milliseconds after which the token is refused.
+    /// Unix milliseconds from which the token is refused.
     pub expires_at: u64,
 }
 
