@@ -574,6 +574,29 @@ fn a_persisted_backend_is_one_server_for_every_tab_and_survives_failed_writes() 
     );
     store.refuse.set(false);
     call(&tab_b, &register("cy@example.com")).expect("the failed registration did not happen");
+
+    // A tab that only reads writes nothing back: its copy of the snapshot, which may be
+    // older than another tab's latest write, never replaces the stored one.
+    let before = store.inner.get("pinauth:server").unwrap();
+    store.refuse.set(true);
+    tab_a
+        .with_backend(|b| Ok((b.devices_of(ANN), b.outbox_for(ANN))))
+        .expect("reading needs no write");
+    let unknown_reauth = Request::ValidateReauth(ValidateReauthRequest {
+        reauth_token: Token::new([7; 32]),
+    });
+    assert_eq!(
+        code(call(&tab_a, &unknown_reauth)),
+        ErrorCode::ReauthTokenInvalid
+    );
+    // A wrong password changes the account's failure count: that must be written.
+    let wrong = Request::Login(LoginRequest {
+        email: ANN.into(),
+        password: SecretString::new("wrong password here"),
+        device_id: DeviceId::new([9; 16]),
+    });
+    assert_eq!(code(call(&tab_a, &wrong)), ErrorCode::StorageUnavailable);
+    assert_eq!(store.inner.get("pinauth:server").unwrap(), before);
 }
 
 #[test]

@@ -337,6 +337,29 @@ export async function fuzz({ seed = 1, calls = 3000, timeoutMs = 15_000 } = {}) 
       const state = await auth?.login(who, PASSWORD);
       return state === "pinSetupRequired" ? auth.setPin(pick(STRONG_PINS.slice(0, 2))) : state;
     }],
+    // A whole visit on a backend of its own, so that no random call can lock its account or
+    // clear it: sign-up, PIN setup, a reload, the PIN unlock and a step-up. Its clients then
+    // join the pool, so the random calls also act on signed-in and PIN-locked clients.
+    ["unlock", 1, async () => {
+      const backend = MockBackend.create();
+      const appId = `unlock-${int(1e9)}`;
+      const first = await PinAuth.create({ backend, appId });
+      const who = pick(emails.slice(0, 2));
+      const pinCode = pick(STRONG_PINS);
+      await first.register(who, PASSWORD);
+      await first.login(who, PASSWORD);
+      await first.setPin(pinCode);
+      const later = await PinAuth.create({ backend, appId });
+      const before = later.state;
+      await later.loginWithPin(pinCode);
+      const { token } = await later.reauthenticate(pinCode);
+      if (before !== "pinRequired" || later.state !== "signedIn" || !backend.validateReauthToken(token).valid) {
+        throw new Error(`unlock went ${before} → ${later.state}`);
+      }
+      backends[int(backends.length)] = backend;
+      auths.push(first, later);
+      if (auths.length > 8) auths.splice(0, auths.length - 8);
+    }],
     ["auth.promptPin", 3, () => anAuth()?.promptPin(...(chance(0.8) ? [promptOptions()] : args(junk)))],
   ];
   const totalWeight = targets.reduce((sum, [, w]) => sum + w, 0);

@@ -23,12 +23,18 @@ struct Persistence {
 /// that cannot be parsed (corrupt, or of another version) is ignored in favour of the
 /// last good state in memory, and overwritten by the next successful request.
 ///
+/// A request that changes nothing (a failed PIN check changes the counter, so it is not
+/// one; an administrator's view, `validateReauth` of an unknown token, a refused request
+/// are) writes nothing back. Otherwise a tab that merely reads, say the device list when
+/// another tab's `storage` event arrives, would write its older copy of the snapshot over
+/// the other tab's newer one.
+///
 /// The reload-handle-write cycle is atomic within one page, not across tabs: Chromium
 /// runs tabs in separate renderer processes, each with its own copy of `localStorage`
-/// updated asynchronously, so two requests made at the same moment in two tabs can each
-/// start from the snapshot before the other's, and the later write wins (one tab's new
-/// token is then unknown to the server). A real server keeps its state in a database
-/// with transactions.
+/// updated asynchronously, so two requests that *change* the state, made at the same
+/// moment in two tabs, can each start from the snapshot before the other's, and the later
+/// write wins (one tab's new token is then unknown to the server). A real server keeps
+/// its state in a database with transactions.
 pub struct BackendHost {
     backend: RefCell<Backend>,
     persistence: Option<Persistence>,
@@ -63,7 +69,8 @@ impl BackendHost {
         }
     }
 
-    /// Runs `f` on the backend between a reload from and a write to the store.
+    /// Runs `f` on the backend between a reload from and a write to the store; the write
+    /// happens only when `f` changed the state or the store held no usable snapshot.
     ///
     /// A missing or unreadable snapshot is replaced by the last good state in memory. When
     /// `f` fails or the write does, the state in memory goes back to where the request
@@ -76,13 +83,16 @@ impl BackendHost {
         let Some(p) = &self.persistence else {
             return f(&mut backend);
         };
-        let start = match p.store.get(&p.key)? {
-            Some(snapshot) if backend.load_snapshot(&snapshot).is_ok() => snapshot,
+        let (start, stored) = match p.store.get(&p.key)? {
+            Some(snapshot) if backend.load_snapshot(&snapshot).is_ok() => (snapshot, true),
             // Missing or unreadable: the last good state, which the write below stores.
-            _ => backend.snapshot()?,
+            _ => (backend.snapshot()?, false),
         };
         let result = f(&mut backend).and_then(|value| {
-            p.store.set(&p.key, &backend.snapshot()?)?;
+            let end = backend.snapshot()?;
+            if !stored || end != start {
+                p.store.set(&p.key, &end)?;
+            }
             Ok(value)
         });
         if result.is_err() {
