@@ -168,6 +168,9 @@ export async function corruptTokenSlots({ storage = "local" } = {}) {
   await auth.login(email, PASSWORD);
   await auth.setPin(PIN);
   const other = await create({ backend, appId: `${appId}-other`, storage: "memory" });
+  // Each live client re-reads its slot once a second (and would be the one to find, remove
+  // and report a bad value), so only the client under test may be alive.
+  auth.free();
   const r = { cases: [] };
   for (const [label, value] of corruptTokens(area.getItem(key), other.auth.deviceId)) {
     area.setItem(key, value);
@@ -177,7 +180,10 @@ export async function corruptTokenSlots({ storage = "local" } = {}) {
       c.state = later.state;
       c.left = area.getItem(key);
       c.login = await outcome(() => later.login(email, PASSWORD));
-      c.unlocksLater = (await create({ backend, appId, storage })).auth?.state;
+      later.free();
+      const reloaded = (await create({ backend, appId, storage })).auth;
+      c.unlocksLater = reloaded?.state;
+      reloaded?.free();
     }
     r.cases.push(c);
   }
@@ -188,6 +194,7 @@ export async function corruptTokenSlots({ storage = "local" } = {}) {
   const afterExpired = await create({ backend, appId, storage });
   r.expired = { created: afterExpired.created, state: afterExpired.auth?.state, warnings: afterExpired.warnings, left: area.getItem(key) };
   await afterExpired.auth.login(email, PASSWORD);
+  afterExpired.auth.free();
 
   // The access slot is never read from storage (access tokens live in memory): garbage
   // there changes nothing and is left alone.
