@@ -6,7 +6,7 @@
 use crate::client::{AuthState, Client, ClientConfig, ListenerId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::PinPolicy;
-use crate::tokens::StorageChoice;
+use crate::tokens::{AccessStorage, StorageChoice};
 use crate::web::{
     platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome,
     PromptStrings, Watch, WebCryptoKeys,
@@ -26,6 +26,8 @@ const TYPES: &str = r#"
 export type AuthState = "signedOut" | "pinSetupRequired" | "pinRequired" | "signedIn";
 /** Where the PIN session token is kept. */
 export type StorageChoice = "local" | "session" | "memory";
+/** Where the access token is kept. */
+export type AccessTokenStorage = "memory" | "session";
 /** Why `checkPin` (and `setPin`, `changePin`, `resetPin` with code `WEAK_PIN`) refuses a PIN. */
 export type PinCheckReason = "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REPEATED" | "SEQUENCE" | "COMMON";
 /** Options of `MockBackend.create`; lifetimes in seconds. Defaults follow DESIGN.md. */
@@ -49,6 +51,9 @@ export interface PinAuthOptions {
   appId?: string;
   /** Where the PIN session token is kept (default "local"). */
   storage?: StorageChoice;
+  /** Where the access token is kept (default "memory": a reload asks for the PIN).
+   *  "session": sessionStorage, so a reload of this tab stays signed in while it lasts. */
+  accessTokenStorage?: AccessTokenStorage;
   /** Digits in a PIN, 4 to 8 (default 6). */
   pinLength?: number;
   /** Access tokens are dropped this long before they expire (default 30). */
@@ -561,6 +566,7 @@ impl PinAuth {
                 "backend",
                 "appId",
                 "storage",
+                "accessTokenStorage",
                 "pinLength",
                 "accessTokenLeewaySeconds",
             ],
@@ -591,7 +597,17 @@ impl PinAuth {
             })?,
             None => StorageChoice::Local,
         };
-        let client = Rc::new(Client::create(config, platform(storage, transport)).await?);
+        let access = match options.text("accessTokenStorage", 16)? {
+            Some(choice) => AccessStorage::parse(&choice).map_err(|_| {
+                Error::invalid_argument(
+                    "options.accessTokenStorage",
+                    "must be \"memory\" or \"session\"",
+                )
+            })?,
+            None => AccessStorage::Memory,
+        };
+        let platform = platform(storage, access, transport);
+        let client = Rc::new(Client::create(config, platform).await?);
         let watch = watch(&client).ok();
         Ok(PinAuth {
             client,

@@ -133,9 +133,20 @@ impl KeyValueStore for UnavailableStore {
 }
 
 /// A key-value store in memory; clones share the same entries, so a clone models the same
-/// storage seen after a reload.
-#[derive(Clone, Debug, Default)]
+/// storage seen after a reload. Its `Debug` shows the keys only: values are tokens and
+/// snapshots.
+#[derive(Clone, Default)]
 pub struct MemoryStore(Rc<RefCell<BTreeMap<String, String>>>);
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let entries = self.0.try_borrow();
+        let keys = entries.iter().flat_map(|entries| entries.keys());
+        f.debug_struct("MemoryStore")
+            .field("keys", &keys.collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
 
 impl KeyValueStore for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
@@ -314,6 +325,17 @@ impl Rng for SeededRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memory_store_debug_shows_keys_not_values() {
+        let store = MemoryStore::default();
+        store
+            .set("pinauth:shop:v1:pinSession", "secret-token")
+            .unwrap();
+        let shown = format!("{store:?}");
+        assert!(shown.contains("pinauth:shop:v1:pinSession"), "{shown}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+    }
 
     #[test]
     fn seeded_streams_repeat_per_seed_and_differ_across_seeds() {

@@ -38,6 +38,30 @@ impl StorageChoice {
     }
 }
 
+/// Where the access token is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccessStorage {
+    /// Memory: a reload asks for the PIN again (default).
+    #[default]
+    Memory,
+    /// `sessionStorage`: a reload of this tab stays signed in until the token expires;
+    /// other tabs and new tabs do not see it.
+    Session,
+}
+
+impl AccessStorage {
+    /// Parses `"memory" | "session"`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "memory" => Ok(AccessStorage::Memory),
+            "session" => Ok(AccessStorage::Session),
+            _ => Err(Error::invalid_input(
+                "accessTokenStorage must be \"memory\" or \"session\"",
+            )),
+        }
+    }
+}
+
 /// The two stored token slots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Slot {

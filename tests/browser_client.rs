@@ -12,7 +12,7 @@ use pinauth::backend::{Backend, BackendConfig, BackendHost, LocalTransport};
 use pinauth::client::{AuthState, AuthState::*, Client, ClientConfig};
 use pinauth::platform::{random_bytes, OsRng};
 use pinauth::protocol::Bytes;
-use pinauth::tokens::StorageChoice;
+use pinauth::tokens::{AccessStorage, StorageChoice};
 use pinauth::web::{platform, watch, DateClock, WebCryptoKeys};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -52,11 +52,21 @@ fn backend(config: BackendConfig) -> Rc<BackendHost> {
 }
 
 async fn open(host: &Rc<BackendHost>, app_id: &str, storage: StorageChoice) -> WebClient {
+    open_with(host, app_id, storage, AccessStorage::Memory).await
+}
+
+async fn open_with(
+    host: &Rc<BackendHost>,
+    app_id: &str,
+    storage: StorageChoice,
+    access: AccessStorage,
+) -> WebClient {
     let config = ClientConfig {
         app_id: app_id.to_owned(),
         ..ClientConfig::default()
     };
-    Client::create(config, platform(storage, LocalTransport::new(host.clone())))
+    let transport = LocalTransport::new(host.clone());
+    Client::create(config, platform(storage, access, transport))
         .await
         .unwrap()
 }
@@ -116,6 +126,43 @@ async fn identity_and_session_survive_a_reload_over_local_storage_and_indexeddb(
     assert!(reloaded.access_token().await.is_ok());
     let token = reloaded.reauthenticate(PIN).await.unwrap();
     assert!(token.expires_at > js_sys::Date::now() as u64);
+}
+
+#[wasm_bindgen_test]
+async fn an_access_token_in_session_storage_survives_a_reload_of_this_tab_only() {
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let app_id = fresh_app_id();
+    let prefix = format!("pinauth:{app_id}:v1:");
+    let first = open_with(&host, &app_id, StorageChoice::Local, AccessStorage::Session).await;
+    first.register(ANN, PASSWORD).await.unwrap();
+    assert_eq!(first.login(ANN, PASSWORD).await.unwrap(), PinSetupRequired);
+    first.set_pin(PIN).await.unwrap();
+    let token = first.access_token().await.unwrap();
+    assert_eq!(
+        keys_with_prefix(&session_storage(), &prefix),
+        vec![format!("{prefix}access")]
+    );
+    assert_eq!(
+        keys_with_prefix(&local(), &prefix),
+        vec![format!("{prefix}pinSession")],
+        "the access token never goes to localStorage"
+    );
+
+    // A reload of the tab: signed in at once, with the same token, no PIN asked.
+    let reloaded = open_with(&host, &app_id, StorageChoice::Local, AccessStorage::Session).await;
+    assert_eq!(reloaded.state(), SignedIn);
+    assert!(reloaded.access_token().await.unwrap() == token);
+    // The default (memory) does not read it: that page asks for the PIN.
+    assert_eq!(
+        open(&host, &app_id, StorageChoice::Local).await.state(),
+        PinRequired
+    );
+
+    // Logging out empties the slot: the next reload is signed out.
+    reloaded.logout().await.unwrap();
+    assert!(keys_with_prefix(&session_storage(), &prefix).is_empty());
+    let after = open_with(&host, &app_id, StorageChoice::Local, AccessStorage::Session).await;
+    assert_eq!(after.state(), SignedOut);
 }
 
 #[wasm_bindgen_test]

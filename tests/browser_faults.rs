@@ -22,7 +22,7 @@ use pinauth::backend::{Backend, BackendConfig, BackendHost, LocalTransport};
 use pinauth::client::{AuthState::*, Client, ClientConfig};
 use pinauth::platform::{random_bytes, DeviceKeys, ManualClock, OsRng};
 use pinauth::protocol::Bytes;
-use pinauth::tokens::StorageChoice;
+use pinauth::tokens::{AccessStorage, StorageChoice};
 use pinauth::web::{platform, WebCryptoKeys, WebStorage, DATABASE_NAME, STORE_NAME};
 use pinauth::ErrorCode;
 use std::cell::RefCell;
@@ -200,7 +200,11 @@ impl Opened {
 }
 
 async fn open(world: &World, app_id: &str, storage: StorageChoice) -> Opened {
-    let mut platform = platform(storage, LocalTransport::new(world.host.clone()));
+    let mut platform = platform(
+        storage,
+        AccessStorage::Memory,
+        LocalTransport::new(world.host.clone()),
+    );
     platform.clock = Rc::new(world.clock.clone());
     let config = ClientConfig {
         app_id: app_id.to_owned(),

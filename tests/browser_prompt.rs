@@ -12,7 +12,7 @@ use pinauth::backend::{Backend, BackendConfig, BackendHost, LocalTransport};
 use pinauth::client::{AuthState::*, Client, ClientConfig};
 use pinauth::platform::{random_bytes, OsRng};
 use pinauth::protocol::Bytes;
-use pinauth::tokens::StorageChoice;
+use pinauth::tokens::{AccessStorage, StorageChoice};
 use pinauth::web::{
     platform, prompt_pin, DateClock, PromptMode, PromptOptions, PromptOutcome, WebCryptoKeys,
 };
@@ -122,7 +122,11 @@ async fn client_in(host: &Rc<BackendHost>, app_id: &str) -> Rc<WebClient> {
         app_id: app_id.to_owned(),
         ..ClientConfig::default()
     };
-    let platform = platform(StorageChoice::Local, LocalTransport::new(host.clone()));
+    let platform = platform(
+        StorageChoice::Local,
+        AccessStorage::Memory,
+        LocalTransport::new(host.clone()),
+    );
     Rc::new(Client::create(config, platform).await.unwrap())
 }
 

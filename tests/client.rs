@@ -175,6 +175,49 @@ fn two_devices_of_one_account_have_independent_pins() {
 }
 
 #[test]
+fn a_device_revoked_from_another_device_lands_in_signed_out_with_its_tokens_cleared() {
+    let world = World::new();
+    let phone = Browser::new();
+    let laptop = Browser::new();
+    let on_phone = enrolled(&world, &phone);
+    let on_laptop = world.open(&laptop, APP);
+    block_on(on_laptop.login(ANN, PASSWORD)).unwrap();
+    block_on(on_laptop.set_pin(NEW_PIN)).unwrap();
+    let access_token = block_on(on_laptop.access_token()).unwrap();
+    world
+        .server_call(Request::RevokeDevice(RevokeDeviceRequest {
+            access_token,
+            device_id: on_phone.device_id(),
+        }))
+        .unwrap();
+
+    // The phone learns it at its next PIN-bearing call, after a reload.
+    let phone_again = world.open(&phone, APP);
+    assert_eq!(phone_again.state(), PinRequired);
+    let states = Rc::new(RefCell::new(Vec::new()));
+    let sink = states.clone();
+    phone_again.on_state_change(move |s| sink.borrow_mut().push(*s));
+    assert_eq!(
+        code(block_on(phone_again.login_with_pin(PIN))),
+        ErrorCode::SessionInvalid
+    );
+    assert_eq!(phone_again.state(), SignedOut);
+    assert_eq!(*states.borrow(), vec![SignedOut]);
+    assert_eq!(
+        phone.local.get("pinauth:shop:v1:pinSession").unwrap(),
+        None,
+        "the dead PIN session is removed"
+    );
+    assert_eq!(world.open(&phone, APP).state(), SignedOut);
+    // The password signs in again, as a device that needs a new PIN.
+    assert_eq!(
+        block_on(world.open(&phone, APP).login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    assert_eq!(on_laptop.state(), SignedIn, "the laptop is not affected");
+}
+
+#[test]
 fn a_copied_session_and_salt_are_useless_without_the_device_key() {
     let world = World::new();
     let victim = Browser::new();

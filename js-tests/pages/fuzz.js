@@ -244,6 +244,7 @@ export async function fuzz({ seed = 1, calls = 3000, timeoutMs = 15_000 } = {}) 
     if (chance(0.95)) options.backend = chance(0.8) ? fakeBackend() : junk();
     if (chance(0.7)) options.appId = appId();
     if (chance(0.4)) options.storage = chance(0.8) ? pick(["local", "session", "memory"]) : junk();
+    if (chance(0.2)) options.accessTokenStorage = chance(0.8) ? pick(["memory", "session"]) : junk();
     if (chance(0.2)) options.pinLength = chance(0.7) ? pick([4, 6, 8]) : junk();
     if (chance(0.2)) options.accessTokenLeewaySeconds = chance(0.6) ? int(60) : junk();
     if (chance(0.05)) options[randomString(5)] = junk();

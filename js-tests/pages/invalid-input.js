@@ -141,12 +141,16 @@ function cases(backend, auth) {
     if (bad === undefined) continue; // an absent option
     create(`{ backend, appId: ${what} }`, "options.appId", { backend, appId: bad });
     create(`{ backend, storage: ${what} }`, "options.storage", { backend, storage: bad });
+    create(`{ backend, accessTokenStorage: ${what} }`, "options.accessTokenStorage", { backend, accessTokenStorage: bad });
   }
   for (const appId of ["", "has space", "a".repeat(65), "ümlaut", "a/b"]) {
     create(`{ backend, appId: ${show(appId)} }`, "appId", { backend, appId });
   }
   for (const storage of ["disk", "LOCAL", "", "indexedDB"]) {
     create(`{ backend, storage: ${show(storage)} }`, "options.storage", { backend, storage });
+  }
+  for (const accessTokenStorage of ["local", "SESSION", "", "disk"]) {
+    create(`{ backend, accessTokenStorage: ${show(accessTokenStorage)} }`, "options.accessTokenStorage", { backend, accessTokenStorage });
   }
   const numbers = (key, bads) => {
     for (const bad of bads) {

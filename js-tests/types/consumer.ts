@@ -23,6 +23,7 @@ import init, {
   type ReauthToken,
   type ReauthValidation,
   type StorageChoice,
+  type AccessTokenStorage,
   type User,
 } from "pinauth";
 
@@ -33,6 +34,7 @@ function expectType<T extends true>(): void {}
 
 expectType<Equals<AuthState, "signedOut" | "pinSetupRequired" | "pinRequired" | "signedIn">>();
 expectType<Equals<StorageChoice, "local" | "session" | "memory">>();
+expectType<Equals<AccessTokenStorage, "memory" | "session">>();
 expectType<Equals<PinCheckReason, "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REPEATED" | "SEQUENCE" | "COMMON">>();
 /** The codes the README documents; the declared union must contain them all. */
 type DocumentedCode =
@@ -87,6 +89,7 @@ expectType<
       backend: PinAuthBackend;
       appId?: string;
       storage?: StorageChoice;
+      accessTokenStorage?: AccessTokenStorage;
       pinLength?: number;
       accessTokenLeewaySeconds?: number;
     }
@@ -212,7 +215,8 @@ const inline = MockBackend.create({ maxPinAttempts: 3 });
 inline.clear();
 
 const storage: StorageChoice = "session";
-const options: PinAuthOptions = { backend, appId: "consumer", storage, pinLength: 6, accessTokenLeewaySeconds: 30 };
+const accessTokenStorage: AccessTokenStorage = "session";
+const options: PinAuthOptions = { backend, appId: "consumer", storage, accessTokenStorage, pinLength: 6, accessTokenLeewaySeconds: 30 };
 const auth: PinAuth = await PinAuth.create(options);
 const minimal = await PinAuth.create({ backend });
 minimal.free();

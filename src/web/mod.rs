@@ -30,31 +30,44 @@ pub use watch::{watch, Watch};
 
 use crate::client::Platform;
 use crate::platform::{KeyValueStore, MemoryStore, OsRng, Transport, UnavailableStore};
-use crate::tokens::StorageChoice;
+use crate::tokens::{AccessStorage, StorageChoice};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The browser platform for a client: `Date.now()`, `crypto.getRandomValues`, WebCrypto
-/// keys in IndexedDB, the PIN session in the chosen storage and the access token in
-/// memory. A storage that cannot be opened falls back to memory with a warning.
-pub fn platform<T: Transport>(storage: StorageChoice, transport: T) -> Platform<WebCryptoKeys, T> {
-    let opened = match storage {
+/// keys in IndexedDB, the PIN session and the access token in the chosen storages. A
+/// storage that cannot be opened falls back to memory with a warning.
+pub fn platform<T: Transport>(
+    storage: StorageChoice,
+    access: AccessStorage,
+    transport: T,
+) -> Platform<WebCryptoKeys, T> {
+    let session_store = open_store(match storage {
         StorageChoice::Local => Some(WebStorage::local()),
         StorageChoice::Session => Some(WebStorage::session()),
         StorageChoice::Memory => None,
-    };
-    let session_store: Box<dyn KeyValueStore> = match opened {
-        Some(Ok(store)) => Box::new(store),
-        Some(Err(_)) => Box::new(UnavailableStore),
-        None => Box::new(MemoryStore::default()),
-    };
+    });
+    let access_store = open_store(match access {
+        AccessStorage::Session => Some(WebStorage::session()),
+        AccessStorage::Memory => None,
+    });
     Platform {
         clock: Rc::new(DateClock),
         rng: Rc::new(OsRng),
         keys: WebCryptoKeys::new(),
         transport,
         session_store,
-        access_store: Box::new(MemoryStore::default()),
+        access_store,
+    }
+}
+
+/// The opened storage, one that refuses everything (the token store then falls back to
+/// memory with a warning), or memory when none was asked for.
+fn open_store(opened: Option<crate::Result<WebStorage>>) -> Box<dyn KeyValueStore> {
+    match opened {
+        Some(Ok(store)) => Box::new(store),
+        Some(Err(_)) => Box::new(UnavailableStore),
+        None => Box::new(MemoryStore::default()),
     }
 }
 
