@@ -334,8 +334,7 @@ test("the snapshot write failing: STORAGE_UNAVAILABLE, the stored snapshot intac
 
 // ---- two tabs ----
 
-test("two tabs unlocking at the same moment both end signedIn, with exactly one valid PIN session", async (t) => {
-  let reauthFailures = 0;
+test("two tabs unlocking at the same moment both end signedIn, with exactly one valid PIN session and no lost update", async () => {
   const rounds = [0, 2, 8];
   for (const [round, jitter] of rounds.entries()) {
     const context = await env.browser.newContext();
@@ -371,18 +370,13 @@ test("two tabs unlocking at the same moment both end signedIn, with exactly one 
         assert.equal(report.liveSessions, 1, `round ${round}, tab ${i}: exactly one valid PIN session for the device`);
         assert.deepEqual(report.devices, [setUp.deviceId], `round ${round}, tab ${i}`);
         assert.ok(report.liveAccess >= 1);
-        if (report.reauth !== "ok") {
-          // Known limitation (see BackendHost): localStorage gives no atomic
-          // read-modify-write across tabs in different renderer processes, so the later
-          // snapshot write can drop the other tab's new access token.
-          assert.equal(report.reauth, "ACCESS_TOKEN_INVALID");
-          reauthFailures++;
-        }
+        // The tabs' requests took turns under the backend's Web Lock: neither snapshot
+        // write dropped the other tab's new access token.
+        assert.equal(report.reauth, "ok", `round ${round}, tab ${i}: its access token still works`);
       }
       assert.deepEqual(errors.flat(), []);
     } finally {
       await context.close();
     }
   }
-  t.diagnostic(`re-authentications refused after the simultaneous unlocks (lost snapshot update): ${reauthFailures} of ${2 * rounds.length}`);
 });
