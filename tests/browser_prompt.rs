@@ -524,3 +524,67 @@ async fn cancelling_while_a_pin_is_checked_lets_the_answer_decide() {
         other => panic!("the re-auth token was lost: {other:?}"),
     }
 }
+
+fn reauth() -> PromptOptions {
+    PromptOptions {
+        mode: PromptMode::Reauth,
+        ..PromptOptions::default()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_second_prompt_of_the_same_client_is_refused_and_the_first_carries_on() {
+    let (client, host, app_id) =
+        enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
+    let opener = focused_opener();
+    let pending = open(&client, reauth()).await;
+    type_pin("73");
+    // A double click: the second call fails at once, whatever its mode, without a dialog.
+    for options in [reauth(), PromptOptions::default()] {
+        let second = prompt_pin(&client, options).await;
+        assert_eq!(second.unwrap_err().code(), ErrorCode::PromptOpen);
+    }
+    let hosts = document()
+        .query_selector_all("[data-pinauth-prompt]")
+        .unwrap();
+    assert_eq!(hosts.length(), 1, "one dialog");
+    assert!(
+        dialog_host()
+            .unwrap()
+            .shadow_root()
+            .unwrap()
+            .active_element()
+            .is_some_and(|a| a.is_same_node(Some(&input()))),
+        "focus stays on the first dialog's PIN field"
+    );
+    assert_eq!(filled_cells(), 2, "the first dialog keeps its digits");
+
+    // Another client (another PinAuth) is not held back: its call runs (and, being
+    // signed in in auto mode, resolves at once without a dialog).
+    let other = client_in(&host, &app_id).await;
+    assert_eq!(other.state(), PinRequired);
+    other.login_with_pin(PIN).await.unwrap();
+    assert_eq!(
+        prompt_pin(&other, PromptOptions::default()).await,
+        Ok(PromptOutcome::Done)
+    );
+
+    type_pin(&PIN[2..]);
+    type_keys(&["Enter"]);
+    assert!(matches!(
+        settled(&pending).await,
+        Ok(PromptOutcome::Reauth(_))
+    ));
+    assert!(dialog_host().is_none());
+    assert!(focus_is(&opener), "focus went back to the opener");
+
+    // Once closed, the client can open a prompt again.
+    let pending = open(&client, reauth()).await;
+    assert!(dialog_host().is_some());
+    type_keys(&["Escape"]);
+    assert_eq!(
+        settled(&pending).await.unwrap_err().code(),
+        ErrorCode::Cancelled
+    );
+    opener.remove();
+}

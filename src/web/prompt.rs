@@ -263,6 +263,37 @@ impl Future for Settled {
     }
 }
 
+thread_local! {
+    /// The clients (by address) that have a prompt open.
+    static OPEN: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A client's claim to its one open prompt, given up when dropped.
+struct OpenClaim(usize);
+
+impl OpenClaim {
+    /// Claims `client`'s prompt; `PROMPT_OPEN` while another prompt of it is open.
+    fn take<C>(client: &Rc<C>) -> Result<OpenClaim> {
+        // The address identifies the client: the claim lives in a prompt that holds the
+        // client (or, before the prompt exists, next to a reference to it), so it cannot be
+        // reused by another client meanwhile.
+        let key = Rc::as_ptr(client) as usize;
+        OPEN.with_borrow_mut(|open| {
+            if open.contains(&key) {
+                return Err(Error::new(ErrorCode::PromptOpen));
+            }
+            open.push(key);
+            Ok(OpenClaim(key))
+        })
+    }
+}
+
+impl Drop for OpenClaim {
+    fn drop(&mut self) {
+        OPEN.with_borrow_mut(|open| open.retain(|key| *key != self.0));
+    }
+}
+
 /// An event listener that is removed when dropped.
 struct Listener {
     target: EventTarget,
@@ -310,6 +341,8 @@ struct Prompt<K: DeviceKeys, T: Transport> {
     /// Follows the client's state, to close when the session ends meanwhile.
     state_listener: Option<ListenerId>,
     outcome: Rc<Outcome>,
+    /// Keeps a second prompt of the client from opening; dropped when this one closes.
+    claim: Option<OpenClaim>,
 }
 
 fn dom_error() -> Error {
@@ -678,6 +711,7 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
             self.client.unsubscribe(id);
         }
         self.view.close();
+        self.claim = None;
         self.outcome.settle(result);
     }
 
@@ -993,7 +1027,8 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
 /// A wrong PIN keeps the dialog open with the attempts left; a lockout or ended session
 /// closes it with that error (also when the session ends elsewhere while it waits, with
 /// `NOT_SIGNED_IN`); cancelling (button, Escape, backdrop) fails with `CANCELLED`, except
-/// while a PIN is being checked, when the answer decides.
+/// while a PIN is being checked, when the answer decides. While a prompt of `client` is
+/// open, another call fails at once with `PROMPT_OPEN` and the open one carries on.
 pub async fn prompt_pin<K, T>(
     client: &Rc<Client<K, T>>,
     options: PromptOptions,
@@ -1002,6 +1037,7 @@ where
     K: DeviceKeys + 'static,
     T: Transport + 'static,
 {
+    let claim = OpenClaim::take(client)?;
     let flow = match (client.state(), options.mode) {
         (AuthState::PinSetupRequired, PromptMode::Auto) => Flow::Setup,
         (AuthState::PinRequired, PromptMode::Auto) => Flow::Unlock,
@@ -1029,6 +1065,7 @@ where
         listeners: Vec::new(),
         state_listener: None,
         outcome: outcome.clone(),
+        claim: Some(claim),
     }));
     match wire(&shared) {
         Ok(listeners) => {
