@@ -588,3 +588,56 @@ async fn a_second_prompt_of_the_same_client_is_refused_and_the_first_carries_on(
     );
     opener.remove();
 }
+
+#[wasm_bindgen_test]
+async fn focus_stays_inside_the_dialog_while_a_pin_is_checked() {
+    let (client, _, _) = enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
+    let pending = open(&client, reauth()).await;
+    let host: HtmlElement = dialog_host().unwrap().dyn_into().unwrap();
+    let root = host.shadow_root().unwrap();
+    let busy = || !find("[role=status]").hidden();
+    let inside = || focus_is(&host) && root.active_element().is_some();
+
+    // Submitted with the focused Continue button, which is disabled while busy.
+    type_pin("111119");
+    let submit = find("[data-action=submit]");
+    submit.focus().unwrap();
+    submit.click();
+    assert!(busy());
+    assert!(inside(), "focus is inside the dialog as the check starts");
+    assert!(
+        root.active_element()
+            .is_some_and(|a| a.is_same_node(Some(&find("[role=dialog]")))),
+        "on the dialog itself"
+    );
+    let mut samples = 0;
+    while busy() {
+        assert!(inside(), "focus stays inside the dialog while busy");
+        samples += 1;
+        sleep(2).await;
+    }
+    assert!(samples > 0);
+    until("the answer", || text("[role=alert]").contains("attempts")).await;
+    assert!(
+        root.active_element()
+            .is_some_and(|a| a.is_same_node(Some(&input()))),
+        "back on the PIN field after a wrong PIN"
+    );
+
+    // The keypad's submit key; Shift+Tab from the dialog goes to the last enabled control.
+    type_pin(PIN);
+    let key_submit = find("[data-key=submit]");
+    key_submit.focus().unwrap();
+    key_submit.click();
+    assert!(busy() && inside());
+    key(&find("[role=dialog]"), "Tab", true);
+    assert!(
+        root.active_element()
+            .is_some_and(|a| a.is_same_node(Some(&find(".toggle")))),
+        "Shift+Tab while busy wraps to the show toggle, the last enabled control"
+    );
+    assert!(matches!(
+        settled(&pending).await,
+        Ok(PromptOutcome::Reauth(_))
+    ));
+}

@@ -185,6 +185,7 @@ const STYLES: &str = r#"
     --danger: #ff8a80;
   }
 }
+.dialog:focus { outline: none; }
 .dialog {
   box-sizing: border-box; width: min(92vw, 360px); max-height: 96vh; overflow: auto;
   padding: 24px 22px 18px; border-radius: var(--radius);
@@ -314,6 +315,8 @@ struct View {
     host: Element,
     root: ShadowRoot,
     backdrop: HtmlElement,
+    /// Focusable by script only (`tabindex="-1"`): holds focus while the PIN is checked.
+    dialog: HtmlElement,
     title: Element,
     step: Element,
     cells: Vec<Element>,
@@ -417,6 +420,7 @@ impl View {
         set(&dialog, "aria-modal", "true")?;
         set(&dialog, "aria-labelledby", "pinauth-title")?;
         set(&dialog, "aria-describedby", "pinauth-step pinauth-message")?;
+        set(&dialog, "tabindex", "-1")?;
         let title = element(&document, "h2", "")?;
         set(&title, "id", "pinauth-title")?;
         let step = element(&document, "p", "step")?;
@@ -508,6 +512,7 @@ impl View {
             host,
             root,
             backdrop: cast(backdrop)?,
+            dialog: cast(dialog)?,
             title,
             step,
             cells,
@@ -531,6 +536,14 @@ impl View {
                 .map(|b| b.clone().into()),
         );
         controls
+    }
+
+    /// Whether one of the enabled controls has focus.
+    fn has_focus(&self) -> bool {
+        let active = self.root.active_element();
+        self.focusable()
+            .iter()
+            .any(|control| control.is_same_node(active.as_deref()))
     }
 
     /// Removes the dialog and gives focus back.
@@ -700,6 +713,9 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         }
         if !busy {
             let _ = self.view.input.focus();
+        } else if !self.view.has_focus() {
+            // The focused button was just disabled: keep focus inside the dialog.
+            let _ = self.view.dialog.focus();
         }
     }
 
@@ -904,9 +920,12 @@ fn on_keydown<K: DeviceKeys + 'static, T: Transport + 'static>(
                 i.zip(active.as_ref())
                     .is_some_and(|(c, a)| c.is_same_node(Some(a)))
             };
-            let target = if event.shift_key() && (at(controls.first()) || active.is_none()) {
+            // From outside the controls (e.g. the dialog itself, focused while busy) Tab
+            // goes to the first control and Shift+Tab to the last.
+            let elsewhere = !prompt.view.has_focus();
+            let target = if event.shift_key() && (at(controls.first()) || elsewhere) {
                 controls.last()
-            } else if !event.shift_key() && (at(controls.last()) || active.is_none()) {
+            } else if !event.shift_key() && (at(controls.last()) || elsewhere) {
                 controls.first()
             } else {
                 None
