@@ -624,7 +624,8 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         self.view.message.set_text_content(Some(text));
     }
 
-    /// Keeps the input to at most `length` digits (typing, paste), then re-checks it.
+    /// Keeps the input to at most `length` digits (typing, paste), then re-checks it;
+    /// says "digits only" when something else was typed.
     fn on_input(&mut self) {
         let raw = Zeroizing::new(self.view.input.value());
         let digits: Zeroizing<String> = Zeroizing::new(
@@ -638,6 +639,9 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         }
         self.render_cells();
         self.live_check(&digits);
+        if !raw.chars().all(|c| c.is_ascii_digit()) {
+            self.say(&self.strings().reason_not_digits, false);
+        }
     }
 
     /// While a new PIN is typed: says why it is refused as soon as it is complete, and
@@ -993,6 +997,9 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
                     .and_then(|data| data.get_data("text").ok())
                     .unwrap_or_default(),
             );
+            // Only the digits: spaces or dashes in a pasted PIN are no typing mistake.
+            let pasted: Zeroizing<String> =
+                Zeroizing::new(pasted.chars().filter(char::is_ascii_digit).collect());
             event.prevent_default();
             if let Ok(mut prompt) = shared.try_borrow_mut() {
                 if !prompt.busy {
