@@ -516,6 +516,9 @@ test("while a PIN is checked, focus stays inside the dialog (the focused button 
       samples.push({
         inHost: document.activeElement === host,
         inner: root.activeElement?.getAttribute("role") ?? root.activeElement?.className ?? null,
+        // Chromium keeps a focused button that was disabled as the active element, though
+        // it takes no keys: that is focus lost too.
+        disabled: root.activeElement?.disabled === true,
       });
     const tick = () => {
       if (status.hidden || !host.isConnected) return;
@@ -529,7 +532,7 @@ test("while a PIN is checked, focus stays inside the dialog (the focused button 
   const samples = await page.evaluate(() => window.__busyFocus);
   assert.ok(samples.length >= 1, "sampled while busy");
   assert.deepEqual(
-    samples.filter((s) => !(s.inHost && s.inner)),
+    samples.filter((s) => !(s.inHost && s.inner && !s.disabled)),
     [],
     `focus left the dialog while busy: ${JSON.stringify(samples)}`,
   );
