@@ -498,6 +498,28 @@ test("a second promptPin while the prompt is open (a double click) rejects at on
   await p.finish();
 });
 
+test("a real double click on the opener leaves one open dialog (its second click lands on the backdrop)", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await page.dblclick("#open-reauth");
+  const input = await page.locator(`${HOST} input`).elementHandle();
+  await page.waitForTimeout(200);
+  assert.equal(await page.locator(HOST).count(), 1, "one dialog");
+  assert.equal(await page.evaluate(() => window.app.outcome), null, "still open");
+  assert.equal(await focused(page), "prompt:entry");
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+  await assertClosed(page, "#open-reauth", input, [PIN]);
+  // A single click on the backdrop still cancels.
+  await page.click("#open-reauth");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  await page.mouse.click(5, 5);
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await p.finish();
+});
+
 test("while a PIN is checked, focus stays inside the dialog (the focused button is disabled)", async () => {
   const p = await appPage();
   const { page } = p;

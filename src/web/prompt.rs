@@ -953,6 +953,15 @@ fn on_keydown<K: DeviceKeys + 'static, T: Transport + 'static>(
     }
 }
 
+/// Whether `event` is on the backdrop itself, not inside the dialog.
+fn on_backdrop<K: DeviceKeys, T: Transport>(shared: &Shared<K, T>, event: &Event) -> bool {
+    shared.try_borrow().is_ok_and(|p| {
+        event
+            .target()
+            .is_some_and(|t| JsValue::from(t) == JsValue::from(p.view.backdrop.clone()))
+    })
+}
+
 /// Adds a listener whose handler gets the prompt while it is open.
 fn listen<K: DeviceKeys + 'static, T: Transport + 'static>(
     shared: &Shared<K, T>,
@@ -1013,13 +1022,21 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
                 on_keydown(shared, event);
             }
         })?,
+        listen(shared, &view.backdrop, "mousedown", |shared, event| {
+            // Pressing the backdrop does not take focus out of the dialog.
+            if on_backdrop(shared, &event) {
+                event.prevent_default();
+            }
+        })?,
         listen(shared, &view.backdrop, "click", |shared, event| {
-            let on_backdrop = shared.try_borrow().is_ok_and(|p| {
-                event
-                    .target()
-                    .is_some_and(|t| JsValue::from(t) == JsValue::from(p.view.backdrop.clone()))
-            });
-            if on_backdrop {
+            // The second click of a double click on the button that opened the prompt
+            // lands on this backdrop: only a single click (`detail` 1, or 0 from script)
+            // cancels.
+            let single = js_sys::Reflect::get(&event, &JsValue::from_str("detail"))
+                .ok()
+                .and_then(|detail| detail.as_f64())
+                .is_none_or(|clicks| clicks <= 1.0);
+            if single && on_backdrop(shared, &event) {
                 cancel(shared);
             }
         })?,
