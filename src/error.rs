@@ -105,6 +105,9 @@ error_codes! {
     NotSignedIn = "NOT_SIGNED_IN", "Sign in first.";
     /// The user closed the PIN prompt (Cancel, Escape or the backdrop).
     Cancelled = "CANCELLED", "The PIN prompt was cancelled.";
+    /// `promptPin` was called while a PIN prompt of the same client is open (e.g. a
+    /// double click); the open one carries on.
+    PromptOpen = "PROMPT_OPEN", "A PIN prompt is already open.";
     /// A saved backend snapshot could not be read.
     SnapshotInvalid = "SNAPSHOT_INVALID", "The saved backend state is corrupt or from an unknown version.";
     /// The platform's secure random source failed.

@@ -860,7 +860,8 @@ impl PinAuth {
     /// (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the `mode`'s
     /// re-authentication (resolving with its token) or change. Wrong PINs keep it open
     /// with the attempts left; a lockout or ended session closes it with that error;
-    /// Cancel, Escape or the backdrop reject with `CANCELLED`.
+    /// Cancel, Escape or the backdrop reject with `CANCELLED`. A call while a prompt of
+    /// this client is open (a double click) rejects at once with `PROMPT_OPEN`.
     #[wasm_bindgen(js_name = promptPin, unchecked_return_type = "Promise<ReauthToken | undefined>")]
     pub fn prompt_pin(
         &self,

@@ -528,3 +528,128 @@ async fn cancelling_while_a_pin_is_checked_lets_the_answer_decide() {
         other => panic!("the re-auth token was lost: {other:?}"),
     }
 }
+
+fn reauth() -> PromptOptions {
+    PromptOptions {
+        mode: PromptMode::Reauth,
+        ..PromptOptions::default()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_second_prompt_of_the_same_client_is_refused_and_the_first_carries_on() {
+    let (client, host, app_id) =
+        enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
+    let opener = focused_opener();
+    let pending = open(&client, reauth()).await;
+    type_pin("73");
+    // A double click: the second call fails at once, whatever its mode, without a dialog.
+    for options in [reauth(), PromptOptions::default()] {
+        let second = prompt_pin(&client, options).await;
+        assert_eq!(second.unwrap_err().code(), ErrorCode::PromptOpen);
+    }
+    let hosts = document()
+        .query_selector_all("[data-pinauth-prompt]")
+        .unwrap();
+    assert_eq!(hosts.length(), 1, "one dialog");
+    assert!(
+        dialog_host()
+            .unwrap()
+            .shadow_root()
+            .unwrap()
+            .active_element()
+            .is_some_and(|a| a.is_same_node(Some(&input()))),
+        "focus stays on the first dialog's PIN field"
+    );
+    assert_eq!(filled_cells(), 2, "the first dialog keeps its digits");
+
+    // Another client (another PinAuth) is not held back: its call runs (and, being
+    // signed in in auto mode, resolves at once without a dialog).
+    let other = client_in(&host, &app_id).await;
+    assert_eq!(other.state(), PinRequired);
+    other.login_with_pin(PIN).await.unwrap();
+    assert_eq!(
+        prompt_pin(&other, PromptOptions::default()).await,
+        Ok(PromptOutcome::Done)
+    );
+
+    type_pin(&PIN[2..]);
+    type_keys(&["Enter"]);
+    assert!(matches!(
+        settled(&pending).await,
+        Ok(PromptOutcome::Reauth(_))
+    ));
+    assert!(dialog_host().is_none());
+    assert!(focus_is(&opener), "focus went back to the opener");
+
+    // Once closed, the client can open a prompt again.
+    let pending = open(&client, reauth()).await;
+    assert!(dialog_host().is_some());
+    type_keys(&["Escape"]);
+    assert_eq!(
+        settled(&pending).await.unwrap_err().code(),
+        ErrorCode::Cancelled
+    );
+    opener.remove();
+}
+
+#[wasm_bindgen_test]
+async fn focus_stays_inside_the_dialog_while_a_pin_is_checked() {
+    let (client, _, _) = enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
+    let pending = open(&client, reauth()).await;
+    let host: HtmlElement = dialog_host().unwrap().dyn_into().unwrap();
+    let root = host.shadow_root().unwrap();
+    let busy = || !find("[role=status]").hidden();
+    // Chromium keeps reporting a focused button that was disabled as the active element,
+    // though it takes no keys: inside means on an element that can have focus.
+    let inside = || {
+        focus_is(&host)
+            && root.active_element().is_some_and(|a| {
+                !a.dyn_ref::<web_sys::HtmlButtonElement>()
+                    .is_some_and(|b| b.disabled())
+            })
+    };
+
+    // Submitted with the focused Continue button, which is disabled while busy.
+    type_pin("111119");
+    let submit = find("[data-action=submit]");
+    submit.focus().unwrap();
+    submit.click();
+    assert!(busy());
+    assert!(inside(), "focus is inside the dialog as the check starts");
+    assert!(
+        root.active_element()
+            .is_some_and(|a| a.is_same_node(Some(&find("[role=dialog]")))),
+        "on the dialog itself"
+    );
+    let mut samples = 0;
+    while busy() {
+        assert!(inside(), "focus stays inside the dialog while busy");
+        samples += 1;
+        sleep(2).await;
+    }
+    assert!(samples > 0);
+    until("the answer", || text("[role=alert]").contains("attempts")).await;
+    assert!(
+        root.active_element()
+            .is_some_and(|a| a.is_same_node(Some(&input()))),
+        "back on the PIN field after a wrong PIN"
+    );
+
+    // The keypad's submit key; Shift+Tab from the dialog goes to the last enabled control.
+    type_pin(PIN);
+    let key_submit = find("[data-key=submit]");
+    key_submit.focus().unwrap();
+    key_submit.click();
+    assert!(busy() && inside());
+    key(&find("[role=dialog]"), "Tab", true);
+    assert!(
+        root.active_element()
+            .is_some_and(|a| a.is_same_node(Some(&find(".toggle")))),
+        "Shift+Tab while busy wraps to the show toggle, the last enabled control"
+    );
+    assert!(matches!(
+        settled(&pending).await,
+        Ok(PromptOutcome::Reauth(_))
+    ));
+}

@@ -9,11 +9,11 @@
 // dialog is a key press.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
-import { start } from "./harness.mjs";
+import { start, pkgDir } from "./harness.mjs";
 import { writeIfChanged } from "./png.mjs";
 import { STRICT_CSP } from "../serve.mjs";
 
@@ -125,9 +125,9 @@ async function pressUntil(page, key, target, max = 20) {
   assert.fail(`${key} never reached ${target}; focus went ${seen.join(" → ")}`);
 }
 
-/** Opens the prompt from the page's button `opener` with Tab and Enter. */
-async function openWithKeyboard(page, opener) {
-  await pressUntil(page, "Tab", opener);
+/** Opens the prompt from the page's button `opener` with Tab (or `key`) and Enter. */
+async function openWithKeyboard(page, opener, key = "Tab") {
+  await pressUntil(page, key, opener);
   await page.keyboard.press("Enter");
   await page.locator(`${HOST} input`).waitFor({ state: "attached" });
   assert.equal(await focused(page), "prompt:entry", "focus moves into the dialog, on the PIN field");
@@ -470,6 +470,265 @@ test("a lockout closes the dialog with DEVICE_LOCKED", async () => {
   await p.finish();
 });
 
+test("a second promptPin while the prompt is open (a double click) rejects at once with PROMPT_OPEN", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  const input = await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(PIN.slice(0, 2));
+  for (const mode of ["reauth", "change", undefined]) {
+    const second = await page.evaluate((m) => window.app.openAgain(m), mode);
+    assert.equal(second.kind, "rejected", `${mode}: ${JSON.stringify(second)}`);
+    assert.equal(second.error.code, "PROMPT_OPEN");
+    assert.equal(second.error.isPinAuthError, true);
+    assert.equal(second.error.message, "A PIN prompt is already open.");
+  }
+  assert.equal(await page.locator(HOST).count(), 1, "one dialog");
+  assert.equal(await page.evaluate(() => window.app.outcome), null, "the first prompt is still open");
+  assert.equal(await focused(page), "prompt:entry", "focus stays in the first dialog");
+  assert.equal((await view(page)).filled, 2, "with its digits");
+  await page.keyboard.type(PIN.slice(2));
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+  await assertClosed(page, "#open-reauth", input, [PIN]);
+  // Closed: the next call opens a prompt again.
+  await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await p.finish();
+});
+
+test("a real double click on the opener leaves one open dialog (its second click lands on the backdrop)", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await page.dblclick("#open-reauth");
+  const input = await page.locator(`${HOST} input`).elementHandle();
+  await page.waitForTimeout(200);
+  assert.equal(await page.locator(HOST).count(), 1, "one dialog");
+  assert.equal(await page.evaluate(() => window.app.outcome), null, "still open");
+  assert.equal(await focused(page), "prompt:entry");
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+  await assertClosed(page, "#open-reauth", input, [PIN]);
+  // A single click on the backdrop still cancels.
+  await page.click("#open-reauth");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  await page.mouse.click(5, 5);
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await p.finish();
+});
+
+test("while a PIN is checked, focus stays inside the dialog (the focused button is disabled)", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await focused(page), "prompt:submit");
+  // Samples where focus is when the progress shows, then at every task while it shows.
+  await page.evaluate((hostSelector) => {
+    const host = document.querySelector(hostSelector);
+    const root = host.shadowRoot;
+    const status = root.querySelector("[role=status]");
+    const samples = (window.__busyFocus = []);
+    const sample = () =>
+      samples.push({
+        inHost: document.activeElement === host,
+        inner: root.activeElement?.getAttribute("role") ?? root.activeElement?.className ?? null,
+        // Chromium keeps a focused button that was disabled as the active element, though
+        // it takes no keys: that is focus lost too.
+        disabled: root.activeElement?.disabled === true,
+      });
+    const tick = () => {
+      if (status.hidden || !host.isConnected) return;
+      sample();
+      setTimeout(tick, 0);
+    };
+    new MutationObserver(() => tick()).observe(status, { attributes: true, attributeFilter: ["hidden"] });
+  }, HOST);
+  await page.keyboard.press("Enter");
+  assert.equal(await message(page, /attempts left/), "Wrong PIN. 4 attempts left.");
+  const samples = await page.evaluate(() => window.__busyFocus);
+  assert.ok(samples.length >= 1, "sampled while busy");
+  assert.deepEqual(
+    samples.filter((s) => !(s.inHost && s.inner && !s.disabled)),
+    [],
+    `focus left the dialog while busy: ${JSON.stringify(samples)}`,
+  );
+  assert.equal(samples[0].inner, "dialog", "the dialog itself holds focus");
+  assert.equal(await focused(page), "prompt:entry", "then back on the PIN field");
+  await page.keyboard.press("Escape");
+  await p.finish();
+});
+
+// ---------------------------------------------------------------- options through the JS API
+
+/** Every key of `strings`, as the d.ts of the installed package declares PromptStrings. */
+async function declaredStringKeys() {
+  const dts = await readFile(join(pkgDir, "pinauth.d.ts"), "utf8");
+  const body = /export interface PromptStrings \{([\s\S]*?)\n\}/.exec(dts)?.[1] ?? "";
+  return [...body.matchAll(/^\s*(\w+): string;/gm)].map((m) => m[1]);
+}
+
+/** A marker text for each string; the placeholders show they are filled in. */
+const PLACEHOLDERS = { newPinStep: "length", incomplete: "length", wrongPin: "attempts", rateLimited: "seconds" };
+const marked = (key) => (PLACEHOLDERS[key] ? `‹${key} {${PLACEHOLDERS[key]}}›` : `‹${key}›`);
+
+/** The dialog's texts that are not in view(): labels, buttons, progress. */
+function labels(page) {
+  return page.evaluate((hostSelector) => {
+    const root = document.querySelector(hostSelector).shadowRoot;
+    const q = (selector) => root.querySelector(selector);
+    return {
+      pinLabel: q("input").getAttribute("aria-label"),
+      keypadLabel: q(".keypad").getAttribute("aria-label"),
+      submit: [q("[data-action=submit]").textContent, q("[data-key=submit]").getAttribute("aria-label")],
+      cancel: q("[data-action=cancel]").textContent,
+      delete: q("[data-key=delete]").getAttribute("aria-label"),
+      toggle: q(".toggle").textContent,
+      checking: q("[role=status]").textContent,
+    };
+  }, HOST);
+}
+
+test("every strings key replaces its text, through the JS API", async () => {
+  const keys = await declaredStringKeys();
+  assert.equal(keys.length, 26, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
+  const strings = Object.fromEntries(keys.map((k) => [k, marked(k)]));
+  const seen = new Set();
+  const saw = (key, actual, expected = marked(key)) => {
+    assert.equal(actual, expected, key);
+    seen.add(key);
+  };
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinSetupRequired", { maxPinAttempts: 10 });
+  await page.evaluate((strings) => (window.app.extraOptions = { strings }), strings);
+
+  // Setup: titles, labels, every reason, incomplete, the confirmation and a mismatch.
+  await openWithKeyboard(page, "#open-auto");
+  saw("setupTitle", (await view(page)).title);
+  saw("newPinStep", (await view(page)).step, "‹newPinStep 6›");
+  const l = await labels(page);
+  for (const key of ["pinLabel", "keypadLabel", "cancel", "delete", "checking"]) saw(key, l[key]);
+  saw("submit", l.submit[0]);
+  saw("submit", l.submit[1]);
+  saw("show", l.toggle);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Space");
+  saw("hide", (await labels(page)).toggle);
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await focused(page), "prompt:entry");
+  const refused = async (pin, key) => {
+    await page.keyboard.type(pin);
+    saw(key, await message(page, marked(key)));
+    while ((await view(page)).filled) await page.keyboard.press("Backspace");
+  };
+  await refused("a", "reasonNotDigits");
+  await refused("111111", "reasonRepeated");
+  await refused("123456", "reasonSequence");
+  await refused("147258", "reasonCommon");
+  await page.keyboard.type(PIN.slice(0, 2));
+  await page.keyboard.press("Enter");
+  saw("incomplete", await message(page, "‹incomplete"), "‹incomplete 6›");
+  await page.keyboard.type(PIN.slice(2));
+  await page.keyboard.press("Enter");
+  saw("confirmStep", (await view(page)).step);
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  saw("mismatch", await message(page, marked("mismatch")));
+  for (const _ of [1, 2]) {
+    await page.keyboard.type(PIN);
+    await page.keyboard.press("Enter");
+  }
+  assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+
+  // Change: its title and the current-PIN step.
+  await openWithKeyboard(page, "#open-change");
+  saw("changeTitle", (await view(page)).title);
+  saw("currentPinStep", (await view(page)).step);
+  await page.keyboard.press("Escape");
+
+  // Re-authentication: wrong PINs until the last attempt, then the account's rate limit
+  // (7 wrong PINs through the API first, 1 on another device of the account later).
+  for (let i = 0; i < 7; i++) {
+    assert.equal((await page.evaluate((pin) => window.app.reauthenticate(pin), OTHER_PIN)).error?.code, "INVALID_PIN");
+  }
+  await openWithKeyboard(page, "#open-reauth", "Shift+Tab");
+  saw("reauthTitle", (await view(page)).title);
+  saw("reauthStep", (await view(page)).step);
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  saw("wrongPin", await message(page, "‹wrongPin"), "‹wrongPin 2›");
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  saw("lastAttempt", await message(page, marked("lastAttempt")));
+  assert.deepEqual(await page.evaluate(() => window.app.wrongPinsOnAnotherDevice(1)), ["INVALID_PIN"]);
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  const limited = await message(page, "‹rateLimited");
+  assert.match(limited, /^‹rateLimited \d+›$/);
+  seen.add("rateLimited");
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+
+  // Unlock, on a later visit.
+  await prepare(page, "pinRequired");
+  await openWithKeyboard(page, "#open-auto", "Shift+Tab");
+  saw("unlockTitle", (await view(page)).title);
+  saw("unlockStep", (await view(page)).step);
+  await page.keyboard.press("Escape");
+
+  assert.deepEqual([...seen].sort(), [...keys].sort(), "every string was seen");
+  await p.finish();
+});
+
+test("title and subtitle replace the texts of one call; container is where the dialog mounts", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await page.evaluate(() => {
+    const slot = document.createElement("section");
+    slot.id = "prompt-slot";
+    document.querySelector("main").append(slot);
+    window.app.extraOptions = {
+      title: "Pay €20 to Ann",
+      subtitle: "Enter your current PIN to approve.",
+      container: slot,
+    };
+  });
+  const input = await openWithKeyboard(page, "#open-change");
+  assert.equal(await page.locator(`#prompt-slot > ${HOST}`).count(), 1, "mounted in the container");
+  assert.equal(await page.locator(`body > ${HOST}`).count(), 0, "not in the body");
+  assert.deepEqual(
+    [(await view(page)).title, (await view(page)).step],
+    ["Pay €20 to Ann", "Enter your current PIN to approve."],
+  );
+  await axe(page, "in a container, with a title and subtitle");
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.deepEqual(
+    [(await view(page)).title, (await view(page)).step],
+    ["Pay €20 to Ann", "Choose a 6-digit PIN for this device."],
+    "the title stays; the subtitle is the first step's",
+  );
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await assertClosed(page, "#open-change", input, [PIN]);
+  assert.equal(await page.locator("#prompt-slot").evaluate((slot) => slot.childElementCount), 0);
+
+  // Without the options, the defaults again (options are per call).
+  await page.evaluate(() => (window.app.extraOptions = {}));
+  await openWithKeyboard(page, "#open-reauth", "Shift+Tab");
+  assert.equal(await page.locator(`body > ${HOST}`).count(), 1, "in the body by default");
+  assert.deepEqual([(await view(page)).title, (await view(page)).step], ["Confirm it's you", "Enter your PIN to continue."]);
+  await page.keyboard.press("Escape");
+  await p.finish();
+});
+
 // ---------------------------------------------------------------- theming
 
 test("--pinauth-accent on the host page colours the submit button inside the shadow root", async () => {
@@ -484,6 +743,61 @@ test("--pinauth-accent on the host page colours the submit button inside the sha
   await page.evaluate(() => document.documentElement.classList.add("brand-theme"));
   assert.equal(await background(), "rgb(176, 24, 106)", "the host page's accent");
   await axe(page, "themed");
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await p.finish();
+});
+
+test("--pinauth-bg, -fg, -radius and -font on the host page restyle the dialog; dark mode has its own defaults", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  const styles = () =>
+    page.evaluate((hostSelector) => {
+      const root = document.querySelector(hostSelector).shadowRoot;
+      const dialog = getComputedStyle(root.querySelector(".dialog"));
+      return {
+        bg: dialog.backgroundColor,
+        fg: dialog.color,
+        radius: dialog.borderTopLeftRadius,
+        font: dialog.fontFamily,
+        buttonFont: getComputedStyle(root.querySelector("[data-key='5']")).fontFamily,
+        accent: getComputedStyle(root.querySelector("button.primary")).backgroundColor,
+      };
+    }, HOST);
+  const light = await styles();
+  const { font, buttonFont, ...rest } = light;
+  assert.deepEqual(
+    rest,
+    { bg: "rgb(255, 255, 255)", fg: "rgb(23, 25, 31)", radius: "14px", accent: "rgb(47, 91, 234)" },
+    "the light defaults",
+  );
+  assert.match(font, /^system-ui,/);
+  assert.equal(buttonFont, font, "buttons inherit the font");
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.deepEqual(
+    await styles(),
+    { ...light, bg: "rgb(27, 30, 39)", fg: "rgb(238, 240, 246)", accent: "rgb(127, 156, 255)" },
+    "prefers-color-scheme: dark changes the default colours",
+  );
+  await page.emulateMedia({ colorScheme: "light" });
+  assert.deepEqual(await styles(), light, "and back");
+
+  // prompt-app.css: html.full-theme sets --pinauth-bg, -fg, -radius, -font.
+  await page.evaluate(() => document.documentElement.classList.add("full-theme"));
+  const themed = {
+    bg: "rgb(255, 250, 240)",
+    fg: "rgb(60, 20, 10)",
+    radius: "3px",
+    font: "Georgia, serif",
+    buttonFont: "Georgia, serif",
+    accent: light.accent,
+  };
+  assert.deepEqual(await styles(), themed, "the host page's theme");
+  await axe(page, "fully themed");
+  await page.emulateMedia({ colorScheme: "dark" });
+  assert.deepEqual(await styles(), { ...themed, accent: "rgb(127, 156, 255)" }, "the page's theme wins in dark mode too");
   await page.keyboard.press("Escape");
   assert.equal((await outcome(page)).error?.code, "CANCELLED");
   await p.finish();

@@ -1,6 +1,7 @@
 // Page side of the INVALID_INPUT table: every string argument and every option of the
 // API is given values of the wrong type, missing, unknown, out of range or oversized.
-// Each case says how it must end: `expect` ("INVALID_INPUT", or "WEAK_PIN" with a reason),
+// promptPin's options are checked too (mode, unknown keys, strings, container). Each case
+// says how it must end: `expect` ("INVALID_INPUT", or "WEAK_PIN" with a reason),
 // `field` (a string the message must contain), and `sync` (throws rather than rejects).
 import { MockBackend, PinAuth } from "pinauth";
 import { outcome, freshEmail } from "./common.js";
@@ -162,6 +163,56 @@ function cases(backend, auth) {
   for (const [what, bad, field] of hostileObjects({ backend })) {
     create(what, field === "options" ? "options" : `options.${field}`, bad);
   }
+
+  // ---- promptPin options (the client is signed out: valid options would reject with
+  // NOT_SIGNED_IN, without a dialog) ----
+  const prompt = (label, field, options) => add(`promptPin(${label})`, field, () => auth.promptPin(options));
+  for (const [what, bad] of badOptionObjects()) prompt(what, "options", bad);
+  for (const mode of ["login", "setup", "", "AUTO", "Reauth", " change", "change ", MB]) {
+    prompt(`{ mode: ${show(mode)} }`, "options.mode", { mode });
+  }
+  for (const key of ["foo", "Mode", "titel", "string", "onCancel", "containerId"]) {
+    prompt(`{ ${key} } (unknown key)`, `options.${key}`, { [key]: "x" });
+  }
+  prompt("{ <1 MB key> } (unknown key)", "options.7777777777", { [MB]: 1 });
+  for (const key of ["nope", "Submit", "setup_title", "title", "wrongPIN", "attemptsLeft"]) {
+    prompt(`{ strings: { ${key} } } (unknown key)`, `options.strings.${key}`, { strings: { [key]: "x" } });
+  }
+  for (const [what, bad] of badOptionObjects()) {
+    if (bad === null) continue; // below, with the other null values
+    prompt(`{ strings: ${what} }`, "options.strings", { strings: bad });
+  }
+  for (const [what, bad] of badStrings()) {
+    if (bad === undefined) continue; // an absent option
+    prompt(`{ mode: ${what} }`, "options.mode", { mode: bad });
+    prompt(`{ title: ${what} }`, "options.title", { title: bad });
+    prompt(`{ subtitle: ${what} }`, "options.subtitle", { subtitle: bad });
+    for (const key of ["submit", "setupTitle", "wrongPin"]) {
+      prompt(`{ strings: { ${key}: ${what} } }`, `options.strings.${key}`, { strings: { [key]: bad } });
+    }
+  }
+  prompt("{ strings: null }", "options.strings", { strings: null });
+  for (const [what, bad] of [
+    ["null", null],
+    ["a number", 1],
+    ["a string", "body"],
+    ["a selector", "#app"],
+    ["a plain object", {}],
+    ["an element-like object", { nodeType: 1, tagName: "DIV", appendChild() {} }],
+    ["an array of an element", [document.body]],
+    ["the document", document],
+    ["window", window],
+    ["a text node", document.createTextNode("x")],
+    ["a document fragment", document.createDocumentFragment()],
+  ]) {
+    prompt(`{ container: ${what} }`, "options.container", { container: bad });
+  }
+  const revokedStrings = Proxy.revocable({}, {});
+  revokedStrings.revoke();
+  prompt("a throwing getter", "options.title", { get title() { throw new Error("getter"); } });
+  prompt("strings with a throwing getter", "options.strings.submit", { strings: { get submit() { throw new Error("getter"); } } });
+  prompt("strings as a proxy whose ownKeys throws", "options.strings", { strings: new Proxy({}, { ownKeys() { throw new Error("ownKeys"); } }) });
+  prompt("strings as a revoked proxy", "options.strings", { strings: revokedStrings.proxy });
 
   // ---- MockBackend.create options (synchronous: throws) ----
   const mock = (label, field, options) =>

@@ -10,6 +10,9 @@ const PASSWORD = "correct horse battery";
 let counter = 0;
 let backend = null;
 let auth = null;
+let email = null;
+/** Another device of the same account (see `wrongPinsOnAnotherDevice`). */
+let other = null;
 
 const stateText = document.getElementById("state");
 const statusText = document.getElementById("status");
@@ -37,10 +40,12 @@ const app = {
   /** A fresh account and device in `state`: pinSetupRequired, pinRequired or signedIn. */
   async prepare(state, { pin = "730519", maxPinAttempts } = {}) {
     auth?.free();
+    other?.free();
+    other = null;
     backend?.free();
     backend = MockBackend.create(maxPinAttempts ? { maxPinAttempts } : {});
     const appId = `prompt-${Date.now()}-${++counter}`;
-    const email = `prompt-${Date.now()}-${counter}@example.com`;
+    email = `prompt-${Date.now()}-${counter}@example.com`;
     auth = await PinAuth.create({ backend, appId });
     await auth.register(email, PASSWORD);
     await auth.login(email, PASSWORD);
@@ -68,6 +73,33 @@ const app = {
       app.outcome = outcome;
       statusText.textContent = outcome.kind === "resolved" ? "Done." : `Not done: ${outcome.error.code}`;
     });
+  },
+
+  /**
+   * A double click: calls promptPin again while the prompt `open` opened is open. Resolves
+   * with that second call's outcome, or "pending" if it did not settle within 2 s.
+   */
+  async openAgain(mode) {
+    const timeout = new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), 2000));
+    const second = auth.promptPin({ mode }).then(
+      (value) => ({ kind: "resolved", value: value ?? null }),
+      (error) => ({ kind: "rejected", error: describe(error) }),
+    );
+    return Promise.race([second, timeout]);
+  },
+
+  /** `n` wrong PINs (re-authentications) on another device of the same account; their codes. */
+  async wrongPinsOnAnotherDevice(n, { pin = "730519", wrong = "264801" } = {}) {
+    if (!other) {
+      other = await PinAuth.create({ backend, appId: `other-${Date.now()}-${++counter}`, storage: "memory" });
+      await other.login(email, PASSWORD);
+      await other.setPin(pin);
+    }
+    const codes = [];
+    for (let i = 0; i < n; i++) {
+      codes.push(await other.reauthenticate(wrong).then(() => "resolved", (error) => error.code));
+    }
+    return codes;
   },
 
   get state() {

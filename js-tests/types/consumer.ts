@@ -40,6 +40,7 @@ expectType<Equals<PinCheckReason, "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REP
 type DocumentedCode =
   | "INVALID_INPUT"
   | "CANCELLED"
+  | "PROMPT_OPEN"
   | "WEAK_PIN"
   | "INVALID_CREDENTIALS"
   | "ACCOUNT_LOCKED"

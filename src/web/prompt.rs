@@ -185,6 +185,7 @@ const STYLES: &str = r#"
     --danger: #ff8a80;
   }
 }
+.dialog:focus { outline: none; }
 .dialog {
   box-sizing: border-box; width: min(92vw, 360px); max-height: 96vh; overflow: auto;
   padding: 24px 22px 18px; border-radius: var(--radius);
@@ -263,6 +264,37 @@ impl Future for Settled {
     }
 }
 
+thread_local! {
+    /// The clients (by address) that have a prompt open.
+    static OPEN: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A client's claim to its one open prompt, given up when dropped.
+struct OpenClaim(usize);
+
+impl OpenClaim {
+    /// Claims `client`'s prompt; `PROMPT_OPEN` while another prompt of it is open.
+    fn take<C>(client: &Rc<C>) -> Result<OpenClaim> {
+        // The address identifies the client: the claim lives in a prompt that holds the
+        // client (or, before the prompt exists, next to a reference to it), so it cannot be
+        // reused by another client meanwhile.
+        let key = Rc::as_ptr(client) as usize;
+        OPEN.with_borrow_mut(|open| {
+            if open.contains(&key) {
+                return Err(Error::new(ErrorCode::PromptOpen));
+            }
+            open.push(key);
+            Ok(OpenClaim(key))
+        })
+    }
+}
+
+impl Drop for OpenClaim {
+    fn drop(&mut self) {
+        OPEN.with_borrow_mut(|open| open.retain(|key| *key != self.0));
+    }
+}
+
 /// An event listener that is removed when dropped.
 struct Listener {
     target: EventTarget,
@@ -283,6 +315,8 @@ struct View {
     host: Element,
     root: ShadowRoot,
     backdrop: HtmlElement,
+    /// Focusable by script only (`tabindex="-1"`): holds focus while the PIN is checked.
+    dialog: HtmlElement,
     title: Element,
     step: Element,
     cells: Vec<Element>,
@@ -310,6 +344,8 @@ struct Prompt<K: DeviceKeys, T: Transport> {
     /// Follows the client's state, to close when the session ends meanwhile.
     state_listener: Option<ListenerId>,
     outcome: Rc<Outcome>,
+    /// Keeps a second prompt of the client from opening; dropped when this one closes.
+    claim: Option<OpenClaim>,
 }
 
 fn dom_error() -> Error {
@@ -384,6 +420,7 @@ impl View {
         set(&dialog, "aria-modal", "true")?;
         set(&dialog, "aria-labelledby", "pinauth-title")?;
         set(&dialog, "aria-describedby", "pinauth-step pinauth-message")?;
+        set(&dialog, "tabindex", "-1")?;
         let title = element(&document, "h2", "")?;
         set(&title, "id", "pinauth-title")?;
         let step = element(&document, "p", "step")?;
@@ -475,6 +512,7 @@ impl View {
             host,
             root,
             backdrop: cast(backdrop)?,
+            dialog: cast(dialog)?,
             title,
             step,
             cells,
@@ -498,6 +536,14 @@ impl View {
                 .map(|b| b.clone().into()),
         );
         controls
+    }
+
+    /// Whether one of the enabled controls has focus.
+    fn has_focus(&self) -> bool {
+        let active = self.root.active_element();
+        self.focusable()
+            .iter()
+            .any(|control| control.is_same_node(active.as_deref()))
     }
 
     /// Removes the dialog and gives focus back.
@@ -578,7 +624,8 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         self.view.message.set_text_content(Some(text));
     }
 
-    /// Keeps the input to at most `length` digits (typing, paste), then re-checks it.
+    /// Keeps the input to at most `length` digits (typing, paste), then re-checks it;
+    /// says "digits only" when something else was typed.
     fn on_input(&mut self) {
         let raw = Zeroizing::new(self.view.input.value());
         let digits: Zeroizing<String> = Zeroizing::new(
@@ -592,6 +639,9 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         }
         self.render_cells();
         self.live_check(&digits);
+        if !raw.chars().all(|c| c.is_ascii_digit()) {
+            self.say(&self.strings().reason_not_digits, false);
+        }
     }
 
     /// While a new PIN is typed: says why it is refused as soon as it is complete, and
@@ -667,6 +717,9 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         }
         if !busy {
             let _ = self.view.input.focus();
+        } else if !self.view.has_focus() {
+            // The focused button was just disabled: keep focus inside the dialog.
+            let _ = self.view.dialog.focus();
         }
     }
 
@@ -678,6 +731,7 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
             self.client.unsubscribe(id);
         }
         self.view.close();
+        self.claim = None;
         self.outcome.settle(result);
     }
 
@@ -870,9 +924,12 @@ fn on_keydown<K: DeviceKeys + 'static, T: Transport + 'static>(
                 i.zip(active.as_ref())
                     .is_some_and(|(c, a)| c.is_same_node(Some(a)))
             };
-            let target = if event.shift_key() && (at(controls.first()) || active.is_none()) {
+            // From outside the controls (e.g. the dialog itself, focused while busy) Tab
+            // goes to the first control and Shift+Tab to the last.
+            let elsewhere = !prompt.view.has_focus();
+            let target = if event.shift_key() && (at(controls.first()) || elsewhere) {
                 controls.last()
-            } else if !event.shift_key() && (at(controls.last()) || active.is_none()) {
+            } else if !event.shift_key() && (at(controls.last()) || elsewhere) {
                 controls.first()
             } else {
                 None
@@ -894,6 +951,15 @@ fn on_keydown<K: DeviceKeys + 'static, T: Transport + 'static>(
         }
         _ => {}
     }
+}
+
+/// Whether `event` is on the backdrop itself, not inside the dialog.
+fn on_backdrop<K: DeviceKeys, T: Transport>(shared: &Shared<K, T>, event: &Event) -> bool {
+    shared.try_borrow().is_ok_and(|p| {
+        event
+            .target()
+            .is_some_and(|t| JsValue::from(t) == JsValue::from(p.view.backdrop.clone()))
+    })
 }
 
 /// Adds a listener whose handler gets the prompt while it is open.
@@ -940,6 +1006,9 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
                     .and_then(|data| data.get_data("text").ok())
                     .unwrap_or_default(),
             );
+            // Only the digits: spaces or dashes in a pasted PIN are no typing mistake.
+            let pasted: Zeroizing<String> =
+                Zeroizing::new(pasted.chars().filter(char::is_ascii_digit).collect());
             event.prevent_default();
             if let Ok(mut prompt) = shared.try_borrow_mut() {
                 if !prompt.busy {
@@ -953,13 +1022,21 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
                 on_keydown(shared, event);
             }
         })?,
+        listen(shared, &view.backdrop, "mousedown", |shared, event| {
+            // Pressing the backdrop does not take focus out of the dialog.
+            if on_backdrop(shared, &event) {
+                event.prevent_default();
+            }
+        })?,
         listen(shared, &view.backdrop, "click", |shared, event| {
-            let on_backdrop = shared.try_borrow().is_ok_and(|p| {
-                event
-                    .target()
-                    .is_some_and(|t| JsValue::from(t) == JsValue::from(p.view.backdrop.clone()))
-            });
-            if on_backdrop {
+            // The second click of a double click on the button that opened the prompt
+            // lands on this backdrop: only a single click (`detail` 1, or 0 from script)
+            // cancels.
+            let single = js_sys::Reflect::get(&event, &JsValue::from_str("detail"))
+                .ok()
+                .and_then(|detail| detail.as_f64())
+                .is_none_or(|clicks| clicks <= 1.0);
+            if single && on_backdrop(shared, &event) {
                 cancel(shared);
             }
         })?,
@@ -993,7 +1070,8 @@ fn wire<K: DeviceKeys + 'static, T: Transport + 'static>(
 /// A wrong PIN keeps the dialog open with the attempts left; a lockout or ended session
 /// closes it with that error (also when the session ends elsewhere while it waits, with
 /// `NOT_SIGNED_IN`); cancelling (button, Escape, backdrop) fails with `CANCELLED`, except
-/// while a PIN is being checked, when the answer decides.
+/// while a PIN is being checked, when the answer decides. While a prompt of `client` is
+/// open, another call fails at once with `PROMPT_OPEN` and the open one carries on.
 pub async fn prompt_pin<K, T>(
     client: &Rc<Client<K, T>>,
     options: PromptOptions,
@@ -1002,6 +1080,7 @@ where
     K: DeviceKeys + 'static,
     T: Transport + 'static,
 {
+    let claim = OpenClaim::take(client)?;
     let flow = match (client.state(), options.mode) {
         (AuthState::PinSetupRequired, PromptMode::Auto) => Flow::Setup,
         (AuthState::PinRequired, PromptMode::Auto) => Flow::Unlock,
@@ -1029,6 +1108,7 @@ where
         listeners: Vec::new(),
         state_listener: None,
         outcome: outcome.clone(),
+        claim: Some(claim),
     }));
     match wire(&shared) {
         Ok(listeners) => {
