@@ -349,7 +349,7 @@ mod mock_backend {
         }
 
         /// With `persistKey`: the Web Locks name under which `PinAuth` sends its requests,
-        /// one tab at a time, so that two tabs never overwrite each other's changes.
+        /// one tab at a time (see `BackendHost` for what this does and does not prevent).
         #[wasm_bindgen(getter, js_name = lockName)]
         pub fn lock_name(&self) -> Option<String> {
             self.lock_name.clone()

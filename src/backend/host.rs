@@ -30,12 +30,15 @@ struct Persistence {
 /// the other tab's newer one.
 ///
 /// The reload-handle-write cycle is atomic within one page. Across tabs (which Chromium
-/// runs in separate renderer processes) `PinAuth` makes it atomic by sending its requests
-/// inside a Web Lock named after the persist key (`MockBackend.lockName`, see
-/// `web::JsTransport`), so two tabs changing the state at the same moment take turns
-/// instead of each writing over the other's change. Direct calls of `MockBackend.handle`
-/// from page code take no lock. A real server keeps its state in a database with
-/// transactions.
+/// runs in separate renderer processes) `PinAuth` sends its requests inside a Web Lock
+/// named after the persist key (`MockBackend.lockName`, see `web::JsTransport`), so two
+/// tabs changing the state at the same moment take turns. That narrows, but does not
+/// close, the gap: Chromium hands a `localStorage` write to the other renderer processes
+/// asynchronously, so a tab that takes the lock just after another tab's write can still
+/// read the older snapshot, and its write then drops the other's change (seen in one of
+/// six simultaneous unlocks of the two-tab fault test). Direct calls of
+/// `MockBackend.handle` from page code take no lock. A real server keeps its state in a
+/// database with transactions.
 pub struct BackendHost {
     backend: RefCell<Backend>,
     persistence: Option<Persistence>,

@@ -15,8 +15,9 @@ use wasm_bindgen_futures::JsFuture;
 /// When the target has a string `lockName` (a `MockBackend` persisted in localStorage
 /// has one), each call runs inside the Web Locks API's exclusive lock of that name, so the
 /// origin's tabs send their requests one at a time: one tab's reload-handle-write of the
-/// shared snapshot never overlaps another's. Where `navigator.locks` is missing (an
-/// insecure context) the call is made directly.
+/// shared snapshot does not overlap another's (though `localStorage` may reach the next
+/// tab late, see `backend::BackendHost`). Where `navigator.locks` is missing (an insecure
+/// context) the call is made directly.
 #[derive(Clone, Debug)]
 pub struct JsTransport {
     target: JsValue,
