@@ -42,13 +42,8 @@ export interface MockBackendOptions {
   passwordLockoutSeconds?: number;
 }
 /** What `PinAuth` talks to: the in-page `MockBackend`, or any object that answers a
- *  protocol request (JSON) with its response (JSON), e.g. by sending it to a server.
- *  With a `lockName`, `PinAuth` makes each call inside that Web Locks lock, so the
- *  origin's tabs call it one at a time. */
-export interface PinAuthBackend {
-  handle(requestJson: string): string | Promise<string>;
-  readonly lockName?: string | undefined;
-}
+ *  protocol request (JSON) with its response (JSON), e.g. by sending it to a server. */
+export interface PinAuthBackend { handle(requestJson: string): string | Promise<string> }
 /** Options of `PinAuth.create`. */
 export interface PinAuthOptions {
   backend: PinAuthBackend;
@@ -274,7 +269,6 @@ mod mock_backend {
     #[wasm_bindgen]
     pub struct MockBackend {
         host: Rc<BackendHost>,
-        lock_name: Option<String>,
     }
 
     #[wasm_bindgen]
@@ -326,9 +320,6 @@ mod mock_backend {
                 ..defaults
             };
             let persist_key = options.text("persistKey", MAX_NAME)?;
-            let lock_name = persist_key
-                .as_ref()
-                .map(|key| format!("pinauth-backend:{key}"));
             let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng))?;
             let host = match persist_key {
                 Some(key) if !key.is_empty() => {
@@ -344,15 +335,7 @@ mod mock_backend {
             };
             Ok(MockBackend {
                 host: Rc::new(host),
-                lock_name,
             })
-        }
-
-        /// With `persistKey`: the Web Locks name under which `PinAuth` sends its requests,
-        /// one tab at a time (see `BackendHost` for what this does and does not prevent).
-        #[wasm_bindgen(getter, js_name = lockName)]
-        pub fn lock_name(&self) -> Option<String> {
-            self.lock_name.clone()
         }
 
         /// Answers one JSON request with a JSON response: the whole server as a string function

@@ -372,11 +372,9 @@ test("two tabs unlocking at the same moment both end signedIn, with exactly one 
         assert.deepEqual(report.devices, [setUp.deviceId], `round ${round}, tab ${i}`);
         assert.ok(report.liveAccess >= 1);
         if (report.reauth !== "ok") {
-          // Known limitation (see BackendHost): the tabs' requests take turns under the
-          // backend's Web Lock, but Chromium hands a localStorage write to the other
-          // renderer processes asynchronously, so a tab that takes the lock right after
-          // the other's write can still read the older snapshot, and its write then drops
-          // the other tab's new access token.
+          // Known limitation (see BackendHost): localStorage gives no atomic
+          // read-modify-write across tabs in different renderer processes, so the later
+          // snapshot write can drop the other tab's new access token.
           assert.equal(report.reauth, "ACCESS_TOKEN_INVALID");
           reauthFailures++;
         }

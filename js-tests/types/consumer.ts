@@ -96,9 +96,7 @@ expectType<
     }
   >
 >();
-expectType<
-  Equals<PinAuthBackend, { handle(requestJson: string): string | Promise<string>; readonly lockName?: string | undefined }>
->();
+expectType<Equals<PinAuthBackend, { handle(requestJson: string): string | Promise<string> }>>();
 expectType<Equals<MockBackend extends PinAuthBackend ? true : false, true>>();
 expectType<Equals<User, { uid: string; email: string }>>();
 expectType<Equals<MailMessage, { to: string; subject: string; resetToken: string; sentAt: number }>>();

@@ -29,16 +29,12 @@ struct Persistence {
 /// another tab's `storage` event arrives, would write its older copy of the snapshot over
 /// the other tab's newer one.
 ///
-/// The reload-handle-write cycle is atomic within one page. Across tabs (which Chromium
-/// runs in separate renderer processes) `PinAuth` sends its requests inside a Web Lock
-/// named after the persist key (`MockBackend.lockName`, see `web::JsTransport`), so two
-/// tabs changing the state at the same moment take turns. That narrows, but does not
-/// close, the gap: Chromium hands a `localStorage` write to the other renderer processes
-/// asynchronously, so a tab that takes the lock just after another tab's write can still
-/// read the older snapshot, and its write then drops the other's change (seen in one of
-/// six simultaneous unlocks of the two-tab fault test). Direct calls of
-/// `MockBackend.handle` from page code take no lock. A real server keeps its state in a
-/// database with transactions.
+/// The reload-handle-write cycle is atomic within one page, not across tabs: Chromium
+/// runs tabs in separate renderer processes, each with its own copy of `localStorage`
+/// updated asynchronously, so two requests that *change* the state, made at the same
+/// moment in two tabs, can each start from the snapshot before the other's, and the later
+/// write wins (one tab's new token is then unknown to the server). A real server keeps
+/// its state in a database with transactions.
 pub struct BackendHost {
     backend: RefCell<Backend>,
     persistence: Option<Persistence>,
