@@ -257,10 +257,10 @@ const MAX_NAME: u32 = 256;
 #[cfg(feature = "mock-backend")]
 mod mock_backend {
     use super::*;
-    use crate::backend::{Backend, BackendConfig, BackendHost, MAX_REQUEST_BYTES};
+    use crate::backend::{or_error_json, Backend, BackendConfig, BackendHost, MAX_REQUEST_BYTES};
     use crate::platform::OsRng;
     use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
-    use crate::web::{DateClock, WebStorage};
+    use crate::web::{DateClock, TabTurns, WebStorage};
 
     const YEAR_SECONDS: u32 = 366 * 24 * 3600;
 
@@ -268,7 +268,23 @@ mod mock_backend {
     /// outbox of PIN reset emails.
     #[wasm_bindgen]
     pub struct MockBackend {
-        host: Rc<BackendHost>,
+        server: Rc<Server>,
+    }
+
+    /// The hosted backend, and its turns across tabs when persisted.
+    struct Server {
+        host: BackendHost,
+        turns: Option<TabTurns>,
+    }
+
+    impl Server {
+        /// Runs `f` on the backend, in this tab's turn when persisted.
+        async fn with_backend<T>(&self, f: impl FnOnce(&mut Backend) -> Result<T>) -> Result<T> {
+            match &self.turns {
+                Some(turns) => turns.run(&self.host, f).await,
+                None => self.host.with_backend(f),
+            }
+        }
     }
 
     #[wasm_bindgen]
@@ -321,45 +337,55 @@ mod mock_backend {
             };
             let persist_key = options.text("persistKey", MAX_NAME)?;
             let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng))?;
-            let host = match persist_key {
-                Some(key) if !key.is_empty() => {
-                    BackendHost::persistent(backend, Box::new(WebStorage::local()?), &key)
-                }
+            let server = match persist_key {
+                Some(key) if !key.is_empty() => Server {
+                    host: BackendHost::persistent(backend, Box::new(WebStorage::local()?), &key),
+                    turns: Some(TabTurns::new(&key)),
+                },
                 Some(_) => {
                     return Err(Error::invalid_argument(
                         "options.persistKey",
                         "must not be empty",
                     ))
                 }
-                None => BackendHost::in_memory(backend),
+                None => Server {
+                    host: BackendHost::in_memory(backend),
+                    turns: None,
+                },
             };
             Ok(MockBackend {
-                host: Rc::new(host),
+                server: Rc::new(server),
             })
         }
 
         /// Answers one JSON request with a JSON response: the whole server as a string function
-        /// (what `PinAuth` calls; a fetch-based server can stand in for it).
+        /// (what `PinAuth` calls; a fetch-based server can stand in for it). A persisted
+        /// backend answers in turns with the other tabs of the origin.
+        #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
         pub fn handle(
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
-        ) -> String {
+        ) -> Promise {
             // Oversized requests are refused by length, before they are copied into wasm.
             let fits = request
                 .dyn_ref::<JsString>()
                 .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
-            match request.as_string() {
-                Some(request) if fits => self.host.handle_json(&request),
-                _ => self.host.handle_json(""),
-            }
+            let request = request.as_string().filter(|_| fits).unwrap_or_default();
+            let server = Rc::clone(&self.server);
+            wasm_bindgen_futures::future_to_promise(async move {
+                let response = server
+                    .with_backend(|backend| Ok(backend.handle_json(&request)))
+                    .await;
+                Ok(JsValue::from_str(&or_error_json(response)))
+            })
         }
 
         /// The PIN reset emails sent to `email`, oldest first.
-        #[wasm_bindgen(unchecked_return_type = "MailMessage[]")]
+        #[wasm_bindgen(unchecked_return_type = "Promise<MailMessage[]>")]
         pub fn outbox(
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
-        ) -> std::result::Result<JsValue, JsValue> {
+        ) -> Promise {
             #[derive(Serialize)]
             #[serde(rename_all = "camelCase")]
             struct MailMessage {
@@ -368,9 +394,10 @@ mod mock_backend {
                 reset_token: String,
                 sent_at: u64,
             }
-            let run = || {
+            let server = Rc::clone(&self.server);
+            promise(async move {
                 let email = text(&email, "email", MAX_EMAIL)?;
-                let messages = self.host.with_backend(|b| Ok(b.outbox_for(&email)))?;
+                let messages = server.with_backend(|b| Ok(b.outbox_for(&email))).await?;
                 let mail: Vec<MailMessage> = messages
                     .into_iter()
                     .map(|m| MailMessage {
@@ -381,17 +408,19 @@ mod mock_backend {
                     })
                     .collect();
                 to_js(&mail)
-            };
-            run().map_err(|e| js_error(&e))
+            })
         }
 
         /// Checks a re-authentication token the way the application's server would, using
         /// it up: `{ valid: false }` for an unknown, used or expired token.
-        #[wasm_bindgen(js_name = validateReauthToken, unchecked_return_type = "ReauthValidation")]
+        #[wasm_bindgen(
+            js_name = validateReauthToken,
+            unchecked_return_type = "Promise<ReauthValidation>"
+        )]
         pub fn validate_reauth_token(
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        ) -> std::result::Result<JsValue, JsValue> {
+        ) -> Promise {
             #[derive(Serialize)]
             #[serde(rename_all = "camelCase")]
             struct ReauthValidation {
@@ -403,14 +432,19 @@ mod mock_backend {
                 #[serde(skip_serializing_if = "Option::is_none")]
                 expires_at: Option<u64>,
             }
-            let run = || {
+            let server = Rc::clone(&self.server);
+            promise(async move {
                 let token = text(&token, "token", MAX_TOKEN)?;
                 let verdict = match Token::from_base64url(token.trim()) {
-                    Ok(reauth_token) => self.host.with_backend(|b| {
-                        Ok(b.handle(Request::ValidateReauth(ValidateReauthRequest {
-                            reauth_token,
-                        })))
-                    })?,
+                    Ok(reauth_token) => {
+                        server
+                            .with_backend(|b| {
+                                Ok(b.handle(Request::ValidateReauth(ValidateReauthRequest {
+                                    reauth_token,
+                                })))
+                            })
+                            .await?
+                    }
                     Err(error) => crate::protocol::Response::Error(error),
                 };
                 let validation = match Result::<Reply>::from(verdict) {
@@ -428,16 +462,15 @@ mod mock_backend {
                     },
                 };
                 to_js(&validation)
-            };
-            run().map_err(|e| js_error(&e))
+            })
         }
 
         /// The devices registered on the account with `email`, oldest first.
-        #[wasm_bindgen(unchecked_return_type = "DeviceInfo[]")]
+        #[wasm_bindgen(unchecked_return_type = "Promise<DeviceInfo[]>")]
         pub fn devices(
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
-        ) -> std::result::Result<JsValue, JsValue> {
+        ) -> Promise {
             #[derive(Serialize)]
             #[serde(rename_all = "camelCase")]
             struct DeviceInfo {
@@ -446,9 +479,10 @@ mod mock_backend {
                 last_used_at: u64,
                 has_pin: bool,
             }
-            let run = || {
+            let server = Rc::clone(&self.server);
+            promise(async move {
                 let email = text(&email, "email", MAX_EMAIL)?;
-                let devices = self.host.with_backend(|b| Ok(b.devices_of(&email)))?;
+                let devices = server.with_backend(|b| Ok(b.devices_of(&email))).await?;
                 let devices: Vec<DeviceInfo> = devices
                     .into_iter()
                     .map(|d| DeviceInfo {
@@ -459,15 +493,17 @@ mod mock_backend {
                     })
                     .collect();
                 to_js(&devices)
-            };
-            run().map_err(|e| js_error(&e))
+            })
         }
 
         /// Forgets every account, device, token and email.
-        pub fn clear(&self) -> std::result::Result<(), JsValue> {
-            self.host
-                .with_backend(|b| b.clear())
-                .map_err(|e| js_error(&e))
+        #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+        pub fn clear(&self) -> Promise {
+            let server = Rc::clone(&self.server);
+            promise(async move {
+                server.with_backend(|b| b.clear()).await?;
+                Ok(JsValue::UNDEFINED)
+            })
         }
     }
 }

@@ -8,6 +8,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::register_on;
 use pinauth::backend::{Backend, BackendConfig, BackendHost, LocalTransport};
 use pinauth::client::{AuthState, AuthState::*, Client, ClientConfig};
 use pinauth::platform::{random_bytes, OsRng};
@@ -294,5 +297,72 @@ async fn a_backend_persisted_in_local_storage_is_one_server_for_every_tab() {
     assert_eq!(in_b.state(), PinRequired);
     in_b.login_with_pin(PIN).await.unwrap();
     assert_eq!(in_b.state(), SignedIn);
+    local().remove_item(&key).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_tab_waits_for_the_latest_snapshot_before_it_writes() {
+    use pinauth::platform::KeyValueStore;
+    use pinauth::web::{TabTurns, WebStorage};
+    /// localStorage as a tab sees it before another tab's writes reach it: empty until
+    /// `until` (ms since the epoch), then the real thing.
+    struct Lagging {
+        until: f64,
+    }
+    impl KeyValueStore for Lagging {
+        fn get(&self, key: &str) -> pinauth::Result<Option<String>> {
+            if js_sys::Date::now() < self.until {
+                return Ok(None);
+            }
+            WebStorage::local()?.get(key)
+        }
+        fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
+            WebStorage::local()?.set(key, value)
+        }
+        fn remove(&self, key: &str) -> pinauth::Result<()> {
+            WebStorage::local()?.remove(key)
+        }
+    }
+    let key = format!("pinauth-test-server:{}", fresh_app_id());
+    let host = |store: Box<dyn KeyValueStore>| {
+        let config = BackendConfig::default().with_cheap_password_hashing();
+        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
+        BackendHost::persistent(backend, store, &key)
+    };
+    let turns = TabTurns::new(&key);
+    let tab_a = host(Box::new(WebStorage::local().unwrap()));
+    turns.run(&tab_a, register_on(ANN)).await.unwrap();
+
+    // Tab B's copy of localStorage lags 300 ms behind A's write.
+    let started = js_sys::Date::now();
+    let tab_b = host(Box::new(Lagging {
+        until: started + 300.0,
+    }));
+    turns
+        .run(&tab_b, register_on("bob@example.com"))
+        .await
+        .unwrap();
+    assert!(
+        js_sys::Date::now() - started >= 300.0,
+        "B waited for A's write"
+    );
+    // Both accounts are on the one server: B wrote on top of A's snapshot.
+    for email in [ANN, "bob@example.com"] {
+        let again = turns.run(&tab_a, register_on(email)).await;
+        assert_eq!(
+            again.map_err(|e| e.code()),
+            Err(pinauth::ErrorCode::EmailTaken),
+            "{email}"
+        );
+    }
+
+    // Without the turns, the lagging tab writes its stale view over A's change: what the
+    // turns prevent.
+    let tab_c = host(Box::new(Lagging {
+        until: js_sys::Date::now() + 300.0,
+    }));
+    tab_c.with_backend(register_on("cy@example.com")).unwrap();
+    let again = turns.run(&tab_a, register_on(ANN)).await;
+    assert!(again.is_ok(), "the stale write lost A's account");
     local().remove_item(&key).unwrap();
 }

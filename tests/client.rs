@@ -643,6 +643,100 @@ fn a_persisted_backend_is_one_server_for_every_tab_and_survives_failed_writes() 
 }
 
 #[test]
+fn a_tab_behind_the_latest_revision_waits_instead_of_overwriting() {
+    use pinauth::backend::Attempt;
+    // Two tabs, each with its own copy of the shared store (as Chromium's renderers have
+    // of localStorage); `propagate` is the browser bringing B's copy up to date.
+    let (copy_a, copy_b) = (MemoryStore::default(), MemoryStore::default());
+    let tab = |seed, store: &MemoryStore| {
+        let backend = Backend::new(
+            BackendConfig::default().with_cheap_password_hashing(),
+            Box::new(pinauth::platform::ManualClock::new(START_MS)),
+            Box::new(SeededRng::new(seed)),
+        )
+        .unwrap();
+        BackendHost::persistent(backend, Box::new(store.clone()), KEY)
+    };
+    const KEY: &str = "pinauth:server";
+    let (tab_a, tab_b) = (tab(1, &copy_a), tab(2, &copy_b));
+    let propagate = || copy_b.set(KEY, &copy_a.get(KEY).unwrap().unwrap()).unwrap();
+    let revision_in = |store: &MemoryStore| -> u64 {
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&store.get(KEY).unwrap().unwrap()).unwrap();
+        snapshot["revision"].as_u64().unwrap()
+    };
+    let ran = |attempt: Attempt<(), _>| match attempt {
+        Attempt::Ran { result, revision } => (result.map_err(|e| e.code()), revision),
+        Attempt::Behind(_) => panic!("the request did not run"),
+    };
+
+    assert_eq!(ran(tab_a.attempt(0, true, register_on(ANN))), (Ok(()), 1));
+    // B has not seen A's first write yet: it waits rather than start from nothing.
+    assert!(matches!(
+        tab_b.attempt(1, true, register_on("bob@example.com")),
+        Attempt::Behind(_)
+    ));
+    assert_eq!(
+        copy_b.get(KEY).unwrap(),
+        None,
+        "nothing ran, nothing written"
+    );
+    propagate();
+    assert_eq!(
+        ran(tab_b.attempt(1, true, register_on("bob@example.com"))),
+        (Ok(()), 2),
+        "once caught up, B's change lands on top of A's"
+    );
+    assert_eq!(
+        ran(tab_b.attempt(2, true, register_on(ANN))),
+        (Err(ErrorCode::EmailTaken), 2),
+        "B holds A's account; a refused request writes nothing"
+    );
+
+    // A writes twice more; B's copy stays at revision 2.
+    copy_a.set(KEY, &copy_b.get(KEY).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        ran(tab_a.attempt(2, true, register_on("cy@example.com"))).1,
+        3
+    );
+    assert_eq!(
+        ran(tab_a.attempt(3, true, register_on("di@example.com"))).1,
+        4
+    );
+    assert!(matches!(
+        tab_b.attempt(4, true, register_on("ed@example.com")),
+        Attempt::Behind(_)
+    ));
+    // Past the wait (a snapshot replaced by hand never catches up), B runs on what it has
+    // and writes above the latest revision, so later requests do not wait on it.
+    assert_eq!(
+        ran(tab_b.attempt(4, false, register_on("ed@example.com"))),
+        (Ok(()), 5)
+    );
+    assert_eq!(revision_in(&copy_b), 5);
+    // A request that changes nothing keeps the revision and writes nothing.
+    let stored = copy_b.get(KEY).unwrap();
+    match tab_b.attempt(5, true, |b| Ok(b.devices_of(ANN).len())) {
+        Attempt::Ran { result, revision } => assert_eq!((result.unwrap(), revision), (0, 5)),
+        Attempt::Behind(_) => panic!("B is at the latest revision"),
+    }
+    assert_eq!(copy_b.get(KEY).unwrap(), stored);
+    // An unreadable snapshot never catches up either: the last good state is written back
+    // at once, above the latest revision.
+    copy_b.set(KEY, "{").unwrap();
+    assert_eq!(
+        ran(tab_b.attempt(7, true, register_on("fay@example.com"))),
+        (Ok(()), 8)
+    );
+    assert_eq!(revision_in(&copy_b), 8);
+    assert_eq!(
+        ran(tab_b.attempt(8, true, register_on("ed@example.com"))),
+        (Err(ErrorCode::EmailTaken), 8),
+        "the state written back is the last good one"
+    );
+}
+
+#[test]
 fn overlapping_calls_take_turns_instead_of_interleaving() {
     let world = World::new();
     let browser = Browser::new();

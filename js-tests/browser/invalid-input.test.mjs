@@ -40,7 +40,7 @@ test("every bad argument or option is refused with the right code, naming the fi
 
 test("backend.handle answers a bad request with an INVALID_INPUT response", () => {
   for (const { label, outcome } of run.handle) {
-    assert.equal(outcome.kind, "returned", `${label}: ${JSON.stringify(outcome).slice(0, 300)}`);
+    assert.equal(outcome.kind, "resolved", `${label}: ${JSON.stringify(outcome).slice(0, 300)}`);
     assert.equal(typeof outcome.value, "string", label);
     assert.equal(JSON.parse(outcome.value).error?.code, "INVALID_INPUT", `${label}: ${outcome.value}`);
   }

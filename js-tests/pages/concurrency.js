@@ -101,6 +101,6 @@ export async function concurrentCalls() {
       return [...results, c.state];
     }),
   );
-  r.devices = backend.devices(email).length;
+  r.devices = (await backend.devices(email)).length;
   return r;
 }

@@ -14,13 +14,13 @@ export async function twoDevices() {
   const r = { startedAt, phoneId: phone.deviceId, laptopId: laptop.deviceId };
 
   await phone.register(email, PASSWORD);
-  r.devicesBefore = backend.devices(email);
+  r.devicesBefore = await backend.devices(email);
   r.phoneLogin = await phone.login(email, PASSWORD);
   await phone.setPin("730519");
-  r.devicesAfterPhone = backend.devices(email);
+  r.devicesAfterPhone = await backend.devices(email);
   r.laptopLogin = await laptop.login(email, PASSWORD);
   await laptop.setPin("264801");
-  r.devicesAfterBoth = backend.devices(email);
+  r.devicesAfterBoth = await backend.devices(email);
   r.phoneUser = phone.user;
   r.laptopUser = laptop.user;
 
@@ -36,15 +36,15 @@ export async function twoDevices() {
   // A re-authentication token names the device it came from, and is single use.
   const { token, expiresAt } = await laptop.reauthenticate("264801");
   r.reauthExpiresAt = expiresAt;
-  r.validation = backend.validateReauthToken(token);
-  r.validationAgain = backend.validateReauthToken(token);
-  r.validationBogus = backend.validateReauthToken("not-a-token");
+  r.validation = await backend.validateReauthToken(token);
+  r.validationAgain = await backend.validateReauthToken(token);
+  r.validationBogus = await backend.validateReauthToken("not-a-token");
 
   // A forgotten PIN is reset on one device only.
   await phone2.forgotPin(email);
   await phone2.forgotPin("nobody@example.com");
-  r.outbox = backend.outbox(email);
-  r.outboxNobody = backend.outbox("nobody@example.com");
+  r.outbox = await backend.outbox(email);
+  r.outboxNobody = await backend.outbox("nobody@example.com");
   r.reset = await outcome(() => phone2.resetPin(r.outbox.at(-1).resetToken, "591730"));
   r.afterReset = phone2.state;
   r.resetAgain = await outcome(() => phone2.resetPin(r.outbox.at(-1).resetToken, "591730"));

@@ -56,7 +56,7 @@ export async function everyFlow({ appId = "faults", storage } = {}) {
   r.afterSetPin = auth.state;
   const reauth = await outcome(() => auth.reauthenticate(PIN));
   r.reauth = reauth.kind;
-  r.reauthValid = reauth.kind === "resolved" && backend.validateReauthToken(reauth.value.token).valid;
+  r.reauthValid = reauth.kind === "resolved" && (await backend.validateReauthToken(reauth.value.token)).valid;
   r.afterExpiry = await until(auth, "pinRequired");
   r.unlock = await outcome(() => auth.loginWithPin(PIN));
   r.afterUnlock = auth.state;
@@ -324,8 +324,8 @@ export async function corruptSnapshots() {
   const good = localStorage.getItem(key);
   const parsed = JSON.parse(good);
   const edit = (change) => JSON.stringify({ ...parsed, ...change });
-  const login = (backend) =>
-    JSON.parse(backend.handle(JSON.stringify({ endpoint: "login", email, password: PASSWORD, deviceId: auth.deviceId })));
+  const login = async (backend) =>
+    JSON.parse(await backend.handle(JSON.stringify({ endpoint: "login", email, password: PASSWORD, deviceId: auth.deviceId })));
   const variants = [
     ["empty", ""],
     ["half a JSON object", "{"],
@@ -347,10 +347,10 @@ export async function corruptSnapshots() {
     const c = { label, created: (await outcome(() => MockBackend.create({ persistKey: key }))).kind };
     const other = MockBackend.create({ persistKey: key });
     // The tab with the last good state answers from it and writes it back...
-    c.login = code(login(tab));
+    c.login = code(await login(tab));
     c.restored = readable(localStorage.getItem(key));
     // ...which another tab then reads.
-    c.otherTab = code(login(other));
+    c.otherTab = code(await login(other));
     r.cases.push(c);
   }
 
@@ -373,7 +373,7 @@ export async function corruptSnapshots() {
       unlock: await outcome(() => later.auth.loginWithPin(PIN)),
       login: await outcome(() => later.auth.login(email, PASSWORD)),
       devices: await outcome(() => fresh.devices(email)),
-      handle: code(login(fresh)),
+      handle: code(await login(fresh)),
     });
   }
   // Back to the good snapshot, and a fresh PIN session on this device for what follows.
@@ -432,7 +432,7 @@ function failWritesOf(key) {
 
 /**
  * While the snapshot write fails, every request fails with STORAGE_UNAVAILABLE (PinAuth
- * flows reject with it, `handle` answers it, the synchronous backend methods throw it)
+ * flows reject with it, `handle` answers it, the other backend methods reject with it)
  * and the stored snapshot stays byte for byte what it was; afterwards nothing of the
  * failed requests shows (no account half-made, no PIN attempt counted).
  */
@@ -447,7 +447,7 @@ export async function persistWriteFails() {
   await setup.auth.login(ann, PASSWORD);
   await setup.auth.setPin(PIN);
   await setup.auth.forgotPin(ann);
-  const resetToken = backend.outbox(ann).at(-1).resetToken;
+  const resetToken = (await backend.outbox(ann)).at(-1).resetToken;
   const { auth, warnings } = await create({ backend, appId: "persist" });
   const r = { stateBefore: auth.state, failing: {} };
   const before = localStorage.getItem(key);
@@ -465,7 +465,7 @@ export async function persistWriteFails() {
     "backend.outbox": () => backend.outbox(ann),
     "backend.validateReauthToken": () => backend.validateReauthToken("A".repeat(43)),
     "backend.clear": () => backend.clear(),
-    "backend.handle": () => JSON.parse(backend.handle(JSON.stringify({ endpoint: "register", email: bob, password: PASSWORD }))),
+    "backend.handle": async () => JSON.parse(await backend.handle(JSON.stringify({ endpoint: "register", email: bob, password: PASSWORD }))),
   };
   for (const [label, call] of Object.entries(calls)) {
     r.failing[label] = { outcome: await outcome(call), intact: intact(), state: auth.state };
@@ -478,8 +478,8 @@ export async function persistWriteFails() {
     unlock: await outcome(() => auth.loginWithPin(PIN)),
     state: auth.state,
     register: await outcome(() => auth.register(bob, PASSWORD)),
-    devices: backend.devices(ann).length,
-    outbox: backend.outbox(ann).length,
+    devices: (await backend.devices(ann)).length,
+    outbox: (await backend.outbox(ann)).length,
     warnings,
   };
 
@@ -489,9 +489,10 @@ export async function persistWriteFails() {
   const blank = MockBackend.create({ persistKey: firstKey });
   const request = JSON.stringify({ endpoint: "register", email: ann, password: PASSWORD });
   window.failPersist = true;
-  r.first = { failed: JSON.parse(blank.handle(request)).error?.code, stored: localStorage.getItem(firstKey) };
+  r.first = { failed: JSON.parse(await blank.handle(request)).error?.code, stored: localStorage.getItem(firstKey) };
   window.failPersist = false;
-  r.first.retry = JSON.parse(blank.handle(request)).ok ? "ok" : JSON.parse(blank.handle(request)).error?.code;
+  const retry = JSON.parse(await blank.handle(request));
+  r.first.retry = retry.ok ? "ok" : retry.error?.code;
   r.first.readable = readable(localStorage.getItem(firstKey));
   localStorage.removeItem(key);
   localStorage.removeItem(firstKey);
@@ -526,6 +527,13 @@ export async function tabUnlockAt({ at }) {
   return { startedAt, unlock, state: window.tabAuth.state };
 }
 
+/** A wrong PIN to re-authenticate at the wall-clock time `at` (ms): what the server counted. */
+export async function tabWrongPinAt({ at }) {
+  await sleep(Math.max(0, at - Date.now()));
+  const wrong = await outcome(() => window.tabAuth.reauthenticate(WRONG));
+  return { code: wrong.error?.code, attemptsRemaining: wrong.error?.attemptsRemaining };
+}
+
 /** What the server holds for this device, read from the persisted snapshot. */
 export async function tabReport({ key, email }) {
   const snapshot = JSON.parse(localStorage.getItem(key));
@@ -535,7 +543,7 @@ export async function tabReport({ key, email }) {
   return {
     liveSessions: live("pinSession"),
     liveAccess: live("access"),
-    devices: window.tabBackend.devices(email).map((d) => d.deviceId),
+    devices: (await window.tabBackend.devices(email)).map((d) => d.deviceId),
     state: window.tabAuth.state,
     reauth: (await outcome(() => window.tabAuth.reauthenticate(PIN))).error?.code ?? "ok",
   };

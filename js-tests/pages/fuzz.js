@@ -184,10 +184,14 @@ export async function fuzz({ seed = 1, calls = 3000, timeoutMs = 15_000 } = {}) 
     chance(0.6)
       ? pick(STRONG_PINS.slice(0, 2))
       : pick([() => pick(STRONG_PINS), () => digits(pick([4, 5, 6, 7, 8, 9])), () => pick(["111111", "123456", "12ab56", "٧٣٠٥١٩", " 730519", ""])])();
-  const resetToken = () => {
-    const mail = chance(0.7) ? pick(backends).outbox(pick(emails)) : [];
-    return mail.length ? mail.at(-1).resetToken : pick([base64url(43), base64url(42), "AAAA", ""]);
+  // The reset tokens last found in an outbox (reading one is asynchronous, arguments are not).
+  let mailed = [];
+  const checkMail = async () => {
+    const mail = await pick(backends).outbox(pick(emails));
+    if (mail.length) mailed = mail.map((m) => m.resetToken);
   };
+  const resetToken = () =>
+    chance(0.7) && mailed.length ? mailed.at(-1) : pick([base64url(43), base64url(42), "AAAA", ""]);
   const reauthToken = () => pick([base64url(43), base64url(44), "", "not a token"]);
   const protocolJson = () => {
     const bodies = [
@@ -324,7 +328,10 @@ export async function fuzz({ seed = 1, calls = 3000, timeoutMs = 15_000 } = {}) 
     ["auth.reauthenticate", 3, () => anAuth()?.reauthenticate(...args(pin))],
     ["auth.changePin", 2, () => anAuth()?.changePin(...args(pin, pin))],
     ["auth.forgotPin", 2, () => anAuth()?.forgotPin(...args(email))],
-    ["auth.resetPin", 2, () => anAuth()?.resetPin(...args(resetToken, pin))],
+    ["auth.resetPin", 2, async () => {
+      if (chance(0.7)) await checkMail();
+      return anAuth()?.resetPin(...args(resetToken, pin));
+    }],
     ["auth.logout", 1, () => anAuth()?.logout(...args())],
     ["auth.forgetDevice", 0.3, () => anAuth()?.forgetDevice(...args())],
     ["auth.getAccessToken", 2, () => anAuth()?.getAccessToken(...args())],
@@ -354,7 +361,7 @@ export async function fuzz({ seed = 1, calls = 3000, timeoutMs = 15_000 } = {}) 
       const before = later.state;
       await later.loginWithPin(pinCode);
       const { token } = await later.reauthenticate(pinCode);
-      if (before !== "pinRequired" || later.state !== "signedIn" || !backend.validateReauthToken(token).valid) {
+      if (before !== "pinRequired" || later.state !== "signedIn" || !(await backend.validateReauthToken(token)).valid) {
         throw new Error(`unlock went ${before} → ${later.state}`);
       }
       backends[int(backends.length)] = backend;
@@ -474,7 +481,7 @@ export async function fullFlow() {
     afterSetPin,
     laterState,
     afterUnlock: later.state,
-    reauthValid: backend.validateReauthToken(token).valid,
+    reauthValid: (await backend.validateReauthToken(token)).valid,
     weakPin: auth.checkPin("123456").ok,
   };
 }

@@ -83,9 +83,9 @@ function cases(backend, auth) {
     add(`resetPin(${what}, newPin)`, "resetToken", () => auth.resetPin(bad, NEW_PIN));
     add(`resetPin(resetToken, ${what})`, "newPin", () => auth.resetPin("AAAA", bad));
     add(`checkPin(${what})`, "pin", () => auth.checkPin(bad), { sync: true });
-    add(`backend.outbox(${what})`, "email", () => backend.outbox(bad), { sync: true });
-    add(`backend.devices(${what})`, "email", () => backend.devices(bad), { sync: true });
-    add(`backend.validateReauthToken(${what})`, "token", () => backend.validateReauthToken(bad), { sync: true });
+    add(`backend.outbox(${what})`, "email", () => backend.outbox(bad));
+    add(`backend.devices(${what})`, "email", () => backend.devices(bad));
+    add(`backend.validateReauthToken(${what})`, "token", () => backend.validateReauthToken(bad));
     if (typeof bad !== "function") {
       add(`onStateChange(${what})`, "listener", () => auth.onStateChange(bad), { sync: true });
       add(`onWarning(${what})`, "listener", () => auth.onWarning(bad), { sync: true });
@@ -255,7 +255,7 @@ export async function table() {
   const stateAfterTable = auth.state;
 
   // backend.handle is the server as a string function: it answers a bad request with an
-  // INVALID_INPUT response instead of throwing.
+  // INVALID_INPUT response instead of rejecting.
   const handle = [];
   for (const [what, bad] of [...badStrings(), ["malformed JSON", "{"], ["an unknown endpoint", '{"nope":{}}']]) {
     handle.push({ label: `backend.handle(${what})`, outcome: await outcome(() => backend.handle(bad)) });
@@ -274,7 +274,7 @@ export async function table() {
   await later.loginWithPin(PIN);
   flow.laterAfterPin = later.state;
   const { token } = await later.reauthenticate(PIN);
-  flow.reauthValid = backend.validateReauthToken(token).valid;
+  flow.reauthValid = (await backend.validateReauthToken(token)).valid;
   const other = MockBackend.create({ maxPinAttempts: 3 });
   const otherAuth = await PinAuth.create({ backend: other, appId: "table-other", storage: "memory", pinLength: 4 });
   await otherAuth.register(email, PASSWORD);

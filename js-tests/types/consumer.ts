@@ -157,11 +157,11 @@ expectType<Equals<PromptStrings[keyof PromptStrings], string>>();
 
 // Method and getter signatures.
 expectType<Equals<typeof MockBackend.create, (options?: MockBackendOptions) => MockBackend>>();
-expectType<Equals<MockBackend["outbox"], (email: string) => MailMessage[]>>();
-expectType<Equals<MockBackend["validateReauthToken"], (token: string) => ReauthValidation>>();
-expectType<Equals<MockBackend["devices"], (email: string) => DeviceInfo[]>>();
-expectType<Equals<MockBackend["handle"], (request: string) => string>>();
-expectType<Equals<MockBackend["clear"], () => void>>();
+expectType<Equals<MockBackend["outbox"], (email: string) => Promise<MailMessage[]>>>();
+expectType<Equals<MockBackend["validateReauthToken"], (token: string) => Promise<ReauthValidation>>>();
+expectType<Equals<MockBackend["devices"], (email: string) => Promise<DeviceInfo[]>>>();
+expectType<Equals<MockBackend["handle"], (request: string) => Promise<string>>>();
+expectType<Equals<MockBackend["clear"], () => Promise<void>>>();
 expectType<Equals<typeof PinAuth.create, (options: PinAuthOptions) => Promise<PinAuth>>>();
 expectType<Equals<PinAuth["state"], AuthState>>();
 expectType<Equals<PinAuth["user"], User | null>>();
@@ -213,7 +213,7 @@ const backendOptions: MockBackendOptions = {
 };
 const backend = MockBackend.create(backendOptions);
 const inline = MockBackend.create({ maxPinAttempts: 3 });
-inline.clear();
+await inline.clear();
 
 const storage: StorageChoice = "session";
 const accessTokenStorage: AccessTokenStorage = "session";
@@ -304,7 +304,7 @@ try {
   const reauth: ReauthToken = await auth.reauthenticate("730519");
   const token: string = reauth.token;
   const expiresAt: number = reauth.expiresAt;
-  const validation: ReauthValidation = backend.validateReauthToken(token);
+  const validation: ReauthValidation = await backend.validateReauthToken(token);
   if (validation.valid) {
     const who: string | undefined = validation.uid;
     const where: string | undefined = validation.deviceId;
@@ -313,12 +313,12 @@ try {
   }
   await auth.changePin("730519", "482916");
   await auth.forgotPin("ann@example.com");
-  const mail: MailMessage[] = backend.outbox("ann@example.com");
+  const mail: MailMessage[] = await backend.outbox("ann@example.com");
   for (const { to, subject, resetToken, sentAt } of mail) {
     console.log(to, subject, sentAt);
     await auth.resetPin(resetToken, "591730");
   }
-  const devices: DeviceInfo[] = backend.devices("ann@example.com");
+  const devices: DeviceInfo[] = await backend.devices("ann@example.com");
   for (const d of devices) {
     const id: string = d.deviceId;
     const times: [number, number] = [d.registeredAt, d.lastUsedAt];
@@ -326,7 +326,7 @@ try {
     console.log(id, times, hasPin);
   }
   const accessToken: string = await auth.getAccessToken();
-  const answer: string = backend.handle(JSON.stringify({ accessToken }));
+  const answer: string = await backend.handle(JSON.stringify({ accessToken }));
   console.log(answer);
 
   // The PIN prompt, in all its forms. Without a mode it runs setup or unlock (by state)
@@ -347,7 +347,7 @@ try {
   const stepUp = auth.promptPin({ mode: "reauth", title: "Confirm the payment" });
   expectType<Equals<typeof stepUp, Promise<ReauthToken>>>();
   const confirmed: ReauthToken = await stepUp;
-  const stepUpFor: string = backend.validateReauthToken(confirmed.token).uid ?? "";
+  const stepUpFor: string = (await backend.validateReauthToken(confirmed.token)).uid ?? "";
   console.log(asAuto, changed, stepUpFor, (await auth.promptPin({ ...common, mode: "reauth" })).expiresAt);
 
   await auth.logout();
@@ -370,5 +370,5 @@ try {
 // `using` disposes the objects (`[Symbol.dispose]` is declared).
 {
   using scoped = MockBackend.create();
-  scoped.clear();
+  await scoped.clear();
 }

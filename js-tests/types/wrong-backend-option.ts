@@ -2,4 +2,4 @@
 import { MockBackend } from "pinauth";
 
 const backend = MockBackend.create({ maxPinAttempts: "5" });
-backend.clear();
+void backend.clear();

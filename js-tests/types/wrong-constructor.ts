@@ -2,4 +2,4 @@
 import { MockBackend } from "pinauth";
 
 const backend = new MockBackend();
-backend.clear();
+void backend.clear();

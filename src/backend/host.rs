@@ -29,15 +29,31 @@ struct Persistence {
 /// another tab's `storage` event arrives, would write its older copy of the snapshot over
 /// the other tab's newer one.
 ///
-/// The reload-handle-write cycle is atomic within one page, not across tabs: Chromium
-/// runs tabs in separate renderer processes, each with its own copy of `localStorage`
-/// updated asynchronously, so two requests that *change* the state, made at the same
-/// moment in two tabs, can each start from the snapshot before the other's, and the later
-/// write wins (one tab's new token is then unknown to the server). A real server keeps
-/// its state in a database with transactions.
+/// Each write bumps the snapshot's revision. The reload-handle-write cycle is atomic
+/// within one page; across tabs, Chromium gives each renderer process its own copy of
+/// `localStorage`, updated asynchronously, so a tab can read the snapshot from before
+/// another tab's write. [`BackendHost::attempt`] lets the caller ask for at least the
+/// latest revision, which the browser build learns from IndexedDB while holding a Web
+/// Lock (`web::TabTurns`): then two tabs never overwrite each other's changes.
 pub struct BackendHost {
     backend: RefCell<Backend>,
     persistence: Option<Persistence>,
+}
+
+/// What [`BackendHost::attempt`] did.
+#[derive(Debug)]
+pub enum Attempt<T, F> {
+    /// The stored snapshot is older than the revision asked for, or missing: a newer
+    /// write has not reached this copy of the store yet. Nothing ran; `F` is handed back
+    /// for a later attempt.
+    Behind(F),
+    /// The request ran; the stored snapshot is now at `revision` (0 when not persisted).
+    Ran {
+        /// What the request returned.
+        result: Result<T>,
+        /// The revision of the stored snapshot after the request.
+        revision: u64,
+    },
 }
 
 impl std::fmt::Debug for BackendHost {
@@ -69,49 +85,96 @@ impl BackendHost {
         }
     }
 
-    /// Runs `f` on the backend between a reload from and a write to the store; the write
-    /// happens only when `f` changed the state or the store held no usable snapshot.
-    ///
-    /// A missing or unreadable snapshot is replaced by the last good state in memory. When
-    /// `f` fails or the write does, the state in memory goes back to where the request
-    /// started, so a failed request leaves nothing behind, stored or not.
+    /// Runs `f` on the backend between a reload from and a write to the store (see
+    /// [`BackendHost::attempt`]), with whatever snapshot the store holds.
     pub fn with_backend<T>(&self, f: impl FnOnce(&mut Backend) -> Result<T>) -> Result<T> {
-        let mut backend = self
-            .backend
-            .try_borrow_mut()
-            .map_err(|_| Error::new(ErrorCode::Internal))?;
-        let Some(p) = &self.persistence else {
-            return f(&mut backend);
+        match self.attempt(0, false, f) {
+            Attempt::Ran { result, .. } => result,
+            Attempt::Behind(_) => Err(Error::new(ErrorCode::Internal)),
+        }
+    }
+
+    /// Runs `f` on the backend between a reload from and a write to the store; the write
+    /// happens only when `f` changed the state or the store held no usable snapshot, and
+    /// stores a revision above both the one read and `latest`.
+    ///
+    /// With `wait`, a stored snapshot older than `latest`, or none at all while `latest`
+    /// is not 0, is [`Attempt::Behind`]: `f` does not run. Otherwise a missing or
+    /// unreadable snapshot is replaced by the last good state in memory. When `f` fails or
+    /// the write does, the state in memory goes back to where the request started, so a
+    /// failed request leaves nothing behind, stored or not.
+    pub fn attempt<T, F>(&self, latest: u64, wait: bool, f: F) -> Attempt<T, F>
+    where
+        F: FnOnce(&mut Backend) -> Result<T>,
+    {
+        let ran = |result: Result<T>, revision| Attempt::Ran { result, revision };
+        let mut backend = match self.backend.try_borrow_mut() {
+            Ok(backend) => backend,
+            Err(_) => return ran(Err(Error::new(ErrorCode::Internal)), latest),
         };
-        let (start, stored) = match p.store.get(&p.key)? {
-            Some(snapshot) if backend.load_snapshot(&snapshot).is_ok() => (snapshot, true),
+        let Some(p) = &self.persistence else {
+            return ran(f(&mut backend), 0);
+        };
+        let stored = match p.store.get(&p.key) {
+            Ok(stored) => stored,
+            Err(error) => return ran(Err(error), latest),
+        };
+        let parsed = stored
+            .as_deref()
+            .map(|snapshot| super::parse_snapshot(snapshot, &backend.config, backend.rng.as_ref()));
+        let loaded = match (stored, parsed) {
+            (Some(snapshot), Some(Ok(state))) => {
+                if wait && state.revision < latest {
+                    return Attempt::Behind(f);
+                }
+                backend.state = state;
+                Some(snapshot)
+            }
+            (None, _) if wait && latest > 0 => return Attempt::Behind(f),
             // Missing or unreadable: the last good state, which the write below stores.
-            _ => (backend.snapshot()?, false),
+            _ => None,
+        };
+        let base = backend.state.revision.max(latest);
+        backend.state.revision = base;
+        let stored = loaded.is_some();
+        let start = match loaded.map_or_else(|| backend.snapshot(), Ok) {
+            Ok(snapshot) => snapshot,
+            Err(error) => return ran(Err(error), latest),
         };
         let result = f(&mut backend).and_then(|value| {
+            backend.state.revision = base;
             let end = backend.snapshot()?;
-            if !stored || end != start {
-                p.store.set(&p.key, &end)?;
+            if stored && end == start {
+                return Ok((value, base));
             }
-            Ok(value)
+            let revision = base.saturating_add(1);
+            backend.state.revision = revision;
+            p.store.set(&p.key, &backend.snapshot()?)?;
+            Ok((value, revision))
         });
-        if result.is_err() {
-            // `start` was read by this very backend a moment ago: it loads.
-            let _ = backend.load_snapshot(&start);
+        match result {
+            Ok((value, revision)) => ran(Ok(value), revision),
+            Err(error) => {
+                // `start` was read or written by this very backend a moment ago: it loads.
+                let _ = backend.load_snapshot(&start);
+                ran(Err(error), base)
+            }
         }
-        result
     }
 
     /// Answers one JSON request with a JSON response (see [`Backend::handle_json`]).
     pub fn handle_json(&self, request: &str) -> String {
-        self.with_backend(|backend| Ok(backend.handle_json(request)))
-            .unwrap_or_else(|error| {
-                serde_json::to_string(&Response::Error(error)).unwrap_or_else(|_| {
-                    r#"{"error":{"code":"INTERNAL","message":"An internal error occurred."}}"#
-                        .to_owned()
-                })
-            })
+        or_error_json(self.with_backend(|backend| Ok(backend.handle_json(request))))
     }
+}
+
+/// The response JSON in `result`, or the error response JSON of its error.
+pub fn or_error_json(result: Result<String>) -> String {
+    result.unwrap_or_else(|error| {
+        serde_json::to_string(&Response::Error(error)).unwrap_or_else(|_| {
+            r#"{"error":{"code":"INTERNAL","message":"An internal error occurred."}}"#.to_owned()
+        })
+    })
 }
 
 /// The in-page transport: each request is serialized to JSON and handed to the hosted

@@ -15,7 +15,7 @@ mod host;
 mod pins;
 mod state;
 
-pub use host::{BackendHost, LocalTransport};
+pub use host::{or_error_json, Attempt, BackendHost, LocalTransport};
 pub use state::OutboxMessage;
 
 use crate::crypto::Argon2Cost;
@@ -94,6 +94,7 @@ impl BackendConfig {
 fn fresh_state(config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
     Ok(State {
         version: SNAPSHOT_VERSION,
+        revision: 0,
         pepper: random_bytes(rng)?,
         dummy_password_hash: accounts::dummy_password_hash(config, rng)?,
         accounts: BTreeMap::new(),

@@ -26,6 +26,10 @@ pub(super) type Verifier = Bytes<32>;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct State {
     pub version: u32,
+    /// How many times this state has been written to a store shared by tabs: how a tab
+    /// tells the latest snapshot from an older copy (see `BackendHost`).
+    #[serde(default)]
+    pub revision: u64,
     /// The key of the PIN verifiers' keyed hash (a real server keeps it outside the DB).
     pub pepper: Bytes<32>,
     /// A password hash no password matches, verified for unknown emails so that they cost

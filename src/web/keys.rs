@@ -1,13 +1,7 @@
 //! The device key: a non-extractable WebCrypto ECDSA P-256 key, and the device identity
 //! kept in IndexedDB.
 //!
-//! IndexedDB is driven through the `web-sys` bindings directly rather than a wrapper crate
-//! (`idb`, `rexie`, `indexed_db_futures`): this module needs one database, one object
-//! store and three single-request transactions, which one small helper ([`in_store`])
-//! covers in a few dozen lines, without another dependency and its own error types and
-//! version churn. Requests are awaited by handing a `Promise`'s `resolve`/`reject`
-//! straight to the `oncomplete`/`onerror`/`onabort` handlers, so no Rust closure is leaked;
-//! the only closure (`onupgradeneeded`) is unregistered and freed once the open settles.
+//! IndexedDB is driven through `web-sys` directly, by [`super::idb`] (why, there).
 //!
 //! One database, [`DATABASE_NAME`], holds one object store, [`STORE_NAME`], keyed by the
 //! application id. Each value is a plain object
@@ -19,19 +13,16 @@
 //! `crypto` and `indexedDB` are resolved from `globalThis`, so this works in a window and
 //! in a worker.
 
+use super::idb::Database;
 use super::{global_property, property};
 use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{DeviceKeys, LoadedIdentity, StoredIdentity};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Signature};
 use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    CryptoKey, IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenDbRequest, IdbRequest,
-    IdbTransactionMode, SubtleCrypto,
-};
+use web_sys::{CryptoKey, IdbTransactionMode, SubtleCrypto};
 use zeroize::Zeroizing;
 
 /// The IndexedDB database that holds device identities.
@@ -39,7 +30,13 @@ pub const DATABASE_NAME: &str = "pinauth";
 /// The object store of [`DATABASE_NAME`] holding one identity per application id.
 pub const STORE_NAME: &str = "identities";
 
-const DATABASE_VERSION: u32 = 1;
+/// The identity database, every failure of which is `DEVICE_KEY_UNAVAILABLE`.
+const IDENTITIES: Database = Database {
+    name: DATABASE_NAME,
+    version: 1,
+    store: STORE_NAME,
+    error: ErrorCode::DeviceKeyUnavailable,
+};
 /// The schema version written as the record's `v`.
 const RECORD_VERSION: u32 = 1;
 
@@ -142,7 +139,9 @@ impl DeviceKeys for WebCryptoKeys {
 
     async fn load(&self, app_id: &str) -> Result<LoadedIdentity<CryptoKey>> {
         let id = JsValue::from_str(app_id);
-        let record = in_store(IdbTransactionMode::Readonly, |store| store.get(&id)).await?;
+        let record = IDENTITIES
+            .run(IdbTransactionMode::Readonly, |store| store.get(&id))
+            .await?;
         if record.is_undefined() {
             return Ok(LoadedIdentity::Missing);
         }
@@ -157,16 +156,18 @@ impl DeviceKeys for WebCryptoKeys {
     async fn save(&self, app_id: &str, identity: &StoredIdentity<CryptoKey>) -> Result<()> {
         let record = write_record(identity)?;
         let id = JsValue::from_str(app_id);
-        in_store(IdbTransactionMode::Readwrite, |store| {
-            store.put_with_key(&record, &id)
-        })
-        .await
-        .map(drop)
+        IDENTITIES
+            .run(IdbTransactionMode::Readwrite, |store| {
+                store.put_with_key(&record, &id)
+            })
+            .await
+            .map(drop)
     }
 
     async fn delete(&self, app_id: &str) -> Result<()> {
         let id = JsValue::from_str(app_id);
-        in_store(IdbTransactionMode::Readwrite, |store| store.delete(&id))
+        IDENTITIES
+            .run(IdbTransactionMode::Readwrite, |store| store.delete(&id))
             .await
             .map(drop)
     }
@@ -295,111 +296,4 @@ fn is_device_signing_key(key: &CryptoKey) -> bool {
         && string_property(&algorithm, "name").as_deref() == Some("ECDSA")
         && string_property(&algorithm, "namedCurve").as_deref() == Some("P-256")
         && key.usages().includes(&JsValue::from_str("sign"), 0)
-}
-
-/// Runs the one request `make_request` issues on the identity store in a transaction of
-/// `mode`, and returns the request's result once the transaction has completed (so a
-/// write is committed when this returns). The database is opened for the call and closed
-/// after it.
-async fn in_store(
-    mode: IdbTransactionMode,
-    make_request: impl FnOnce(&IdbObjectStore) -> std::result::Result<IdbRequest, JsValue>,
-) -> Result<JsValue> {
-    let database = Connection::open().await?;
-    let transaction = database
-        .0
-        .transaction_with_str_and_mode(STORE_NAME, mode)
-        .map_err(|_| key_error("The device identity store could not be opened."))?;
-    let store = transaction
-        .object_store(STORE_NAME)
-        .map_err(|_| key_error("The device identity store could not be opened."))?;
-    let request = make_request(&store)
-        .map_err(|_| key_error("The device identity store refused the request."))?;
-    let completed = Promise::new(&mut |resolve, reject| {
-        transaction.set_oncomplete(Some(&resolve));
-        transaction.set_onerror(Some(&reject));
-        transaction.set_onabort(Some(&reject));
-    });
-    JsFuture::from(completed)
-        .await
-        .map_err(|_| key_error("The device identity store failed to complete the request."))?;
-    request
-        .result()
-        .map_err(|_| key_error("The device identity store failed to complete the request."))
-}
-
-/// An open connection to [`DATABASE_NAME`], closed when dropped.
-struct Connection(IdbDatabase);
-
-impl Connection {
-    async fn open() -> Result<Self> {
-        let unavailable = || key_error("IndexedDB is not available here.");
-        let factory: IdbFactory = global_property("indexedDB").ok_or_else(unavailable)?;
-        let request = factory
-            .open_with_u32(DATABASE_NAME, DATABASE_VERSION)
-            .map_err(|_| unavailable())?;
-        let _upgrade = UpgradeHandler::install(&request);
-        let opened = Promise::new(&mut |resolve, reject| {
-            request.set_onsuccess(Some(&resolve));
-            request.set_onerror(Some(&reject));
-        });
-        JsFuture::from(opened)
-            .await
-            .map_err(|_| key_error("The device identity database could not be opened."))?;
-        request
-            .result()
-            .ok()
-            .and_then(|database| database.dyn_into::<IdbDatabase>().ok())
-            .map(Connection)
-            .ok_or_else(|| key_error("The device identity database could not be opened."))
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.0.close();
-    }
-}
-
-/// The `onupgradeneeded` handler that creates [`STORE_NAME`]; unregistered when dropped,
-/// before its closure is freed.
-struct UpgradeHandler {
-    request: IdbOpenDbRequest,
-    _closure: Closure<dyn FnMut()>,
-}
-
-impl UpgradeHandler {
-    fn install(request: &IdbOpenDbRequest) -> Self {
-        let target = request.clone();
-        let closure = Closure::<dyn FnMut()>::new(move || create_store(&target));
-        request.set_onupgradeneeded(Some(closure.as_ref().unchecked_ref()));
-        UpgradeHandler {
-            request: request.clone(),
-            _closure: closure,
-        }
-    }
-}
-
-impl Drop for UpgradeHandler {
-    fn drop(&mut self) {
-        self.request.set_onupgradeneeded(None);
-    }
-}
-
-/// Creates the identity store during an upgrade; aborts the upgrade (failing the open)
-/// if it cannot, rather than leave a database without its store.
-fn create_store(request: &IdbOpenDbRequest) {
-    let created = request
-        .result()
-        .ok()
-        .and_then(|database| database.dyn_into::<IdbDatabase>().ok())
-        .is_some_and(|database| {
-            database.object_store_names().contains(STORE_NAME)
-                || database.create_object_store(STORE_NAME).is_ok()
-        });
-    if !created {
-        if let Some(transaction) = request.transaction() {
-            let _ = transaction.abort();
-        }
-    }
 }

@@ -8,16 +8,20 @@
 //! - [`platform`]: all of them together for a [`Client`](crate::client::Client);
 //! - [`prompt_pin`]: the accessible in-page PIN dialog;
 //! - [`watch`]: follows other tabs (`storage` events) and expiry (a timer);
-//! - [`JsTransport`]: [`Transport`] to a JavaScript object's `handle(json)` method.
+//! - [`JsTransport`]: [`Transport`] to a JavaScript object's `handle(json)` method;
+//! - [`TabTurns`]: one persisted mock backend for every tab of the origin.
 //!
 //! Everything here reaches the browser through `globalThis`, so it works in a window and,
 //! where the API exists there, in a worker. Every failure is a typed
 //! [`Error`](crate::Error); nothing panics or throws into JavaScript.
 
 mod clock;
+mod idb;
 mod keys;
 mod prompt;
 mod storage;
+#[cfg(feature = "mock-backend")]
+mod tabs;
 mod transport;
 mod watch;
 
@@ -25,6 +29,8 @@ pub use clock::DateClock;
 pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
 pub use prompt::{prompt_pin, PromptMode, PromptOptions, PromptOutcome, PromptStrings};
 pub use storage::WebStorage;
+#[cfg(feature = "mock-backend")]
+pub use tabs::{TabTurns, REVISIONS_DATABASE_NAME};
 pub use transport::JsTransport;
 pub use watch::{watch, Watch};
 

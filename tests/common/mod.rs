@@ -625,3 +625,14 @@ impl World {
             .expect("a reset email")
     }
 }
+
+/// A request for [`pinauth::backend::BackendHost`]: registers `email` with [`PASSWORD`].
+pub fn register_on(email: &'static str) -> impl FnOnce(&mut Backend) -> Result<()> {
+    move |backend| match backend.handle(Request::Register(RegisterRequest {
+        email: email.into(),
+        password: SecretString::new(PASSWORD),
+    })) {
+        Response::Ok(_) => Ok(()),
+        Response::Error(error) => Err(error),
+    }
+}

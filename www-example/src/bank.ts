@@ -117,16 +117,16 @@ export class Bank {
       submissions: 0,
     };
     this.verdict = null;
-    if (!hold) this.submit();
+    if (!hold) await this.submit();
     return true;
   }
 
   /** The bank server's side: validates the approval token (which uses it up). */
-  submit(): Verdict | null {
+  async submit(): Promise<Verdict | null> {
     const approval = this.approval;
     if (!approval) return null;
     const now = Date.now();
-    const validation = this.app.backend.validateReauthToken(approval.token);
+    const validation = await this.app.backend.validateReauthToken(approval.token);
     approval.submissions += 1;
     const uid = this.app.auth.user?.uid;
     const accepted = validation.valid && validation.uid === uid;

@@ -315,16 +315,16 @@ export class Inspector {
     );
   }
 
-  renderInbox(): void {
+  async renderInbox(): Promise<void> {
     if (!this.inbox) return;
     const email = this.app.inboxEmail();
     if (!email) {
       mount(this.inbox, h("p", { class: "muted small" }, "Reset emails appear here after “Forgot PIN?”."));
       return;
     }
-    let mail: ReturnType<App["backend"]["outbox"]> = [];
+    let mail: Awaited<ReturnType<App["backend"]["outbox"]>> = [];
     try {
-      mail = this.app.backend.outbox(email);
+      mail = await this.app.backend.outbox(email);
     } catch {
       mail = [];
     }

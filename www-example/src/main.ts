@@ -272,7 +272,7 @@ export class App {
     try {
       const accessToken = await this.auth.getAccessToken();
       const reply = JSON.parse(
-        this.backend.handle(JSON.stringify({ endpoint: "revokeDevice", accessToken, deviceId })),
+        await this.backend.handle(JSON.stringify({ endpoint: "revokeDevice", accessToken, deviceId })),
       ) as { ok?: unknown; error?: { code: string; message: string } };
       if (reply.error)
         toast("error", "Could not revoke the device", `${reply.error.code}: ${reply.error.message}`);
@@ -284,9 +284,10 @@ export class App {
   }
 
   /** Wipes the backend and every demo and SDK key of this origin, then reloads. */
-  resetDemo(): void {
-    this.backend.clear();
-    for (const key of demoKeys()) localStorage.removeItem(key);
+  async resetDemo(): Promise<void> {
+    await this.backend.clear();
+    // The backend's own key now holds the empty state, at the latest revision.
+    for (const key of demoKeys()) if (key !== PERSIST_KEY) localStorage.removeItem(key);
     this.flashAfterReload("Demo data reset: no accounts, standard lifetimes.");
     location.reload();
   }
@@ -296,12 +297,12 @@ export class App {
    * learns it only at its next backend call, so the demo checks the backend's device
    * list and signs out at once.
    */
-  private checkRevoked(): void {
+  private async checkRevoked(): Promise<void> {
     const email = this.auth.user?.email;
     if (!email || (this.state !== "signedIn" && this.state !== "pinRequired")) return;
     let known = true;
     try {
-      known = this.backend.devices(email).some((d) => d.deviceId === this.auth.deviceId);
+      known = (await this.backend.devices(email)).some((d) => d.deviceId === this.auth.deviceId);
     } catch {
       return;
     }

@@ -904,8 +904,8 @@ export class Views {
                 {
                   type: "button",
                   class: "btn btn-primary btn-sm",
-                  onclick: () => {
-                    bank.submit();
+                  onclick: async () => {
+                    await bank.submit();
                     after();
                   },
                 },
@@ -916,8 +916,8 @@ export class Views {
                 {
                   type: "button",
                   class: "btn btn-secondary btn-sm",
-                  onclick: () => {
-                    bank.submit();
+                  onclick: async () => {
+                    await bank.submit();
                     after();
                   },
                 },
@@ -988,14 +988,14 @@ export class Views {
     );
   }
 
-  renderDevices(): void {
+  async renderDevices(): Promise<void> {
     const el = this.devicesEl;
     const { app } = this;
     const email = app.auth.user?.email;
     if (!el || !email) return;
     let devices: DeviceInfo[] = [];
     try {
-      devices = app.backend.devices(email);
+      devices = await app.backend.devices(email);
     } catch (error) {
       mount(el, h("p", { class: "form-error" }, String(error)));
       return;
