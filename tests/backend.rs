@@ -294,6 +294,32 @@ fn only_the_newest_eight_challenges_of_a_device_stay_valid() {
 }
 
 #[test]
+fn a_flood_of_challenges_keeps_only_the_newest_1024() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let before_flood = h.unlock_request(&phone, &ann.session, &proof(1));
+    // Anyone may ask for challenges, for device ids of their choosing.
+    for i in 0..1100u32 {
+        let mut id = [0; 16];
+        id[..4].copy_from_slice(&i.to_le_bytes());
+        let flood = Request::Challenge(ChallengeRequest {
+            device_id: DeviceId::new(id),
+        });
+        assert!(h.call(flood).is_ok());
+    }
+    let snapshot: serde_json::Value = serde_json::from_str(&h.backend.snapshot().unwrap()).unwrap();
+    assert_eq!(snapshot["challenges"].as_array().unwrap().len(), 1024);
+    // The oldest went first: a request signed over it fails; a new challenge works.
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(before_flood))),
+        ErrorCode::ChallengeInvalid
+    );
+    let after_flood = h.unlock_request(&phone, &ann.session, &proof(1));
+    assert!(h.call(Request::LoginWithPin(after_flood)).is_ok());
+}
+
+#[test]
 fn foreign_keys_and_tampered_requests_fail_the_signature_check() {
     let mut h = Harness::new();
     let phone = TestDevice::new(1);

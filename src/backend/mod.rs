@@ -138,6 +138,10 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// Outstanding challenges kept per device; older ones are dropped.
 const CHALLENGES_PER_DEVICE: usize = 8;
 
+/// Outstanding challenges kept in all (anyone may ask for one, for any device id); the
+/// oldest are dropped, so a flood of requests cannot grow the state without bound.
+const CHALLENGES_IN_ALL: usize = 1024;
+
 /// Reset emails kept in the outbox; older ones are dropped.
 const OUTBOX_LIMIT: usize = 100;
 

@@ -2,7 +2,7 @@
 //! resetting PINs, with the per-device lockout and the per-account rate limit.
 
 use super::state::{Device, TokenKind, Verifier};
-use super::{ms, seconds_ceil, Backend, CHALLENGES_PER_DEVICE};
+use super::{ms, seconds_ceil, Backend, CHALLENGES_IN_ALL, CHALLENGES_PER_DEVICE};
 use crate::crypto::keyed_hash;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{
@@ -43,7 +43,7 @@ impl Backend {
             now,
             ms(self.config.challenge_ttl),
             &request.device_id,
-            CHALLENGES_PER_DEVICE,
+            (CHALLENGES_PER_DEVICE, CHALLENGES_IN_ALL),
         )?;
         Ok(Reply::Challenge(challenge))
     }

@@ -262,27 +262,29 @@ impl State {
             .retain(|_, record| !(record.user_id == user_id && record.kind == kind));
     }
 
-    /// Issues a single-use challenge for a device, keeping at most `limit` per device
-    /// (the oldest are dropped).
+    /// Issues a single-use challenge for a device, keeping at most `per_device` for it and
+    /// `in_all` altogether (the oldest are dropped).
     pub fn issue_challenge(
         &mut self,
         rng: &dyn Rng,
         now: u64,
         ttl_ms: u64,
         device_id: &DeviceId,
-        limit: usize,
+        (per_device, in_all): (usize, usize),
     ) -> Result<IssuedToken> {
         let outstanding = self
             .challenges
             .iter()
             .filter(|c| &c.device_id == device_id)
             .count();
-        let mut excess = (outstanding + 1).saturating_sub(limit);
+        let mut excess = (outstanding + 1).saturating_sub(per_device);
         self.challenges.retain(|c| {
             let drop = excess > 0 && &c.device_id == device_id;
             excess -= usize::from(drop);
             !drop
         });
+        let excess = (self.challenges.len() + 1).saturating_sub(in_all);
+        self.challenges.drain(..excess.min(self.challenges.len()));
         let challenge: Token = random_bytes(rng)?;
         let expires_at = now.saturating_add(ttl_ms);
         self.challenges.push(ChallengeRecord {
