@@ -203,6 +203,23 @@ impl Error {
         }
     }
 
+    /// An error as the backend sent it.
+    pub(crate) fn from_wire(
+        code: ErrorCode,
+        message: String,
+        attempts_remaining: Option<u32>,
+        retry_after_seconds: Option<u64>,
+        reason: Option<String>,
+    ) -> Self {
+        Error {
+            code,
+            message: Cow::Owned(message),
+            attempts_remaining,
+            retry_after_seconds,
+            reason: reason.map(Cow::Owned),
+        }
+    }
+
     /// A lockout or rate limit that ends after `seconds`.
     pub fn retry_after(code: ErrorCode, seconds: u64) -> Self {
         Error {
