@@ -198,7 +198,7 @@ impl Error {
     /// "`field` rule". Neither part may contain the value.
     pub fn invalid_argument(field: &str, rule: &'static str) -> Self {
         Error {
-            message: Cow::Owned(format!("{field} {rule}")),
+            message: Cow::Owned([field, " ", rule].concat()),
             ..Error::new(ErrorCode::InvalidInput)
         }
     }

@@ -214,7 +214,7 @@ impl Options {
             if !known.contains(&key.as_str()) {
                 let shown: String = key.chars().take(40).collect();
                 return Err(Error::invalid_argument(
-                    &format!("{name}.{shown}"),
+                    &[name, ".", &shown].concat(),
                     "is not a known option",
                 ));
             }
@@ -223,7 +223,7 @@ impl Options {
     }
 
     fn field(&self, key: &str) -> String {
-        format!("{}.{key}", self.name)
+        [self.name, ".", key].concat()
     }
 
     /// The value under `key`, `None` when absent or `undefined`.

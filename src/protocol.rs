@@ -1148,7 +1148,7 @@ pub mod json {
 
         /// An unsigned integer member.
         pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
-            push_u64(self.key(key), value);
+            self.key(key).push_str(&decimal(value));
             self
         }
 
@@ -1182,8 +1182,9 @@ pub mod json {
         out.push('"');
     }
 
-    /// Decimal digits of `n`, without the formatting machinery.
-    pub fn push_u64(out: &mut String, n: u64) {
+    /// The decimal digits of `n`, without the formatting machinery (`to_string`).
+    pub fn decimal(n: u64) -> String {
+        let mut out = String::new();
         let mut digits = [0u8; 20];
         let mut rest = n;
         let mut len = 0;
@@ -1198,6 +1199,7 @@ pub mod json {
         for &digit in digits.iter().skip(20 - len) {
             out.push(char::from(digit));
         }
+        out
     }
 }
 
@@ -1550,9 +1552,7 @@ mod tests {
     #[test]
     fn numbers_are_written_without_formatting() {
         for n in [0, 7, 10, 1_700_000_000_000, u64::MAX] {
-            let mut out = String::new();
-            json::push_u64(&mut out, n);
-            assert_eq!(out, n.to_string());
+            assert_eq!(json::decimal(n), n.to_string());
         }
     }
 }

@@ -187,7 +187,7 @@ impl TokenStore {
         access_store: Box<dyn KeyValueStore>,
     ) -> Self {
         TokenStore {
-            prefix: format!("pinauth:{app_id}:v1:"),
+            prefix: ["pinauth:", app_id, ":v1:"].concat(),
             session_store,
             access_store,
             fallback: MemoryStore::default(),
@@ -197,7 +197,7 @@ impl TokenStore {
 
     /// The storage key of a slot.
     pub fn key(&self, slot: Slot) -> String {
-        format!("{}{}", self.prefix, slot.name())
+        [&self.prefix, slot.name()].concat()
     }
 
     /// Whether a storage key belongs to this application's token slots.
