@@ -8,8 +8,6 @@
 
 use crate::crypto;
 use crate::error::{Error, ErrorCode, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -58,7 +56,19 @@ impl<const N: usize> Bytes<N> {
 
     /// The unpadded base64url text form used on the wire.
     pub fn to_base64url(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        let mut text = String::with_capacity((4 * N).div_ceil(3));
+        for chunk in self.0.chunks(3) {
+            let group = chunk
+                .iter()
+                .zip([16, 8, 0])
+                .fold(0u32, |group, (&byte, shift)| {
+                    group | u32::from(byte) << shift
+                });
+            for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
+                text.push(base64url_char(group >> shift & 0x3f));
+            }
+        }
+        text
     }
 
     /// Parses the unpadded base64url text form; anything else is `INVALID_INPUT`.
@@ -67,13 +77,50 @@ impl<const N: usize> Bytes<N> {
         if text.len() != (4 * N).div_ceil(3) {
             return Err(Error::invalid_input("a binary value has the wrong length"));
         }
-        let decoded = Zeroizing::new(
-            URL_SAFE_NO_PAD
-                .decode(text)
-                .map_err(|_| Error::invalid_input("a binary value is not base64url"))?,
-        );
-        Self::from_slice(&decoded)
+        let not_base64url = || Error::invalid_input("a binary value is not base64url");
+        let mut bytes = Bytes::new([0; N]);
+        let (mut bits, mut pending, mut filled) = (0u32, 0u32, 0);
+        for c in text.bytes() {
+            bits = bits << 6 | base64url_value(c).ok_or_else(not_base64url)?;
+            pending += 6;
+            if pending >= 8 {
+                pending -= 8;
+                *bytes.0.get_mut(filled).ok_or_else(not_base64url)? = (bits >> pending) as u8;
+                filled += 1;
+                bits &= (1 << pending) - 1;
+            }
+        }
+        // Unused trailing bits must be zero: every value has one text form only.
+        if filled != N || bits != 0 {
+            return Err(not_base64url());
+        }
+        Ok(bytes)
     }
+}
+
+/// The base64url digit of a 6-bit value.
+fn base64url_char(value: u32) -> char {
+    let ascii = match value {
+        0..=25 => b'A' + value as u8,
+        26..=51 => b'a' + (value - 26) as u8,
+        52..=61 => b'0' + (value - 52) as u8,
+        62 => b'-',
+        _ => b'_',
+    };
+    char::from(ascii)
+}
+
+/// The 6-bit value of a base64url digit.
+fn base64url_value(c: u8) -> Option<u32> {
+    let value = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(value))
 }
 
 impl<const N: usize> PartialEq for Bytes<N> {
@@ -1554,5 +1601,35 @@ mod tests {
         for n in [0, 7, 10, 1_700_000_000_000, u64::MAX] {
             assert_eq!(json::decimal(n), n.to_string());
         }
+    }
+
+    #[test]
+    fn base64url_is_the_base64_crates_unpadded_url_safe_form() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let rng = crate::platform::SeededRng::new(7);
+        for _ in 0..200 {
+            let bytes: Bytes<65> = crate::platform::random_bytes(&rng).unwrap();
+            for len in [16, 32, 64, 65] {
+                let text = URL_SAFE_NO_PAD.encode(&bytes.as_bytes()[..len]);
+                let ours = match len {
+                    16 => Bytes::<16>::from_base64url(&text).map(|b| b.to_base64url()),
+                    32 => Bytes::<32>::from_base64url(&text).map(|b| b.to_base64url()),
+                    64 => Bytes::<64>::from_base64url(&text).map(|b| b.to_base64url()),
+                    _ => Bytes::<65>::from_base64url(&text).map(|b| b.to_base64url()),
+                };
+                assert_eq!(ours.unwrap(), text);
+            }
+        }
+        // Non-canonical trailing bits, padding and other alphabets are refused by both.
+        for text in [
+            "AAAAAAAAAAAAAAAAAAAAAB",
+            "AAAAAAAAAAAAAAAAAAAAA=",
+            "AAAAAAAAAAAAAAAAAAAA+A",
+        ] {
+            assert!(URL_SAFE_NO_PAD.decode(text).is_err(), "{text}");
+            assert!(DeviceId::from_base64url(text).is_err(), "{text}");
+        }
+        assert!(DeviceId::from_base64url("AAAAAAAAAAAAAAAAAAAAAQ").is_ok());
     }
 }
