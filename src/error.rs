@@ -198,8 +198,25 @@ impl Error {
     /// "`field` rule". Neither part may contain the value.
     pub fn invalid_argument(field: &str, rule: &'static str) -> Self {
         Error {
-            message: Cow::Owned(format!("{field} {rule}")),
+            message: Cow::Owned([field, " ", rule].concat()),
             ..Error::new(ErrorCode::InvalidInput)
+        }
+    }
+
+    /// An error as the backend sent it.
+    pub(crate) fn from_wire(
+        code: ErrorCode,
+        message: String,
+        attempts_remaining: Option<u32>,
+        retry_after_seconds: Option<u64>,
+        reason: Option<String>,
+    ) -> Self {
+        Error {
+            code,
+            message: Cow::Owned(message),
+            attempts_remaining,
+            retry_after_seconds,
+            reason: reason.map(Cow::Owned),
         }
     }
 

@@ -6,12 +6,14 @@
 use crate::client::{AuthState, Client, ClientConfig, ListenerId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::PinPolicy;
+use crate::protocol::IssuedToken;
 use crate::tokens::{AccessStorage, StorageChoice};
 use crate::web::{
     platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome,
     PromptStrings, Watch, WebCryptoKeys,
 };
 use js_sys::{Function, JsString, Object, Promise, Reflect};
+#[cfg(feature = "mock-backend")]
 use serde::Serialize;
 use std::future::Future;
 use std::rc::Rc;
@@ -110,24 +112,38 @@ const PROMPT_STRINGS: &str = PromptStrings::TYPESCRIPT_DECLARATION;
 fn js_error(error: &Error) -> JsValue {
     let js = js_sys::Error::new(error.message());
     js.set_name("PinAuthError");
-    let fields: [(&str, Option<JsValue>); 4] = [
-        ("code", Some(JsValue::from_str(error.code().as_str()))),
-        (
-            "attemptsRemaining",
-            error.attempts_remaining().map(JsValue::from),
-        ),
-        (
-            "retryAfterSeconds",
-            error.retry_after_seconds().map(|s| JsValue::from(s as f64)),
-        ),
-        ("reason", error.reason().map(JsValue::from_str)),
-    ];
+    set_fields(
+        &js,
+        [
+            ("code", Some(JsValue::from_str(error.code().as_str()))),
+            (
+                "attemptsRemaining",
+                error.attempts_remaining().map(JsValue::from),
+            ),
+            (
+                "retryAfterSeconds",
+                error.retry_after_seconds().map(|s| JsValue::from(s as f64)),
+            ),
+            ("reason", error.reason().map(JsValue::from_str)),
+        ],
+    );
+    js.into()
+}
+
+/// Sets each present field on `target`, in order.
+fn set_fields<const N: usize>(target: &JsValue, fields: [(&str, Option<JsValue>); N]) {
     for (name, value) in fields {
         if let Some(value) = value {
-            let _ = Reflect::set(&js, &JsValue::from_str(name), &value);
+            let _ = Reflect::set(target, &JsValue::from_str(name), &value);
         }
     }
-    js.into()
+}
+
+/// A plain JavaScript object with the present fields, in order.
+fn object<const N: usize>(fields: [(&str, Option<JsValue>); N]) -> JsValue {
+    let object = Object::new().into();
+    set_fields(&object, fields);
+    object
 }
 
 /// A promise of `work`'s value; every error rejects it with a `PinAuthError`.
@@ -135,7 +151,9 @@ fn promise(work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| js_error(&e)) })
 }
 
-/// A plain JavaScript object (through JSON) from a serializable value.
+/// A plain JavaScript object (through JSON) from a serializable value: for the mock
+/// backend's results (the client's are built with [`object`], without `serde_json`).
+#[cfg(feature = "mock-backend")]
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
     let json = serde_json::to_string(value).map_err(|_| Error::new(ErrorCode::Internal))?;
     js_sys::JSON::parse(&json).map_err(|_| Error::new(ErrorCode::Internal))
@@ -196,7 +214,7 @@ impl Options {
             if !known.contains(&key.as_str()) {
                 let shown: String = key.chars().take(40).collect();
                 return Err(Error::invalid_argument(
-                    &format!("{name}.{shown}"),
+                    &[name, ".", &shown].concat(),
                     "is not a known option",
                 ));
             }
@@ -205,7 +223,7 @@ impl Options {
     }
 
     fn field(&self, key: &str) -> String {
-        format!("{}.{key}", self.name)
+        [self.name, ".", key].concat()
     }
 
     /// The value under `key`, `None` when absent or `undefined`.
@@ -510,12 +528,18 @@ mod mock_backend {
 
 // ---- PinAuth ----
 
-/// A re-authentication token as JavaScript sees it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ReauthToken {
-    token: String,
-    expires_at: u64,
+/// A re-authentication token as JavaScript sees it: `{ token, expiresAt }`.
+fn reauth_token(issued: &IssuedToken) -> JsValue {
+    object([
+        (
+            "token",
+            Some(JsValue::from_str(&issued.token.to_base64url())),
+        ),
+        (
+            "expiresAt",
+            Some(JsValue::from_f64(issued.expires_at as f64)),
+        ),
+    ])
 }
 
 /// Reads the options of `promptPin`.
@@ -660,21 +684,13 @@ impl PinAuth {
     /// The account, unless signed out.
     #[wasm_bindgen(getter, unchecked_return_type = "User | null")]
     pub fn user(&self) -> JsValue {
-        #[derive(Serialize)]
-        struct User {
-            uid: String,
-            email: String,
+        match self.client.user() {
+            Some(user) => object([
+                ("uid", Some(JsValue::from_str(&user.user_id))),
+                ("email", Some(JsValue::from_str(&user.email))),
+            ]),
+            None => JsValue::NULL,
         }
-        self.client
-            .user()
-            .and_then(|u| {
-                to_js(&User {
-                    uid: u.user_id,
-                    email: u.email,
-                })
-                .ok()
-            })
-            .unwrap_or(JsValue::NULL)
     }
 
     /// This device's id.
@@ -705,19 +721,13 @@ impl PinAuth {
         #[wasm_bindgen(unchecked_param_type = "(warning: PinAuthWarning) => void")]
         listener: JsValue,
     ) -> std::result::Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        struct Warning {
-            code: &'static str,
-            message: &'static str,
-        }
         let listener = function(&listener, "listener").map_err(|e| js_error(&e))?;
         let id = self.client.on_warning(move |w: &crate::error::Warning| {
-            if let Ok(value) = to_js(&Warning {
-                code: w.code,
-                message: w.message,
-            }) {
-                let _ = listener.call1(&JsValue::NULL, &value);
-            }
+            let value = object([
+                ("code", Some(JsValue::from_str(w.code))),
+                ("message", Some(JsValue::from_str(w.message))),
+            ]);
+            let _ = listener.call1(&JsValue::NULL, &value);
         });
         Ok(self.unsubscriber(id))
     }
@@ -795,10 +805,7 @@ impl PinAuth {
     ) -> Promise {
         flow(&self.client, move |client| async move {
             let issued = client.reauthenticate(&text(&pin, "pin", MAX_PIN)?).await?;
-            to_js(&ReauthToken {
-                token: issued.token.to_base64url(),
-                expires_at: issued.expires_at,
-            })
+            Ok(reauth_token(&issued))
         })
     }
 
@@ -890,10 +897,7 @@ impl PinAuth {
             let options = prompt_options(&options)?;
             match prompt_pin(&client, options).await? {
                 PromptOutcome::Done => Ok(JsValue::UNDEFINED),
-                PromptOutcome::Reauth(issued) => to_js(&ReauthToken {
-                    token: issued.token.to_base64url(),
-                    expires_at: issued.expires_at,
-                }),
+                PromptOutcome::Reauth(issued) => Ok(reauth_token(&issued)),
             }
         })
     }
@@ -904,21 +908,12 @@ impl PinAuth {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
     ) -> std::result::Result<JsValue, JsValue> {
-        #[derive(Serialize)]
-        struct PinCheck {
-            ok: bool,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            reason: Option<&'static str>,
-        }
-        let run = || {
-            let pin = text(&pin, "pin", MAX_PIN)?;
-            let rejection = self.client.pin_policy().rejection(&pin);
-            to_js(&PinCheck {
-                ok: rejection.is_none(),
-                reason: rejection.map(|r| r.code()),
-            })
-        };
-        run().map_err(|e| js_error(&e))
+        let pin = text(&pin, "pin", MAX_PIN).map_err(|e| js_error(&e))?;
+        let rejection = self.client.pin_policy().rejection(&pin);
+        Ok(object([
+            ("ok", Some(JsValue::from_bool(rejection.is_none()))),
+            ("reason", rejection.map(|r| JsValue::from_str(r.code()))),
+        ]))
     }
 }
 

@@ -7,9 +7,7 @@
 //! strings of a fixed length; times are Unix milliseconds.
 
 use crate::crypto;
-use crate::error::{Error, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::error::{Error, ErrorCode, Result};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -58,7 +56,19 @@ impl<const N: usize> Bytes<N> {
 
     /// The unpadded base64url text form used on the wire.
     pub fn to_base64url(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        let mut text = String::with_capacity((4 * N).div_ceil(3));
+        for chunk in self.0.chunks(3) {
+            let group = chunk
+                .iter()
+                .zip([16, 8, 0])
+                .fold(0u32, |group, (&byte, shift)| {
+                    group | u32::from(byte) << shift
+                });
+            for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
+                text.push(base64url_char(group >> shift & 0x3f));
+            }
+        }
+        text
     }
 
     /// Parses the unpadded base64url text form; anything else is `INVALID_INPUT`.
@@ -67,13 +77,50 @@ impl<const N: usize> Bytes<N> {
         if text.len() != (4 * N).div_ceil(3) {
             return Err(Error::invalid_input("a binary value has the wrong length"));
         }
-        let decoded = Zeroizing::new(
-            URL_SAFE_NO_PAD
-                .decode(text)
-                .map_err(|_| Error::invalid_input("a binary value is not base64url"))?,
-        );
-        Self::from_slice(&decoded)
+        let not_base64url = || Error::invalid_input("a binary value is not base64url");
+        let mut bytes = Bytes::new([0; N]);
+        let (mut bits, mut pending, mut filled) = (0u32, 0u32, 0);
+        for c in text.bytes() {
+            bits = bits << 6 | base64url_value(c).ok_or_else(not_base64url)?;
+            pending += 6;
+            if pending >= 8 {
+                pending -= 8;
+                *bytes.0.get_mut(filled).ok_or_else(not_base64url)? = (bits >> pending) as u8;
+                filled += 1;
+                bits &= (1 << pending) - 1;
+            }
+        }
+        // Unused trailing bits must be zero: every value has one text form only.
+        if filled != N || bits != 0 {
+            return Err(not_base64url());
+        }
+        Ok(bytes)
     }
+}
+
+/// The base64url digit of a 6-bit value.
+fn base64url_char(value: u32) -> char {
+    let ascii = match value {
+        0..=25 => b'A' + value as u8,
+        26..=51 => b'a' + (value - 26) as u8,
+        52..=61 => b'0' + (value - 52) as u8,
+        62 => b'-',
+        _ => b'_',
+    };
+    char::from(ascii)
+}
+
+/// The 6-bit value of a base64url digit.
+fn base64url_value(c: u8) -> Option<u32> {
+    let value = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(value))
 }
 
 impl<const N: usize> PartialEq for Bytes<N> {
@@ -166,6 +213,27 @@ pub enum Request {
     ListDevices(ListDevicesRequest),
     /// Remove a device from the account, ending all its sessions.
     RevokeDevice(RevokeDeviceRequest),
+}
+
+impl Request {
+    /// The `endpoint` tag naming the call on the wire.
+    pub fn endpoint(&self) -> &'static str {
+        match self {
+            Request::Register(_) => "register",
+            Request::Login(_) => "login",
+            Request::Challenge(_) => "challenge",
+            Request::SetPin(_) => "setPin",
+            Request::LoginWithPin(_) => "loginWithPin",
+            Request::Reauthenticate(_) => "reauthenticate",
+            Request::ValidateReauth(_) => "validateReauth",
+            Request::ChangePin(_) => "changePin",
+            Request::ForgotPin(_) => "forgotPin",
+            Request::ResetPin(_) => "resetPin",
+            Request::Logout(_) => "logout",
+            Request::ListDevices(_) => "listDevices",
+            Request::RevokeDevice(_) => "revokeDevice",
+        }
+    }
 }
 
 /// The successful answer to a [`Request`], tagged with the same `endpoint`.
@@ -560,6 +628,628 @@ signed_request!(
     [reset_token, device_public_key, new_proof]
 );
 
+/// The client's own JSON, without `serde_json`: requests are written and responses read
+/// by hand with [`json`], which keeps serde's generic machinery (and its formatting) out of
+/// a client-only build. The encoding is exactly the serde one the backend reads and
+/// writes; the tests check every request and reply against it.
+impl Request {
+    /// The request as the JSON the backend reads, e.g. `{"endpoint":"login",…}`. It may
+    /// hold a password, so it is zeroized when dropped.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        // The members' order is serde's, except that the signed requests end with
+        // `deviceId`, `challenge` and `signature`: JSON objects are unordered.
+        let mut out = json::Object::new();
+        out.text("endpoint", self.endpoint());
+        match self {
+            Request::Register(r) => out
+                .text("email", &r.email)
+                .text("password", r.password.expose()),
+            Request::Login(r) => out
+                .text("email", &r.email)
+                .text("password", r.password.expose())
+                .bytes("deviceId", &r.device_id),
+            Request::Challenge(r) => out.bytes("deviceId", &r.device_id),
+            Request::SetPin(r) => out
+                .bytes("pinAuthToken", &r.pin_auth_token)
+                .bytes("devicePublicKey", &r.device_public_key)
+                .bytes("pinProof", &r.pin_proof)
+                .signed(r),
+            Request::LoginWithPin(r) => out
+                .bytes("sessionToken", &r.session_token)
+                .bytes("pinProof", &r.pin_proof)
+                .signed(r),
+            Request::Reauthenticate(r) => out
+                .bytes("accessToken", &r.access_token)
+                .bytes("pinProof", &r.pin_proof)
+                .signed(r),
+            Request::ValidateReauth(r) => out.bytes("reauthToken", &r.reauth_token),
+            Request::ChangePin(r) => out
+                .bytes("accessToken", &r.access_token)
+                .bytes("oldProof", &r.old_proof)
+                .bytes("newProof", &r.new_proof)
+                .signed(r),
+            Request::ForgotPin(r) => out.text("email", &r.email),
+            Request::ResetPin(r) => out
+                .bytes("resetToken", &r.reset_token)
+                .bytes("devicePublicKey", &r.device_public_key)
+                .bytes("newProof", &r.new_proof)
+                .signed(r),
+            Request::Logout(r) => {
+                if let Some(token) = &r.session_token {
+                    out.bytes("sessionToken", token);
+                }
+                if let Some(token) = &r.access_token {
+                    out.bytes("accessToken", token);
+                }
+                &mut out
+            }
+            Request::ListDevices(r) => out.bytes("accessToken", &r.access_token),
+            Request::RevokeDevice(r) => out
+                .bytes("accessToken", &r.access_token)
+                .bytes("deviceId", &r.device_id),
+        };
+        out.finish()
+    }
+}
+
+impl Response {
+    /// Reads a response the backend wrote: `Ok` with its reply or `Err` with its error, or
+    /// `None` for anything else (unknown endpoints or fields, missing fields, bad values).
+    pub fn from_json(text: &str) -> Option<Result<Reply>> {
+        let value = json::Value::parse(text)?;
+        let (tag, body) = match value.members()? {
+            [(tag, body)] => (tag.as_str(), body),
+            _ => return None,
+        };
+        match tag {
+            "ok" => Reply::from_value(body).map(Ok),
+            "error" => Error::from_value(body).map(Err),
+            _ => None,
+        }
+    }
+}
+
+impl Reply {
+    fn from_value(value: &json::Value) -> Option<Reply> {
+        let endpoint = value.get("endpoint")?.as_str()?;
+        let fields = |known: &[&str]| value.only(&[&["endpoint"], known].concat());
+        let issued = || {
+            fields(&["token", "expiresAt"])?;
+            IssuedToken::from_value(value)
+        };
+        Some(match endpoint {
+            "register" => {
+                fields(&["userId"])?;
+                Reply::Register(RegisterResponse {
+                    user_id: value.get("userId")?.to_text()?,
+                })
+            }
+            "login" => {
+                fields(&["userId", "access", "pin"])?;
+                let pin = value.get("pin")?;
+                let pin = match pin.members()? {
+                    [(tag, token)] if tag == "pinSession" => {
+                        PinStep::PinSession(IssuedToken::checked(token)?)
+                    }
+                    [(tag, token)] if tag == "pinAuth" => {
+                        PinStep::PinAuth(IssuedToken::checked(token)?)
+                    }
+                    _ => return None,
+                };
+                Reply::Login(LoginResponse {
+                    user_id: value.get("userId")?.to_text()?,
+                    access: IssuedToken::checked(value.get("access")?)?,
+                    pin,
+                })
+            }
+            "challenge" => Reply::Challenge(issued()?),
+            "setPin" => Reply::SetPin(issued()?),
+            "loginWithPin" => Reply::LoginWithPin(issued()?),
+            "reauthenticate" => Reply::Reauthenticate(issued()?),
+            "validateReauth" => {
+                fields(&[
+                    "userId",
+                    "email",
+                    "deviceId",
+                    "authenticatedAt",
+                    "expiresAt",
+                ])?;
+                Reply::ValidateReauth(ValidateReauthResponse {
+                    user_id: value.get("userId")?.to_text()?,
+                    email: value.get("email")?.to_text()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                    authenticated_at: value.get("authenticatedAt")?.as_u64()?,
+                    expires_at: value.get("expiresAt")?.as_u64()?,
+                })
+            }
+            "resetPin" => {
+                fields(&["userId", "email", "pinSession"])?;
+                Reply::ResetPin(ResetPinResponse {
+                    user_id: value.get("userId")?.to_text()?,
+                    email: value.get("email")?.to_text()?,
+                    pin_session: IssuedToken::checked(value.get("pinSession")?)?,
+                })
+            }
+            "listDevices" => {
+                fields(&["devices"])?;
+                let devices = value.get("devices")?.items()?;
+                Reply::ListDevices(ListDevicesResponse {
+                    devices: devices
+                        .iter()
+                        .map(DeviceInfo::from_value)
+                        .collect::<Option<_>>()?,
+                })
+            }
+            // Like serde's internally tagged unit variants, these ignore other fields.
+            "changePin" => Reply::ChangePin,
+            "forgotPin" => Reply::ForgotPin,
+            "logout" => Reply::Logout,
+            "revokeDevice" => Reply::RevokeDevice,
+            _ => return None,
+        })
+    }
+}
+
+impl IssuedToken {
+    /// The token and expiry of an object that may hold other fields too.
+    fn from_value(value: &json::Value) -> Option<IssuedToken> {
+        Some(IssuedToken {
+            token: value.get("token")?.to_bytes()?,
+            expires_at: value.get("expiresAt")?.as_u64()?,
+        })
+    }
+
+    /// An object holding a token and its expiry and nothing else.
+    fn checked(value: &json::Value) -> Option<IssuedToken> {
+        value.only(&["token", "expiresAt"])?;
+        IssuedToken::from_value(value)
+    }
+}
+
+impl DeviceInfo {
+    fn from_value(value: &json::Value) -> Option<DeviceInfo> {
+        value.only(&[
+            "deviceId",
+            "registeredAt",
+            "lastUsedAt",
+            "hasPin",
+            "current",
+        ])?;
+        Some(DeviceInfo {
+            device_id: value.get("deviceId")?.to_bytes()?,
+            registered_at: value.get("registeredAt")?.as_u64()?,
+            last_used_at: value.get("lastUsedAt")?.as_u64()?,
+            has_pin: value.get("hasPin")?.as_bool()?,
+            current: value.get("current")?.as_bool()?,
+        })
+    }
+}
+
+impl Error {
+    /// An error body; unknown fields are ignored and unknown codes read as `INTERNAL`,
+    /// as with serde.
+    fn from_value(value: &json::Value) -> Option<Error> {
+        let optional = |key| match value.get(key) {
+            None | Some(json::Value::Null) => Some(None),
+            Some(hint) => hint.as_u64().map(Some),
+        };
+        let reason = match value.get("reason") {
+            None | Some(json::Value::Null) => None,
+            Some(reason) => Some(reason.to_text()?),
+        };
+        Some(Error::from_wire(
+            ErrorCode::parse(value.get("code")?.as_str()?).unwrap_or(ErrorCode::Internal),
+            value.get("message")?.to_text()?,
+            optional("attemptsRemaining")?
+                .map(u32::try_from)
+                .transpose()
+                .ok()?,
+            optional("retryAfterSeconds")?,
+            reason,
+        ))
+    }
+}
+
+impl json::Object {
+    /// The members every signed request has: the device, its challenge and signature.
+    fn signed(&mut self, request: &impl SignedRequest) -> &mut Self {
+        self.bytes("deviceId", request.device_id())
+            .bytes("challenge", request.challenge())
+            .bytes("signature", request.signature())
+    }
+}
+
+/// A small JSON reader and writer, enough for the protocol and the stored tokens: objects,
+/// arrays, strings, `true`/`false`/`null` and numbers (read as unsigned integers).
+pub mod json {
+    use super::Bytes;
+    use zeroize::Zeroizing;
+
+    /// How deeply values may nest; deeper input is refused (nothing here nests past 4).
+    const MAX_DEPTH: usize = 32;
+
+    /// A parsed JSON value. Strings are zeroized when dropped: they carry tokens.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum Value {
+        /// `null`.
+        Null,
+        /// `true` or `false`.
+        Bool(bool),
+        /// A number: `Some` for an unsigned integer that fits a `u64`, `None` otherwise.
+        Number(Option<u64>),
+        /// A string.
+        Str(Zeroizing<String>),
+        /// An array.
+        Array(Vec<Value>),
+        /// An object's members, in order.
+        Object(Vec<(String, Value)>),
+    }
+
+    impl Value {
+        /// The value of a whole JSON text, `None` unless it is well-formed.
+        pub fn parse(text: &str) -> Option<Value> {
+            let mut reader = Reader {
+                bytes: text.as_bytes(),
+                at: 0,
+            };
+            let value = reader.value(0)?;
+            reader.skip_space();
+            (reader.at == reader.bytes.len()).then_some(value)
+        }
+
+        /// An object's members.
+        pub fn members(&self) -> Option<&[(String, Value)]> {
+            match self {
+                Value::Object(members) => Some(members),
+                _ => None,
+            }
+        }
+
+        /// An array's items.
+        pub fn items(&self) -> Option<&[Value]> {
+            match self {
+                Value::Array(items) => Some(items),
+                _ => None,
+            }
+        }
+
+        /// The member `key` of an object.
+        pub fn get(&self, key: &str) -> Option<&Value> {
+            self.members()?
+                .iter()
+                .find_map(|(name, value)| (name == key).then_some(value))
+        }
+
+        /// `Some(())` for an object whose members are all in `known`, each at most once.
+        pub fn only(&self, known: &[&str]) -> Option<()> {
+            let members = self.members()?;
+            let unique = members.iter().enumerate().all(|(i, (name, _))| {
+                known.contains(&name.as_str())
+                    && !members.iter().take(i).any(|(earlier, _)| earlier == name)
+            });
+            unique.then_some(())
+        }
+
+        /// A string's text.
+        pub fn as_str(&self) -> Option<&str> {
+            match self {
+                Value::Str(text) => Some(text),
+                _ => None,
+            }
+        }
+
+        /// A copy of a string's text.
+        pub fn to_text(&self) -> Option<String> {
+            self.as_str().map(str::to_owned)
+        }
+
+        /// A string holding unpadded base64url bytes.
+        pub fn to_bytes<const N: usize>(&self) -> Option<Bytes<N>> {
+            Bytes::from_base64url(self.as_str()?).ok()
+        }
+
+        /// An unsigned integer.
+        pub fn as_u64(&self) -> Option<u64> {
+            match self {
+                Value::Number(n) => *n,
+                _ => None,
+            }
+        }
+
+        /// A boolean.
+        pub fn as_bool(&self) -> Option<bool> {
+            match self {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            }
+        }
+    }
+
+    struct Reader<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        fn peek(&self) -> Option<u8> {
+            self.bytes.get(self.at).copied()
+        }
+
+        fn next(&mut self) -> Option<u8> {
+            let byte = self.peek()?;
+            self.at += 1;
+            Some(byte)
+        }
+
+        fn skip_space(&mut self) {
+            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                self.at += 1;
+            }
+        }
+
+        fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
+            let end = self.at.checked_add(word.len())?;
+            (self.bytes.get(self.at..end)? == word).then(|| {
+                self.at = end;
+                value
+            })
+        }
+
+        fn value(&mut self, depth: usize) -> Option<Value> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            self.skip_space();
+            match self.peek()? {
+                b'{' => self.object(depth),
+                b'[' => self.array(depth),
+                b'"' => self.string().map(|s| Value::Str(Zeroizing::new(s))),
+                b't' => self.literal(b"true", Value::Bool(true)),
+                b'f' => self.literal(b"false", Value::Bool(false)),
+                b'n' => self.literal(b"null", Value::Null),
+                _ => self.number(),
+            }
+        }
+
+        /// Calls `item` for each element of a `[`…`]` or `{`…`}` list after its opening
+        /// byte, separated by commas, until `close`.
+        fn list(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+            self.at += 1;
+            self.skip_space();
+            if self.peek() == Some(close) {
+                self.at += 1;
+                return Some(());
+            }
+            loop {
+                item(self)?;
+                self.skip_space();
+                match self.next()? {
+                    b',' => {}
+                    byte if byte == close => return Some(()),
+                    _ => return None,
+                }
+            }
+        }
+
+        fn object(&mut self, depth: usize) -> Option<Value> {
+            let mut members = Vec::new();
+            self.list(b'}', |reader| {
+                reader.skip_space();
+                if reader.peek() != Some(b'"') {
+                    return None;
+                }
+                let name = reader.string()?;
+                reader.skip_space();
+                if reader.next()? != b':' {
+                    return None;
+                }
+                members.push((name, reader.value(depth + 1)?));
+                Some(())
+            })?;
+            Some(Value::Object(members))
+        }
+
+        fn array(&mut self, depth: usize) -> Option<Value> {
+            let mut items = Vec::new();
+            self.list(b']', |reader| {
+                items.push(reader.value(depth + 1)?);
+                Some(())
+            })?;
+            Some(Value::Array(items))
+        }
+
+        /// A number; only `0` or digits without a leading zero, unsigned and fitting a
+        /// `u64`, keep their value.
+        fn number(&mut self) -> Option<Value> {
+            let start = self.at;
+            if self.peek() == Some(b'-') {
+                self.at += 1;
+            }
+            let digits = self.digits()?;
+            let leading_zero = digits.len() > 1 && digits.first() == Some(&b'0');
+            let mut integer = true;
+            if self.peek() == Some(b'.') {
+                self.at += 1;
+                self.digits()?;
+                integer = false;
+            }
+            if matches!(self.peek(), Some(b'e' | b'E')) {
+                self.at += 1;
+                if matches!(self.peek(), Some(b'+' | b'-')) {
+                    self.at += 1;
+                }
+                self.digits()?;
+                integer = false;
+            }
+            if leading_zero {
+                return None;
+            }
+            let negative = self.bytes.get(start) == Some(&b'-');
+            let value = (integer && !negative)
+                .then(|| {
+                    digits.iter().try_fold(0u64, |n, d| {
+                        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+                    })
+                })
+                .flatten();
+            Some(Value::Number(value))
+        }
+
+        /// One or more ASCII digits.
+        fn digits(&mut self) -> Option<&'a [u8]> {
+            let start = self.at;
+            while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                self.at += 1;
+            }
+            let bytes: &'a [u8] = self.bytes;
+            let digits = bytes.get(start..self.at)?;
+            (!digits.is_empty()).then_some(digits)
+        }
+
+        /// A string after its opening quote is next.
+        fn string(&mut self) -> Option<String> {
+            self.at += 1;
+            let mut out = Vec::new();
+            loop {
+                match self.next()? {
+                    b'"' => return String::from_utf8(out).ok(),
+                    b'\\' => {
+                        let unescaped = match self.next()? {
+                            b'"' => '"',
+                            b'\\' => '\\',
+                            b'/' => '/',
+                            b'b' => '\u{8}',
+                            b'f' => '\u{c}',
+                            b'n' => '\n',
+                            b'r' => '\r',
+                            b't' => '\t',
+                            b'u' => self.escaped_char()?,
+                            _ => return None,
+                        };
+                        let mut buffer = [0; 4];
+                        out.extend_from_slice(unescaped.encode_utf8(&mut buffer).as_bytes());
+                    }
+                    byte if byte < 0x20 => return None,
+                    byte => out.push(byte),
+                }
+            }
+        }
+
+        /// The character of a `\u` escape (after the `u`), joining a surrogate pair.
+        fn escaped_char(&mut self) -> Option<char> {
+            let first = self.hex4()?;
+            if !(0xd800..0xdc00).contains(&first) {
+                return char::from_u32(first);
+            }
+            if self.next()? != b'\\' || self.next()? != b'u' {
+                return None;
+            }
+            let second = self.hex4()?;
+            if !(0xdc00..0xe000).contains(&second) {
+                return None;
+            }
+            char::from_u32(0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00))
+        }
+
+        fn hex4(&mut self) -> Option<u32> {
+            (0..4).try_fold(0, |n, _| {
+                Some(n * 16 + char::from(self.next()?).to_digit(16)?)
+            })
+        }
+    }
+
+    /// Writes one JSON object, member by member.
+    pub struct Object(Zeroizing<String>);
+
+    impl Default for Object {
+        fn default() -> Self {
+            Object::new()
+        }
+    }
+
+    impl Object {
+        /// An empty object.
+        pub fn new() -> Self {
+            Object(Zeroizing::new(String::from("{")))
+        }
+
+        fn key(&mut self, key: &str) -> &mut String {
+            if self.0.len() > 1 {
+                self.0.push(',');
+            }
+            push_string(&mut self.0, key);
+            self.0.push(':');
+            &mut self.0
+        }
+
+        /// A string member.
+        pub fn text(&mut self, key: &str, value: &str) -> &mut Self {
+            push_string(self.key(key), value);
+            self
+        }
+
+        /// A member of bytes as unpadded base64url text.
+        pub fn bytes<const N: usize>(&mut self, key: &str, value: &Bytes<N>) -> &mut Self {
+            self.text(key, &Zeroizing::new(value.to_base64url()))
+        }
+
+        /// An unsigned integer member.
+        pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
+            self.key(key).push_str(&decimal(value));
+            self
+        }
+
+        /// The object's text (zeroized when dropped: it may hold secrets).
+        pub fn finish(&mut self) -> Zeroizing<String> {
+            self.0.push('}');
+            std::mem::take(&mut self.0)
+        }
+    }
+
+    fn push_string(out: &mut String, text: &str) {
+        out.push('"');
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => {
+                    out.push_str("\\u00");
+                    for nibble in [u32::from(c) >> 4, u32::from(c) & 0xf] {
+                        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+
+    /// The decimal digits of `n`, without the formatting machinery (`to_string`).
+    pub fn decimal(n: u64) -> String {
+        let mut out = String::new();
+        let mut digits = [0u8; 20];
+        let mut rest = n;
+        let mut len = 0;
+        for slot in digits.iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            len += 1;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &digit in digits.iter().skip(20 - len) {
+            out.push(char::from(digit));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,5 +1357,279 @@ mod tests {
         let mut other_device = base;
         other_device.device_id = DeviceId::new([8; 16]);
         assert_ne!(other_device.signing_payload(), payload);
+    }
+
+    /// One request of every endpoint, with text that needs escaping.
+    fn every_request() -> Vec<Request> {
+        let token = |b| Token::new([b; 32]);
+        let device_id = DeviceId::new([2; 16]);
+        let email = "a\"b\\c\n\u{1}\u{7f}é😀@example.com";
+        vec![
+            Request::Register(RegisterRequest {
+                email: email.into(),
+                password: SecretString::new("pa\tss\u{1f}word/\""),
+            }),
+            Request::Login(LoginRequest {
+                email: email.into(),
+                password: SecretString::new("hunter2hunter2"),
+                device_id: device_id.clone(),
+            }),
+            Request::Challenge(ChallengeRequest {
+                device_id: device_id.clone(),
+            }),
+            Request::SetPin(SetPinRequest {
+                pin_auth_token: token(3),
+                device_id: device_id.clone(),
+                device_public_key: PublicKey::new([4; 65]),
+                pin_proof: PinProof::new([5; 32]),
+                challenge: token(6),
+                signature: Signature::new([7; 64]),
+            }),
+            Request::LoginWithPin(LoginWithPinRequest {
+                session_token: token(3),
+                device_id: device_id.clone(),
+                pin_proof: PinProof::new([5; 32]),
+                challenge: token(6),
+                signature: Signature::new([7; 64]),
+            }),
+            Request::Reauthenticate(ReauthenticateRequest {
+                access_token: token(3),
+                device_id: device_id.clone(),
+                pin_proof: PinProof::new([5; 32]),
+                challenge: token(6),
+                signature: Signature::new([7; 64]),
+            }),
+            Request::ValidateReauth(ValidateReauthRequest {
+                reauth_token: token(8),
+            }),
+            Request::ChangePin(ChangePinRequest {
+                access_token: token(3),
+                device_id: device_id.clone(),
+                old_proof: PinProof::new([5; 32]),
+                new_proof: PinProof::new([9; 32]),
+                challenge: token(6),
+                signature: Signature::new([7; 64]),
+            }),
+            Request::ForgotPin(ForgotPinRequest {
+                email: email.into(),
+            }),
+            Request::ResetPin(ResetPinRequest {
+                reset_token: token(3),
+                device_id: device_id.clone(),
+                device_public_key: PublicKey::new([4; 65]),
+                new_proof: PinProof::new([9; 32]),
+                challenge: token(6),
+                signature: Signature::new([7; 64]),
+            }),
+            Request::Logout(LogoutRequest::default()),
+            Request::Logout(LogoutRequest {
+                session_token: Some(token(1)),
+                access_token: None,
+            }),
+            Request::Logout(LogoutRequest {
+                session_token: Some(token(1)),
+                access_token: Some(token(2)),
+            }),
+            Request::ListDevices(ListDevicesRequest {
+                access_token: token(3),
+            }),
+            Request::RevokeDevice(RevokeDeviceRequest {
+                access_token: token(3),
+                device_id,
+            }),
+        ]
+    }
+
+    #[test]
+    fn hand_written_requests_are_the_serde_json() {
+        for request in every_request() {
+            let text = request.to_json();
+            let read: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(read, serde_json::to_value(&request).unwrap(), "{}", *text);
+            let endpoint = serde_json::to_value(&request).unwrap()["endpoint"].clone();
+            assert_eq!(endpoint, request.endpoint());
+        }
+    }
+
+    /// One response of every reply, and errors with and without hints.
+    fn every_response() -> Vec<Response> {
+        let issued = |b| IssuedToken {
+            token: Token::new([b; 32]),
+            expires_at: u64::MAX - u64::from(b),
+        };
+        let device = |current: bool| DeviceInfo {
+            device_id: DeviceId::new([4; 16]),
+            registered_at: 0,
+            last_used_at: 1_700_000_000_000,
+            has_pin: !current,
+            current,
+        };
+        let mut weak = Error::weak_pin(crate::pin::PinRejection::Sequence);
+        weak = Error::from_wire(
+            weak.code(),
+            "a \"quoted\"\n message ✓".into(),
+            None,
+            None,
+            weak.reason().map(str::to_owned),
+        );
+        let replies = vec![
+            Reply::Register(RegisterResponse {
+                user_id: "u_1".into(),
+            }),
+            Reply::Login(LoginResponse {
+                user_id: "u_1".into(),
+                access: issued(1),
+                pin: PinStep::PinSession(issued(2)),
+            }),
+            Reply::Login(LoginResponse {
+                user_id: "u_1".into(),
+                access: issued(1),
+                pin: PinStep::PinAuth(issued(3)),
+            }),
+            Reply::Challenge(issued(4)),
+            Reply::SetPin(issued(5)),
+            Reply::LoginWithPin(issued(6)),
+            Reply::Reauthenticate(issued(7)),
+            Reply::ValidateReauth(ValidateReauthResponse {
+                user_id: "u_1".into(),
+                email: "a@b.co".into(),
+                device_id: DeviceId::new([4; 16]),
+                authenticated_at: 10,
+                expires_at: 20,
+            }),
+            Reply::ChangePin,
+            Reply::ForgotPin,
+            Reply::ResetPin(ResetPinResponse {
+                user_id: "u_1".into(),
+                email: "a@b.co".into(),
+                pin_session: issued(8),
+            }),
+            Reply::Logout,
+            Reply::ListDevices(ListDevicesResponse { devices: vec![] }),
+            Reply::ListDevices(ListDevicesResponse {
+                devices: vec![device(false), device(true)],
+            }),
+            Reply::RevokeDevice,
+        ];
+        let errors = vec![
+            Error::new(ErrorCode::InvalidCredentials),
+            Error::invalid_pin(3),
+            Error::retry_after(ErrorCode::AccountLocked, 900),
+            weak,
+        ];
+        replies
+            .into_iter()
+            .map(Response::Ok)
+            .chain(errors.into_iter().map(Response::Error))
+            .collect()
+    }
+
+    #[test]
+    fn hand_read_responses_are_what_serde_reads() {
+        for response in every_response() {
+            let expected = serde_json::to_value(&response).unwrap();
+            for text in [
+                serde_json::to_string(&response).unwrap(),
+                serde_json::to_string_pretty(&response).unwrap(),
+            ] {
+                let read = Response::from_json(&text).unwrap_or_else(|| panic!("{text}"));
+                assert_eq!(
+                    serde_json::to_value(Response::from(read)).unwrap(),
+                    expected
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hand_read_responses_refuse_what_serde_refuses() {
+        let token = Token::new([1; 32]).to_base64url();
+        let refused = [
+            String::new(),
+            "{".into(),
+            "null".into(),
+            "{}".into(),
+            r#"{"ok":{"endpoint":"logout"},"error":{}}"#.into(),
+            r#"{"fine":{"endpoint":"logout"}}"#.into(),
+            r#"{"ok":{"endpoint":"dropTables"}}"#.into(),
+            r#"{"ok":{"endpoint":"register"}}"#.into(),
+            r#"{"ok":{"endpoint":"register","userId":"u","admin":true}}"#.into(),
+            r#"{"ok":{"endpoint":"register","userId":7}}"#.into(),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1.5}}}}"#),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":-1}}}}"#),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":01}}}}"#),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":18446744073709551616}}}}"#
+            ),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}x","expiresAt":1}}}}"#),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1,"x":0}}}}"#),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1}}}} x"#),
+            r#"{"error":{"message":"no code"}}"#.into(),
+            r#"{"error":{"code":"INVALID_PIN","message":"m","attemptsRemaining":4294967296}}"#
+                .into(),
+            r#"{"error":{"code":"INVALID_PIN","message":"bad \x escape"}}"#.into(),
+            "{\"error\":{\"code\":\"INVALID_PIN\",\"message\":\"raw \n newline\"}}".into(),
+            r#"{"error":{"code":"INVALID_PIN","message":"lone \ud800 surrogate"}}"#.into(),
+            format!("{}{}", "[".repeat(100), "]".repeat(100)),
+        ];
+        for text in &refused {
+            assert!(serde_json::from_str::<Response>(text).is_err(), "{text}");
+            assert!(Response::from_json(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn hand_read_responses_accept_what_serde_accepts() {
+        let accepted = [
+            r#" { "ok" : { "expiresAt" : 0 , "endpoint" : "challenge" , "token" : "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE" } } "#,
+            r#"{"ok":{"endpoint":"logout","extra":[1,{"a":null}]}}"#,
+            r#"{"error":{"code":"SOMETHING_NEW","message":"\u00e9\ud83d\ude00\/","future":{}}}"#,
+            r#"{"error":{"code":"RATE_LIMITED","message":"m","retryAfterSeconds":null,"reason":null}}"#,
+        ];
+        for text in accepted {
+            let expected = serde_json::from_str::<Response>(text).unwrap();
+            let read = Response::from_json(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(
+                serde_json::to_value(Response::from(read)).unwrap(),
+                serde_json::to_value(expected).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_without_formatting() {
+        for n in [0, 7, 10, 1_700_000_000_000, u64::MAX] {
+            assert_eq!(json::decimal(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn base64url_is_the_base64_crates_unpadded_url_safe_form() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let rng = crate::platform::SeededRng::new(7);
+        for _ in 0..200 {
+            let bytes: Bytes<65> = crate::platform::random_bytes(&rng).unwrap();
+            for len in [16, 32, 64, 65] {
+                let text = URL_SAFE_NO_PAD.encode(&bytes.as_bytes()[..len]);
+                let ours = match len {
+                    16 => Bytes::<16>::from_base64url(&text).map(|b| b.to_base64url()),
+                    32 => Bytes::<32>::from_base64url(&text).map(|b| b.to_base64url()),
+                    64 => Bytes::<64>::from_base64url(&text).map(|b| b.to_base64url()),
+                    _ => Bytes::<65>::from_base64url(&text).map(|b| b.to_base64url()),
+                };
+                assert_eq!(ours.unwrap(), text);
+            }
+        }
+        // Non-canonical trailing bits, padding and other alphabets are refused by both.
+        for text in [
+            "AAAAAAAAAAAAAAAAAAAAAB",
+            "AAAAAAAAAAAAAAAAAAAAA=",
+            "AAAAAAAAAAAAAAAAAAAA+A",
+        ] {
+            assert!(URL_SAFE_NO_PAD.decode(text).is_err(), "{text}");
+            assert!(DeviceId::from_base64url(text).is_err(), "{text}");
+        }
+        assert!(DeviceId::from_base64url("AAAAAAAAAAAAAAAAAAAAAQ").is_ok());
     }
 }

@@ -8,9 +8,10 @@
 
 use crate::error::{Error, Result, Warning};
 use crate::platform::{KeyValueStore, MemoryStore};
-use crate::protocol::{DeviceId, IssuedToken, Token};
+use crate::protocol::{json, DeviceId, IssuedToken, Token};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
+use zeroize::Zeroizing;
 
 /// Where the PIN session token is kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,6 +118,40 @@ impl SavedToken {
         }
     }
 
+    /// The stored form: `{"deviceId":…,"userId":…,"email":…,"token":…,"receivedAt":…,
+    /// "expiresAt":…}` (what serde wrote before; zeroized when dropped).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        json::Object::new()
+            .bytes("deviceId", &self.device_id)
+            .text("userId", &self.user_id)
+            .text("email", &self.email)
+            .bytes("token", &self.token)
+            .number("receivedAt", self.received_at)
+            .number("expiresAt", self.expires_at)
+            .finish()
+    }
+
+    /// Reads the stored form; `None` for anything else (unknown or missing fields).
+    pub fn from_json(text: &str) -> Option<SavedToken> {
+        let value = json::Value::parse(text)?;
+        value.only(&[
+            "deviceId",
+            "userId",
+            "email",
+            "token",
+            "receivedAt",
+            "expiresAt",
+        ])?;
+        Some(SavedToken {
+            device_id: value.get("deviceId")?.to_bytes()?,
+            user_id: value.get("userId")?.to_text()?,
+            email: value.get("email")?.to_text()?,
+            token: value.get("token")?.to_bytes()?,
+            received_at: value.get("receivedAt")?.as_u64()?,
+            expires_at: value.get("expiresAt")?.as_u64()?,
+        })
+    }
+
     /// Whether it should still be used at `now`: it must outlive `leeway_ms`, capped at a
     /// quarter of its lifetime so that short-lived tokens stay usable.
     pub fn is_live(&self, now: u64, leeway_ms: u64) -> bool {
@@ -152,7 +187,7 @@ impl TokenStore {
         access_store: Box<dyn KeyValueStore>,
     ) -> Self {
         TokenStore {
-            prefix: format!("pinauth:{app_id}:v1:"),
+            prefix: ["pinauth:", app_id, ":v1:"].concat(),
             session_store,
             access_store,
             fallback: MemoryStore::default(),
@@ -162,7 +197,7 @@ impl TokenStore {
 
     /// The storage key of a slot.
     pub fn key(&self, slot: Slot) -> String {
-        format!("{}{}", self.prefix, slot.name())
+        [&self.prefix, slot.name()].concat()
     }
 
     /// Whether a storage key belongs to this application's token slots.
@@ -187,8 +222,8 @@ impl TokenStore {
             Ok(None) => return Ok(None),
             Err(_) => return Err(self.fall_back()),
         };
-        match serde_json::from_str::<SavedToken>(&text) {
-            Ok(saved) if &saved.device_id == device_id => Ok(Some(saved)),
+        match SavedToken::from_json(&Zeroizing::new(text)) {
+            Some(saved) if &saved.device_id == device_id => Ok(Some(saved)),
             _ => {
                 self.clear(slot);
                 Err(Warning::STORAGE_CORRUPT)
@@ -199,7 +234,7 @@ impl TokenStore {
     /// Stores a token. When the storage fails it is kept in memory instead, reported as
     /// `Err(warning)`.
     pub fn save(&self, slot: Slot, token: &SavedToken) -> Result<(), Warning> {
-        let text = serde_json::to_string(token).map_err(|_| Warning::STORAGE_CORRUPT)?;
+        let text = token.to_json();
         let key = self.key(slot);
         if self.store(slot).set(&key, &text).is_ok() {
             return Ok(());
@@ -385,5 +420,18 @@ mod tests {
             StorageChoice::Session
         );
         assert!(StorageChoice::parse("Local").is_err());
+    }
+
+    #[test]
+    fn the_stored_form_is_what_serde_wrote() {
+        let mut saved = token(3, u64::MAX);
+        saved.email = "\"quoted\"\\ é\u{1}@b.co".into();
+        let text = saved.to_json();
+        assert_eq!(serde_json::from_str::<SavedToken>(&text).unwrap(), saved);
+        let by_serde = serde_json::to_string(&saved).unwrap();
+        assert_eq!(SavedToken::from_json(&by_serde), Some(saved.clone()));
+        assert_eq!(*text, by_serde);
+        let extra = by_serde.replacen('{', "{\"v\":2,", 1);
+        assert_eq!(SavedToken::from_json(&extra), None);
     }
 }

@@ -12,6 +12,7 @@ use crate::client::{AuthState, Client, ListenerId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::PinRejection;
 use crate::platform::{DeviceKeys, Transport};
+use crate::protocol::json::decimal;
 use crate::protocol::IssuedToken;
 use std::cell::RefCell;
 use std::future::Future;
@@ -394,8 +395,9 @@ fn button(
     Ok(button)
 }
 
-fn fill(template: &str, name: &str, value: impl ToString) -> String {
-    template.replace(&format!("{{{name}}}"), &value.to_string())
+/// `template` with `{name}` replaced by `value`.
+fn fill(template: &str, name: &str, value: u64) -> String {
+    template.replace(&["{", name, "}"].concat(), &decimal(value))
 }
 
 impl View {
@@ -439,7 +441,7 @@ impl View {
         set(&input, "inputmode", "numeric")?;
         set(&input, "autocomplete", "off")?;
         set(&input, "pattern", "[0-9]*")?;
-        set(&input, "maxlength", &length.to_string())?;
+        set(&input, "maxlength", &decimal(length as u64))?;
         set(&input, "aria-label", &strings.pin_label)?;
         set(&input, "aria-describedby", "pinauth-step pinauth-message")?;
         set(&input, "spellcheck", "false")?;
@@ -587,7 +589,7 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
                 (Flow::Unlock, _) => strings.unlock_step.clone(),
                 (Flow::Reauth, _) => strings.reauth_step.clone(),
                 (_, Ask::Current) => strings.current_pin_step.clone(),
-                (_, Ask::New) => fill(&strings.new_pin_step, "length", self.length),
+                (_, Ask::New) => fill(&strings.new_pin_step, "length", self.length as u64),
                 (_, Ask::Confirm) => strings.confirm_step.clone(),
             },
         };
@@ -663,7 +665,7 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         let strings = self.strings();
         match rejection {
             PinRejection::TooShort | PinRejection::TooLong => {
-                fill(&strings.incomplete, "length", self.length)
+                fill(&strings.incomplete, "length", self.length as u64)
             }
             PinRejection::NotDigits => strings.reason_not_digits.clone(),
             PinRejection::Repeated => strings.reason_repeated.clone(),
@@ -741,7 +743,7 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
         let digits = Zeroizing::new(self.view.input.value());
         if digits.len() != self.length {
             self.say(
-                &fill(&self.strings().incomplete, "length", self.length),
+                &fill(&self.strings().incomplete, "length", self.length as u64),
                 false,
             );
             return None;
@@ -843,7 +845,7 @@ fn submit<K: DeviceKeys + 'static, T: Transport + 'static>(shared: &Shared<K, T>
                 let strings = prompt.strings();
                 let text = match error.attempts_remaining() {
                     Some(1) => strings.last_attempt.clone(),
-                    Some(n) => fill(&strings.wrong_pin, "attempts", n),
+                    Some(n) => fill(&strings.wrong_pin, "attempts", u64::from(n)),
                     None => error.message().to_owned(),
                 };
                 prompt.restart(&text);

@@ -7,6 +7,7 @@ use crate::protocol::{Reply, Request, Response};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use zeroize::Zeroizing;
 
 /// Sends each request as JSON to `target.handle(json)`, which answers with the response
 /// JSON, or a promise of it.
@@ -30,7 +31,7 @@ impl JsTransport {
 impl Transport for JsTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
         let failed = || Error::new(ErrorCode::TransportFailed);
-        let json = serde_json::to_string(&request).map_err(|_| Error::new(ErrorCode::Internal))?;
+        let json = request.to_json();
         let mut answer = self
             .handle
             .call1(&self.target, &JsValue::from_str(&json))
@@ -40,9 +41,7 @@ impl Transport for JsTransport {
                 .await
                 .map_err(|_| failed())?;
         }
-        let text = answer.as_string().ok_or_else(failed)?;
-        serde_json::from_str::<Response>(&text)
-            .map_err(|_| failed())?
-            .into()
+        let text = Zeroizing::new(answer.as_string().ok_or_else(failed)?);
+        Response::from_json(&text).ok_or_else(failed)?
     }
 }
