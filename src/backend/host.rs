@@ -177,8 +177,9 @@ pub fn or_error_json(result: Result<String>) -> String {
     })
 }
 
-/// The in-page transport: each request is serialized to JSON and handed to the hosted
-/// backend, exactly as it would travel over HTTP.
+/// The in-page transport: each request is serialized to JSON (by the client's own codec,
+/// as in the browser) and handed to the hosted backend, exactly as it would travel over
+/// HTTP.
 #[derive(Clone, Debug)]
 pub struct LocalTransport(Rc<BackendHost>);
 
@@ -191,10 +192,7 @@ impl LocalTransport {
 
 impl Transport for LocalTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
-        let json = serde_json::to_string(&request).map_err(|_| Error::new(ErrorCode::Internal))?;
-        let response = self.0.handle_json(&json);
-        serde_json::from_str::<Response>(&response)
-            .map_err(|_| Error::new(ErrorCode::TransportFailed))?
-            .into()
+        let response = self.0.handle_json(&request.to_json());
+        Response::from_json(&response).ok_or_else(|| Error::new(ErrorCode::TransportFailed))?
     }
 }
