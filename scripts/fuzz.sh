@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the backend's two untrusted-text entry points, with cargo-fuzz
-# (libFuzzer) on the stable toolchain:
+# Coverage-guided fuzzing of the untrusted-text entry points, the backend's two and the
+# client's, with cargo-fuzz (libFuzzer) on the stable toolchain:
 #   handle_json       Backend::handle_json on scripts of requests: never panics, every
 #                     answer is a parseable Response (INVALID_INPUT for malformed JSON)
 #   restore_snapshot  Backend::restore on arbitrary text: never panics; what it accepts
 #                     round-trips exactly and keeps answering
+#   client_json       the client's hand-written JSON (protocol::json) against serde_json:
+#                     Response::from_json and SavedToken::from_json never panic and agree
+#                     with serde on what they accept and the values read; Request::to_json
+#                     writes what serde writes
 #
 # Usage: scripts/fuzz.sh [seconds-per-target]      (default 20: the bounded run of the
 #                                                   test command)
@@ -34,7 +38,7 @@ fi
 
 cargo fuzz build -s none
 mkdir -p fuzz/logs
-for target in handle_json restore_snapshot; do
+for target in handle_json restore_snapshot client_json; do
     echo "==> fuzzing $target for ${seconds}s (log: fuzz/logs/$target.log)"
     mkdir -p "fuzz/corpus/$target" "fuzz/seeds/$target"
     # The target writes its seeds (built from the live fixture) into fuzz/seeds/<target>

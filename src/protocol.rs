@@ -711,6 +711,8 @@ impl Response {
 
 impl Reply {
     fn from_value(value: &json::Value) -> Option<Reply> {
+        // serde refuses a repeated tag, whatever the variant.
+        value.unique(&["endpoint"])?;
         let endpoint = value.get("endpoint")?.as_str()?;
         let fields = |known: &[&str]| value.only(&[&["endpoint"], known].concat());
         let issued = || {
@@ -827,8 +829,15 @@ impl DeviceInfo {
 
 impl Error {
     /// An error body; unknown fields are ignored and unknown codes read as `INTERNAL`,
-    /// as with serde.
+    /// and a known field given twice is refused, as with serde.
     fn from_value(value: &json::Value) -> Option<Error> {
+        value.unique(&[
+            "code",
+            "message",
+            "attemptsRemaining",
+            "retryAfterSeconds",
+            "reason",
+        ])?;
         let optional = |key| match value.get(key) {
             None | Some(json::Value::Null) => Some(None),
             Some(hint) => hint.as_u64().map(Some),
@@ -863,13 +872,15 @@ impl json::Object {
 /// arrays, strings, `true`/`false`/`null` and numbers (read as unsigned integers).
 pub mod json {
     use super::Bytes;
+    use std::fmt;
     use zeroize::Zeroizing;
 
     /// How deeply values may nest; deeper input is refused (nothing here nests past 4).
     const MAX_DEPTH: usize = 32;
 
-    /// A parsed JSON value. Strings are zeroized when dropped: they carry tokens.
-    #[derive(Debug, PartialEq, Eq)]
+    /// A parsed JSON value. Strings are zeroized when dropped and redacted in `Debug`:
+    /// they carry tokens.
+    #[derive(PartialEq, Eq)]
     pub enum Value {
         /// `null`.
         Null,
@@ -883,6 +894,19 @@ pub mod json {
         Array(Vec<Value>),
         /// An object's members, in order.
         Object(Vec<(String, Value)>),
+    }
+
+    impl fmt::Debug for Value {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Value::Null => f.write_str("Null"),
+                Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+                Value::Number(n) => f.debug_tuple("Number").field(n).finish(),
+                Value::Str(_) => f.write_str("Str(redacted)"),
+                Value::Array(items) => f.debug_tuple("Array").field(items).finish(),
+                Value::Object(members) => f.debug_tuple("Object").field(members).finish(),
+            }
+        }
     }
 
     impl Value {
@@ -928,6 +952,16 @@ pub mod json {
                     && !members.iter().take(i).any(|(earlier, _)| earlier == name)
             });
             unique.then_some(())
+        }
+
+        /// `Some(())` for an object in which each of `names` occurs at most once (other
+        /// members may repeat).
+        pub fn unique(&self, names: &[&str]) -> Option<()> {
+            let members = self.members()?;
+            names
+                .iter()
+                .all(|name| members.iter().filter(|(key, _)| key == name).count() <= 1)
+                .then_some(())
         }
 
         /// A string's text.
@@ -1059,7 +1093,8 @@ pub mod json {
         }
 
         /// A number; only `0` or digits without a leading zero, unsigned and fitting a
-        /// `u64`, keep their value.
+        /// `u64`, keep their value. Numbers of 1e308 or more in magnitude are refused:
+        /// serde_json refuses those past `f64::MAX` ("number out of range").
         fn number(&mut self) -> Option<Value> {
             let start = self.at;
             if self.peek() == Some(b'-') {
@@ -1068,21 +1103,37 @@ pub mod json {
             let digits = self.digits()?;
             let leading_zero = digits.len() > 1 && digits.first() == Some(&b'0');
             let mut integer = true;
+            let mut fraction: &[u8] = &[];
             if self.peek() == Some(b'.') {
                 self.at += 1;
-                self.digits()?;
+                fraction = self.digits()?;
                 integer = false;
             }
+            let mut exponent = 0i64;
             if matches!(self.peek(), Some(b'e' | b'E')) {
                 self.at += 1;
+                let negative = self.peek() == Some(b'-');
                 if matches!(self.peek(), Some(b'+' | b'-')) {
                     self.at += 1;
                 }
-                self.digits()?;
+                exponent = self.digits()?.iter().fold(0i64, |n, d| {
+                    n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+                });
+                if negative {
+                    exponent = -exponent;
+                }
                 integer = false;
             }
             if leading_zero {
                 return None;
+            }
+            // The decimal exponent of the first significant digit.
+            if let Some(first) = digits.iter().chain(fraction).position(|&d| d != b'0') {
+                let point = i64::try_from(digits.len()).ok()? - 1;
+                let magnitude = (point - i64::try_from(first).ok()?).saturating_add(exponent);
+                if magnitude >= 308 {
+                    return None;
+                }
             }
             let negative = self.bytes.get(start) == Some(&b'-');
             let value = (integer && !negative)
@@ -1106,13 +1157,17 @@ pub mod json {
             (!digits.is_empty()).then_some(digits)
         }
 
-        /// A string after its opening quote is next.
+        /// A string after its opening quote is next. The text is built in one zeroized
+        /// buffer as long as the quoted span (escapes only shorten it), so that no copy of
+        /// a token is left behind by a reallocation or an early return.
         fn string(&mut self) -> Option<String> {
             self.at += 1;
-            let mut out = Vec::new();
+            let mut out = Zeroizing::new(Vec::with_capacity(self.span()));
             loop {
                 match self.next()? {
-                    b'"' => return String::from_utf8(out).ok(),
+                    b'"' => {
+                        return String::from_utf8(std::mem::take(&mut *out)).ok();
+                    }
                     b'\\' => {
                         let unescaped = match self.next()? {
                             b'"' => '"',
@@ -1133,6 +1188,19 @@ pub mod json {
                     byte => out.push(byte),
                 }
             }
+        }
+
+        /// The number of bytes from here to the string's closing quote (or the end).
+        fn span(&self) -> usize {
+            let rest = self.bytes.get(self.at..).unwrap_or_default();
+            let mut escaped = false;
+            rest.iter()
+                .position(|&byte| {
+                    let end = byte == b'"' && !escaped;
+                    escaped = byte == b'\\' && !escaped;
+                    end
+                })
+                .unwrap_or(rest.len())
         }
 
         /// The character of a `\u` escape (after the `u`), joining a surrogate pair.
@@ -1593,6 +1661,115 @@ mod tests {
                 serde_json::to_value(Response::from(read)).unwrap(),
                 serde_json::to_value(expected).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn hand_read_responses_refuse_repeated_fields_as_serde_does() {
+        for text in [
+            r#"{"ok":{"endpoint":"logout","endpoint":"logout"}}"#,
+            r#"{"ok":{"endpoint":"changePin","endpoint":"dropTables"}}"#,
+            r#"{"error":{"code":"INVALID_PIN","code":"INTERNAL","message":"m"}}"#,
+            r#"{"error":{"code":"INVALID_PIN","message":"m","message":"n"}}"#,
+            r#"{"error":{"code":"INVALID_PIN","message":"m","attemptsRemaining":null,"attemptsRemaining":3}}"#,
+            r#"{"error":{"code":"INVALID_PIN","message":"m","reason":null,"reason":"x"}}"#,
+        ] {
+            assert!(serde_json::from_str::<Response>(text).is_err(), "{text}");
+            assert!(Response::from_json(text).is_none(), "{text}");
+        }
+        // Both ignore a repeated unknown field.
+        let text = r#"{"error":{"code":"INVALID_PIN","message":"m","x":1,"x":2}}"#;
+        assert!(serde_json::from_str::<Response>(text).is_ok());
+        assert!(Response::from_json(text).is_some());
+    }
+
+    #[test]
+    fn hand_read_numbers_past_f64_range_are_refused_as_serde_does() {
+        let huge = format!("1{}", "0".repeat(309));
+        let refused = [
+            "1e400",
+            "-2e308",
+            "1e99999999999999999999",
+            "0.0001e313",
+            huge.as_str(),
+        ];
+        let accepted = [
+            "1e307",
+            "-9.99e307",
+            "0e99999999999999999999",
+            "1e-400",
+            "1e-99999999999999999999",
+            "0.0001e310",
+            "123456789012345678901234567890",
+            "-0.5",
+        ];
+        for (number, ok) in refused
+            .iter()
+            .map(|n| (n, false))
+            .chain(accepted.iter().map(|n| (n, true)))
+        {
+            let text = format!(r#"{{"ok":{{"endpoint":"logout","extra":{number}}}}}"#);
+            assert_eq!(
+                serde_json::from_str::<Response>(&text).is_ok(),
+                ok,
+                "{text}"
+            );
+            assert_eq!(Response::from_json(&text).is_some(), ok, "{text}");
+        }
+        // From 1e308 up to `f64::MAX` the client is the stricter one.
+        let text = r#"{"ok":{"endpoint":"logout","extra":1e308}}"#;
+        assert!(serde_json::from_str::<Response>(text).is_ok());
+        assert!(Response::from_json(text).is_none());
+    }
+
+    #[test]
+    fn hand_read_nesting_is_bounded() {
+        let deep = 100_000;
+        for text in [
+            "[".repeat(deep),
+            format!("{}{}", "[".repeat(deep), "]".repeat(deep)),
+            format!("{}1{}", "{\"a\":".repeat(deep), "}".repeat(deep)),
+            // serde_json skips an unknown member without a depth limit; this is refused.
+            format!(
+                r#"{{"error":{{"code":"X","message":"m","x":{}{}}}}}"#,
+                "[".repeat(deep),
+                "]".repeat(deep)
+            ),
+        ] {
+            assert!(Response::from_json(&text).is_none());
+        }
+        // 32 levels below the top are read; one more is refused.
+        let nested = |levels: usize| {
+            format!(
+                r#"{{"ok":{{"endpoint":"logout","x":{}{}}}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            )
+        };
+        assert!(Response::from_json(&nested(31)).is_some());
+        assert!(Response::from_json(&nested(32)).is_none());
+    }
+
+    #[test]
+    fn hand_read_values_redact_strings_in_debug() {
+        let value = json::Value::parse(r#"{"token":"s3cr3t","n":[1,true,null]}"#).unwrap();
+        let shown = format!("{value:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
+
+    #[test]
+    fn hand_read_strings_fill_one_buffer_of_the_quoted_length() {
+        // No reallocation, so no unzeroized copy of a token is left behind.
+        let token = Token::new([1; 32]).to_base64url();
+        for (text, len) in [
+            (format!("\"{token}\""), token.len()),
+            (r#""a\u00e9\"\\\ud83d\ude00b""#.to_owned(), 24),
+        ] {
+            match json::Value::parse(&text) {
+                Some(json::Value::Str(s)) => assert_eq!(s.capacity(), len, "{text}"),
+                other => panic!("{other:?}"),
+            }
         }
     }
 

@@ -31,6 +31,7 @@ use p256::ecdsa::{Signature as EcdsaSignature, SigningKey};
 use pinauth::backend::{Backend, BackendConfig};
 use pinauth::platform::{ManualClock, SeededRng};
 use pinauth::protocol::*;
+use pinauth::tokens::SavedToken;
 use pinauth::ErrorCode;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -389,6 +390,253 @@ pub fn restore_snapshot(data: &[u8]) {
     assert_eq!(third, fourth, "snapshot round trip after requests");
 }
 
+/// How deeply the client's JSON reader lets values nest (`protocol::json`): a value
+/// deeper than this below the top is refused.
+const CLIENT_MAX_DEPTH: usize = 32;
+
+/// The deepest level of a value, the top being 0.
+fn depth(value: &serde_json::Value) -> usize {
+    let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+        serde_json::Value::Array(items) => Box::new(items.iter()),
+        serde_json::Value::Object(members) => Box::new(members.values()),
+        _ => return 0,
+    };
+    children.map(|child| depth(child) + 1).max().unwrap_or(0)
+}
+
+/// Whether a number of 1e308 or more in magnitude occurs (the client refuses those; serde
+/// refuses only those past `f64::MAX`, and only where it reads the value).
+fn has_huge_number(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f.abs() >= 9.9e307),
+        serde_json::Value::Array(items) => items.iter().any(has_huge_number),
+        serde_json::Value::Object(members) => members.values().any(has_huge_number),
+        _ => false,
+    }
+}
+
+/// Whether a response uses a form serde's derived impls accept but the protocol never
+/// writes, which the client refuses: a struct or internally tagged enum written as an array
+/// (serde's `visit_seq`), or an `endpoint` tag given as the variant's index.
+fn uses_serde_only_forms(response: &serde_json::Value) -> bool {
+    let is_array = |v: Option<&serde_json::Value>| v.is_some_and(serde_json::Value::is_array);
+    if is_array(response.get("error")) || is_array(response.get("ok")) {
+        return true;
+    }
+    let Some(ok) = response.get("ok") else {
+        return false;
+    };
+    ok.get("endpoint").is_some_and(serde_json::Value::is_number)
+        || is_array(ok.get("access"))
+        || is_array(ok.get("pinSession"))
+        || ["pinSession", "pinAuth"]
+            .iter()
+            .any(|tag| is_array(ok.get("pin").and_then(|pin| pin.get(tag))))
+        || ok
+            .get("devices")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|devices| devices.iter().any(serde_json::Value::is_array))
+}
+
+/// Why the client may refuse a response serde reads, if it may: `None` when it must not.
+fn client_stricter_by_design(text: &str) -> Option<&'static str> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        // serde read the response only by skipping a member it never reads as a value
+        // (`ignore_value`: no check of lone surrogates, number range or nesting depth).
+        return Some("a skipped member serde_json would not read as a value");
+    };
+    if depth(&value) > CLIENT_MAX_DEPTH {
+        return Some("nesting past the client's limit");
+    }
+    if has_huge_number(&value) {
+        return Some("a number of 1e308 or more");
+    }
+    if uses_serde_only_forms(&value) {
+        return Some("a struct as an array, or a numeric tag");
+    }
+    None
+}
+
+/// The `client_json` target: the client's hand-written JSON (`protocol::json`) against
+/// serde_json on arbitrary text, for what the client reads from untrusted sources:
+///
+/// * `Response::from_json` (answers of a possibly hostile server) must never panic, must
+///   refuse whatever `serde_json::from_str::<Response>` refuses, must read what serde reads
+///   as the same value, and may refuse what serde reads only for the forms listed in
+///   [`client_stricter_by_design`]; whatever serde reads, serde's own re-encoding of it
+///   must be read back as the same value.
+/// * `SavedToken::from_json` (values from localStorage) must agree exactly with serde
+///   (except serde's array form of the struct), and what it reads must write back as the
+///   text serde would write.
+/// * A request serde reads must be written by `Request::to_json` as serde writes it.
+pub fn client_json(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    let to_value = |response: Response| serde_json::to_value(response).unwrap();
+
+    let ours = Response::from_json(text).map(Response::from);
+    match (ours, serde_json::from_str::<Response>(text)) {
+        (Some(ours), Ok(theirs)) => {
+            assert_eq!(
+                to_value(ours),
+                to_value(theirs),
+                "read differently: {text:?}"
+            )
+        }
+        (Some(ours), Err(e)) => {
+            panic!("the client read what serde refuses ({e}): {text:?} as {ours:?}")
+        }
+        (None, Ok(theirs)) => {
+            if client_stricter_by_design(text).is_none() {
+                panic!("the client refused what serde reads: {text:?} as {theirs:?}");
+            }
+        }
+        (None, Err(_)) => {}
+    }
+    if let Ok(theirs) = serde_json::from_str::<Response>(text) {
+        let canonical = serde_json::to_string(&theirs).unwrap();
+        let again = Response::from_json(&canonical)
+            .unwrap_or_else(|| panic!("the client refused serde's own {canonical:?}"));
+        assert_eq!(
+            to_value(Response::from(again)),
+            to_value(theirs),
+            "{canonical:?}"
+        );
+    }
+
+    let ours = SavedToken::from_json(text);
+    let theirs = serde_json::from_str::<SavedToken>(text).ok();
+    if ours != theirs {
+        let array = serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_array());
+        assert!(
+            ours.is_none() && array,
+            "stored token read differently: {text:?}: client {ours:?}, serde {theirs:?}"
+        );
+    }
+    if let Some(saved) = ours {
+        assert_eq!(*saved.to_json(), serde_json::to_string(&saved).unwrap());
+        assert_eq!(SavedToken::from_json(&saved.to_json()), Some(saved));
+    }
+
+    if let Ok(request) = serde_json::from_str::<Request>(text) {
+        let written: serde_json::Value = serde_json::from_str(&request.to_json())
+            .unwrap_or_else(|e| panic!("Request::to_json wrote bad JSON ({e}) for {text:?}"));
+        assert_eq!(written, serde_json::to_value(&request).unwrap(), "{text:?}");
+    }
+}
+
+/// Seeds of `client_json`: every kind of response, stored token and request as serde
+/// writes them, and a few texts at the edges of the grammar.
+fn client_json_seeds() -> Vec<(String, String)> {
+    let fixture = fixture();
+    let issued = |b: u8| IssuedToken {
+        token: Token::new([b; 32]),
+        expires_at: START_MS + u64::from(b),
+    };
+    let device = |b: u8, current: bool| DeviceInfo {
+        device_id: DeviceId::new([b; 16]),
+        registered_at: START_MS,
+        last_used_at: u64::MAX,
+        has_pin: !current,
+        current,
+    };
+    let replies = [
+        Reply::Register(RegisterResponse {
+            user_id: "u_1".into(),
+        }),
+        Reply::Login(LoginResponse {
+            user_id: "u_1".into(),
+            access: issued(1),
+            pin: PinStep::PinSession(issued(2)),
+        }),
+        Reply::Login(LoginResponse {
+            user_id: "u_1".into(),
+            access: issued(1),
+            pin: PinStep::PinAuth(issued(3)),
+        }),
+        Reply::Challenge(issued(4)),
+        Reply::SetPin(issued(5)),
+        Reply::LoginWithPin(issued(6)),
+        Reply::Reauthenticate(issued(7)),
+        Reply::ValidateReauth(ValidateReauthResponse {
+            user_id: "u_1".into(),
+            email: "a\"b\\c\u{1}é😀@example.com".into(),
+            device_id: DeviceId::new([4; 16]),
+            authenticated_at: 10,
+            expires_at: 20,
+        }),
+        Reply::ChangePin,
+        Reply::ForgotPin,
+        Reply::ResetPin(ResetPinResponse {
+            user_id: "u_1".into(),
+            email: "a@b.co".into(),
+            pin_session: issued(8),
+        }),
+        Reply::Logout,
+        Reply::ListDevices(ListDevicesResponse { devices: vec![] }),
+        Reply::ListDevices(ListDevicesResponse {
+            devices: vec![device(1, false), device(2, true)],
+        }),
+        Reply::RevokeDevice,
+    ];
+    let errors = [
+        pinauth::Error::new(ErrorCode::InvalidCredentials),
+        pinauth::Error::invalid_pin(3),
+        pinauth::Error::retry_after(ErrorCode::AccountLocked, 900),
+        pinauth::Error::weak_pin(pinauth::pin::PinRejection::Sequence),
+    ];
+    let mut seeds: Vec<(String, String)> = replies
+        .into_iter()
+        .map(Response::Ok)
+        .chain(errors.into_iter().map(Response::Error))
+        .enumerate()
+        .map(|(i, r)| (format!("response-{i}"), serde_json::to_string(&r).unwrap()))
+        .collect();
+    let saved = SavedToken::new(
+        &fixture.ids[0],
+        "u_1",
+        "ann@example.com",
+        issued(9),
+        START_MS,
+    );
+    seeds.push(("saved-token".into(), serde_json::to_string(&saved).unwrap()));
+    let edges = [
+        r#"{"ok":{"endpoint":"logout","x":[1,-0,0.5e-3,1E+2,"\u00e9\ud83d\ude00\/\b\f\n\r\t",{"a":null},true,false]}}"#,
+        r#"{"error":{"code":"SOMETHING_NEW","message":"m","attemptsRemaining":null,"retryAfterSeconds":null,"reason":null,"future":{}}}"#,
+        r#"{"error":{"code":"INVALID_PIN","message":"m","x":"\ud800"}}"#,
+        r#"{"ok":["logout"]}"#,
+        r#"{"ok":{"endpoint":"logout","x":1e308}}"#,
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    ];
+    seeds.extend(
+        edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (format!("edge-{i}"), (*e).to_owned())),
+    );
+    for (name, script) in [
+        (
+            "register",
+            r#"{"endpoint":"register","email":"a\"@b.co","password":"pa\u0001ss word"}"#,
+        ),
+        (
+            "set-pin",
+            r#"{"endpoint":"setPin","pinAuthToken":"$PINAUTH","deviceId":"$DEV2","devicePublicKey":"$KEY2","pinProof":"$PROOF","challenge":"$SESSION","signature":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#,
+        ),
+        (
+            "logout",
+            r#"{"endpoint":"logout","sessionToken":"$SESSION"}"#,
+        ),
+    ] {
+        let mut literal = script.to_owned();
+        for (placeholder, value) in &fixture.tokens {
+            literal = literal.replace(placeholder, value);
+        }
+        seeds.push((format!("request-{name}"), literal));
+    }
+    seeds
+}
+
 /// When `PINAUTH_FUZZ_SEEDS` names a directory, writes `target`'s seed inputs into it as
 /// `seed-<name>` (before libFuzzer reads its corpus directories, so that directory can be
 /// one of them). `scripts/fuzz.sh` does this, so the seeds always match the fixture.
@@ -470,6 +718,9 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     .snapshot()
     .unwrap();
     seeds.push(("restore_snapshot", "empty".to_owned(), empty.into_bytes()));
+    for (name, text) in client_json_seeds() {
+        seeds.push(("client_json", name, text.into_bytes()));
+    }
     seeds
 }
 
