@@ -48,12 +48,15 @@ try {
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 });
     return page;
   };
-  // Instantiation is timed on fresh pages; the first load compiles and is a warm-up.
+  // Instantiation and create are timed on fresh pages, alternately for a returning device
+  // and a first visit; the first load of each is a warm-up (and enrols "returning").
   const createSamples = [];
-  for (let i = 0; i <= creates; i++) {
+  const firstVisitSamples = [];
+  for (let i = 0; i <= 2 * creates + 1; i++) {
+    const firstVisit = i % 2 === 1;
     const page = await open();
-    const sample = await page.evaluate(() => window.bench.create());
-    if (i > 0) createSamples.push(sample);
+    const sample = await page.evaluate((first) => window.bench.create(first), firstVisit);
+    if (i > 1) (firstVisit ? firstVisitSamples : createSamples).push(sample);
     await page.close();
   }
   const page = await open();
@@ -62,6 +65,7 @@ try {
   console.log(JSON.stringify({
     chromium: browser.version(),
     create: createSamples,
+    firstVisit: firstVisitSamples,
     proofs,
     unlocks,
   }));
