@@ -7,6 +7,7 @@ use crate::platform::{KeyValueStore, Transport};
 use crate::protocol::{Reply, Request, Response};
 use std::cell::RefCell;
 use std::rc::Rc;
+use zeroize::Zeroizing;
 
 /// Where a persistent backend keeps its snapshot.
 struct Persistence {
@@ -192,7 +193,8 @@ impl LocalTransport {
 
 impl Transport for LocalTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
-        let response = self.0.handle_json(&request.to_json());
+        // The response carries tokens: wiped when dropped, like the browser transport's.
+        let response = Zeroizing::new(self.0.handle_json(&request.to_json()));
         Response::from_json(&response).ok_or_else(|| Error::new(ErrorCode::TransportFailed))?
     }
 }
