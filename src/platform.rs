@@ -8,6 +8,7 @@ use crate::protocol::{Bytes, DeviceId, PublicKey, Reply, Request, Signature};
 use p256::ecdsa::{signature::Signer, SigningKey};
 use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
+#[cfg(feature = "mock-backend")]
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -134,14 +135,16 @@ impl KeyValueStore for UnavailableStore {
 
 /// A key-value store in memory; clones share the same entries, so a clone models the same
 /// storage seen after a reload. Its `Debug` shows the keys only: values are tokens and
-/// snapshots.
+/// snapshots. It holds a handful of keys, so a list (no map code in the module) serves.
 #[derive(Clone, Default)]
-pub struct MemoryStore(Rc<RefCell<BTreeMap<String, String>>>);
+pub struct MemoryStore(Rc<RefCell<Vec<(String, String)>>>);
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let entries = self.0.try_borrow();
-        let keys = entries.iter().flat_map(|entries| entries.keys());
+        let keys = entries
+            .iter()
+            .flat_map(|entries| entries.iter().map(|(key, _)| key));
         f.debug_struct("MemoryStore")
             .field("keys", &keys.collect::<Vec<_>>())
             .finish_non_exhaustive()
@@ -150,16 +153,21 @@ impl std::fmt::Debug for MemoryStore {
 
 impl KeyValueStore for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.0.borrow().get(key).cloned())
+        let entries = self.0.borrow();
+        Ok(entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone()))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        self.remove(key)?;
+        self.0.borrow_mut().push((key.to_owned(), value.to_owned()));
         Ok(())
     }
 
     fn remove(&self, key: &str) -> Result<()> {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }
@@ -335,6 +343,22 @@ mod tests {
         let shown = format!("{store:?}");
         assert!(shown.contains("pinauth:shop:v1:pinSession"), "{shown}");
         assert!(!shown.contains("secret-token"), "{shown}");
+    }
+
+    #[test]
+    fn a_memory_store_replaces_and_removes_one_key_and_its_clones_see_it() {
+        let store = MemoryStore::default();
+        let reloaded = store.clone();
+        store.set("a", "1").unwrap();
+        store.set("b", "2").unwrap();
+        store.set("a", "3").unwrap();
+        assert_eq!(reloaded.get("a").unwrap().as_deref(), Some("3"));
+        assert_eq!(reloaded.get("b").unwrap().as_deref(), Some("2"));
+        reloaded.remove("a").unwrap();
+        reloaded.remove("missing").unwrap();
+        assert_eq!(store.get("a").unwrap(), None);
+        assert_eq!(store.get("b").unwrap().as_deref(), Some("2"));
+        assert_eq!(store.0.borrow().len(), 1);
     }
 
     #[test]

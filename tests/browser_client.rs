@@ -132,6 +132,27 @@ async fn identity_and_session_survive_a_reload_over_local_storage_and_indexeddb(
 }
 
 #[wasm_bindgen_test]
+async fn the_signed_in_email_is_lowercased_as_the_backend_stores_it() {
+    // The client lowercases with JavaScript's `toLowerCase`, the backend with Rust's: the
+    // same Unicode mapping, so a reload shows the address the account is kept under.
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let app_id = fresh_app_id();
+    let client = open(&host, &app_id, StorageChoice::Local).await;
+    client
+        .register(" Ärla@Exämple.COM", PASSWORD)
+        .await
+        .unwrap();
+    let state = client.login("ÄRLA@EXÄMPLE.com ", PASSWORD).await.unwrap();
+    assert_eq!(state, PinSetupRequired);
+    assert_eq!(client.user().unwrap().email, "ärla@exämple.com");
+    client.set_pin(PIN).await.unwrap();
+    let reloaded = open(&host, &app_id, StorageChoice::Local).await;
+    assert_eq!(reloaded.user().unwrap().email, "ärla@exämple.com");
+    let devices = host.with_backend(|b| Ok(b.devices_of("ärla@exämple.com")));
+    assert_eq!(devices.unwrap().len(), 1);
+}
+
+#[wasm_bindgen_test]
 async fn an_access_token_in_session_storage_survives_a_reload_of_this_tab_only() {
     let host = backend(BackendConfig::default().with_cheap_password_hashing());
     let app_id = fresh_app_id();

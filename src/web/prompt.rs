@@ -395,9 +395,13 @@ fn button(
     Ok(button)
 }
 
-/// `template` with `{name}` replaced by `value`.
+/// `template` with `{name}` replaced by `value` (through JavaScript's `replaceAll`, which
+/// spares the module Rust's substring searcher; the replacement is digits, so no `$`
+/// patterns).
 fn fill(template: &str, name: &str, value: u64) -> String {
-    template.replace(&["{", name, "}"].concat(), &decimal(value))
+    js_sys::JsString::from(template)
+        .replace_all(&["{", name, "}"].concat(), &decimal(value))
+        .into()
 }
 
 impl View {
