@@ -13,7 +13,9 @@ use crate::crypto::pin_proof;
 use crate::device;
 use crate::error::{Error, ErrorCode, Result, Warning};
 use crate::pin::{Pin, PinPolicy};
-use crate::platform::{Clock, DeviceKeys, KeyValueStore, Rng, StoredIdentity, Transport};
+use crate::platform::{
+    lowercase, Clock, DeviceKeys, KeyValueStore, Rng, StoredIdentity, Transport,
+};
 use crate::protocol::{
     ChallengeRequest, ChangePinRequest, DeviceId, ForgotPinRequest, IssuedToken, LoginRequest,
     LoginWithPinRequest, LogoutRequest, PinProof, PinStep, ReauthenticateRequest, RegisterRequest,
@@ -236,19 +238,6 @@ fn check_app_id(app_id: &str) -> Result<()> {
             "appId must be 1 to 64 letters, digits, '.', '_' or '-'",
         ))
     }
-}
-
-/// Unicode lower case, as the backend normalizes an email. In the browser this is
-/// JavaScript's `toLowerCase`, which spares the module Rust's case tables (about 14 KB).
-#[cfg(target_arch = "wasm32")]
-fn lowercase(text: &str) -> String {
-    js_sys::JsString::from(text).to_lower_case().into()
-}
-
-/// Unicode lower case, as the backend normalizes an email.
-#[cfg(not(target_arch = "wasm32"))]
-fn lowercase(text: &str) -> String {
-    text.to_lowercase()
 }
 
 fn unexpected_reply() -> Error {

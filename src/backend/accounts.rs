@@ -4,7 +4,7 @@ use super::state::{Account, PasswordFailures, TokenKind, Window};
 use super::{ms, seconds_ceil, Backend, BackendConfig, OutboxMessage, OUTBOX_LIMIT};
 use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
-use crate::platform::{random_bytes, Rng};
+use crate::platform::{lowercase, random_bytes, Rng};
 use crate::protocol::{
     Bytes, ForgotPinRequest, LoginRequest, LoginResponse, PinStep, RegisterRequest,
     RegisterResponse, Reply, SecretString,
@@ -21,7 +21,7 @@ const MAX_EMAIL_BYTES: usize = 254;
 
 /// Trims and lowercases an email and checks its shape (`local@domain.tld`, no spaces).
 pub(super) fn normalize_email(email: &str) -> Result<String> {
-    let email = email.trim().to_lowercase();
+    let email = lowercase(email.trim());
     let invalid = || Error::invalid_input("the email is not a valid address");
     if email.len() > MAX_EMAIL_BYTES || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
