@@ -76,6 +76,10 @@ given in the issue; they were not measured here.
 
 ${readFileSync(new URL("./create-time.md", import.meta.url), "utf8").trim()}
 
+## The PIN proof
+
+${readFileSync(new URL("./pin-proof.md", import.meta.url), "utf8").trim()}
+
 ## Size steps
 
 ${readFileSync(new URL("./size-steps.md", import.meta.url), "utf8").trim()}

@@ -15,6 +15,7 @@ use pinauth::backend::{Backend, BackendConfig};
 use pinauth::platform::{ManualClock, OsRng};
 use pinauth::protocol::*;
 use pinauth::ErrorCode;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -22,6 +23,25 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn pin_proof_in_the_browser_matches_an_independent_argon2id_implementation() {
     assert_eq!(derive_known_proof_hex(), KNOWN_PROOF_HEX);
+}
+
+#[wasm_bindgen_test]
+fn repeated_pin_proofs_reuse_the_memory_of_the_first() {
+    // Each proof allocates 19 MiB; the allocator must hand the same region back rather
+    // than grow the page's memory on every unlock.
+    let memory_bytes = || {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        memory
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    assert_eq!(derive_known_proof_hex(), KNOWN_PROOF_HEX);
+    let after_one = memory_bytes();
+    for _ in 0..4 {
+        assert_eq!(derive_known_proof_hex(), KNOWN_PROOF_HEX);
+    }
+    assert_eq!(memory_bytes(), after_one);
 }
 
 #[wasm_bindgen_test]
