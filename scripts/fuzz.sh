@@ -2,7 +2,9 @@
 # Coverage-guided fuzzing of the untrusted-text entry points, the backend's two and the
 # client's, with cargo-fuzz (libFuzzer) on the stable toolchain:
 #   handle_json       Backend::handle_json on scripts of requests: never panics, every
-#                     answer is a parseable Response (INVALID_INPUT for malformed JSON)
+#                     answer is a parseable Response written byte for byte as serde
+#                     writes it (INVALID_INPUT for malformed JSON), and the backend's
+#                     hand-written Request::from_json reads what serde reads
 #   restore_snapshot  Backend::restore on arbitrary text: never panics; what it accepts
 #                     round-trips exactly and keeps answering
 #   client_json       the client's hand-written JSON (protocol::json) against serde_json:

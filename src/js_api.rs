@@ -13,8 +13,6 @@ use crate::web::{
     PromptStrings, Watch, WebCryptoKeys,
 };
 use js_sys::{Function, JsString, Object, Promise, Reflect};
-#[cfg(feature = "mock-backend")]
-use serde::Serialize;
 use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
@@ -151,12 +149,10 @@ fn promise(work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| js_error(&e)) })
 }
 
-/// A plain JavaScript object (through JSON) from a serializable value: for the mock
-/// backend's results (the client's are built with [`object`], without `serde_json`).
+/// A JavaScript array of `items`.
 #[cfg(feature = "mock-backend")]
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
-    let json = serde_json::to_string(value).map_err(|_| Error::new(ErrorCode::Internal))?;
-    js_sys::JSON::parse(&json).map_err(|_| Error::new(ErrorCode::Internal))
+fn array(items: impl Iterator<Item = JsValue>) -> JsValue {
+    items.collect::<js_sys::Array>().into()
 }
 
 /// A string argument of at most `max` UTF-16 units, checked before it is copied.
@@ -404,28 +400,21 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
         ) -> Promise {
-            #[derive(Serialize)]
-            #[serde(rename_all = "camelCase")]
-            struct MailMessage {
-                to: String,
-                subject: &'static str,
-                reset_token: String,
-                sent_at: u64,
-            }
             let server = Rc::clone(&self.server);
             promise(async move {
                 let email = text(&email, "email", MAX_EMAIL)?;
                 let messages = server.with_backend(|b| Ok(b.outbox_for(&email))).await?;
-                let mail: Vec<MailMessage> = messages
-                    .into_iter()
-                    .map(|m| MailMessage {
-                        to: m.to,
-                        subject: "Reset your PIN",
-                        reset_token: m.reset_token.to_base64url(),
-                        sent_at: m.sent_at,
-                    })
-                    .collect();
-                to_js(&mail)
+                Ok(array(messages.into_iter().map(|m| {
+                    object([
+                        ("to", Some(JsValue::from_str(&m.to))),
+                        ("subject", Some(JsValue::from_str("Reset your PIN"))),
+                        (
+                            "resetToken",
+                            Some(JsValue::from_str(&m.reset_token.to_base64url())),
+                        ),
+                        ("sentAt", Some(JsValue::from_f64(m.sent_at as f64))),
+                    ])
+                })))
             })
         }
 
@@ -439,17 +428,6 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         ) -> Promise {
-            #[derive(Serialize)]
-            #[serde(rename_all = "camelCase")]
-            struct ReauthValidation {
-                valid: bool,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                uid: Option<String>,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                device_id: Option<String>,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                expires_at: Option<u64>,
-            }
             let server = Rc::clone(&self.server);
             promise(async move {
                 let token = text(&token, "token", MAX_TOKEN)?;
@@ -465,21 +443,18 @@ mod mock_backend {
                     }
                     Err(error) => crate::protocol::Response::Error(error),
                 };
-                let validation = match Result::<Reply>::from(verdict) {
-                    Ok(Reply::ValidateReauth(who)) => ReauthValidation {
-                        valid: true,
-                        uid: Some(who.user_id),
-                        device_id: Some(who.device_id.to_base64url()),
-                        expires_at: Some(who.expires_at),
-                    },
-                    _ => ReauthValidation {
-                        valid: false,
-                        uid: None,
-                        device_id: None,
-                        expires_at: None,
-                    },
-                };
-                to_js(&validation)
+                Ok(match Result::<Reply>::from(verdict) {
+                    Ok(Reply::ValidateReauth(who)) => object([
+                        ("valid", Some(JsValue::TRUE)),
+                        ("uid", Some(JsValue::from_str(&who.user_id))),
+                        (
+                            "deviceId",
+                            Some(JsValue::from_str(&who.device_id.to_base64url())),
+                        ),
+                        ("expiresAt", Some(JsValue::from_f64(who.expires_at as f64))),
+                    ]),
+                    _ => object([("valid", Some(JsValue::FALSE))]),
+                })
             })
         }
 
@@ -489,28 +464,24 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
         ) -> Promise {
-            #[derive(Serialize)]
-            #[serde(rename_all = "camelCase")]
-            struct DeviceInfo {
-                device_id: String,
-                registered_at: u64,
-                last_used_at: u64,
-                has_pin: bool,
-            }
             let server = Rc::clone(&self.server);
             promise(async move {
                 let email = text(&email, "email", MAX_EMAIL)?;
                 let devices = server.with_backend(|b| Ok(b.devices_of(&email))).await?;
-                let devices: Vec<DeviceInfo> = devices
-                    .into_iter()
-                    .map(|d| DeviceInfo {
-                        device_id: d.device_id.to_base64url(),
-                        registered_at: d.registered_at,
-                        last_used_at: d.last_used_at,
-                        has_pin: d.has_pin,
-                    })
-                    .collect();
-                to_js(&devices)
+                Ok(array(devices.into_iter().map(|d| {
+                    object([
+                        (
+                            "deviceId",
+                            Some(JsValue::from_str(&d.device_id.to_base64url())),
+                        ),
+                        (
+                            "registeredAt",
+                            Some(JsValue::from_f64(d.registered_at as f64)),
+                        ),
+                        ("lastUsedAt", Some(JsValue::from_f64(d.last_used_at as f64))),
+                        ("hasPin", Some(JsValue::from_bool(d.has_pin))),
+                    ])
+                })))
             })
         }
 

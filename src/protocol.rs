@@ -859,6 +859,260 @@ impl Error {
     }
 }
 
+/// The backend's side of the same JSON: requests read and responses written by hand, so
+/// that the mock backend needs no `serde_json` either. Responses are written in serde's
+/// member order (the tests compare them byte for byte); requests are refused wherever
+/// serde's encoding refuses them.
+impl Request {
+    /// Reads a request the client wrote; `None` for an unknown endpoint, or an unknown,
+    /// missing, repeated or mistyped field.
+    pub fn from_json(text: &str) -> Option<Request> {
+        let value = json::Value::parse(text)?;
+        value.unique(&["endpoint"])?;
+        let endpoint = value.get("endpoint")?.as_str()?;
+        let fields = |known: &[&str]| value.only(&[&["endpoint"], known].concat());
+        let text = |key| value.get(key)?.to_text();
+        let secret = |key| text(key).map(SecretString::new);
+        let signed = &["deviceId", "challenge", "signature"];
+        Some(match endpoint {
+            "register" => {
+                fields(&["email", "password"])?;
+                Request::Register(RegisterRequest {
+                    email: text("email")?,
+                    password: secret("password")?,
+                })
+            }
+            "login" => {
+                fields(&["email", "password", "deviceId"])?;
+                Request::Login(LoginRequest {
+                    email: text("email")?,
+                    password: secret("password")?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                })
+            }
+            "challenge" => {
+                fields(&["deviceId"])?;
+                Request::Challenge(ChallengeRequest {
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                })
+            }
+            "setPin" => {
+                fields(
+                    &[
+                        &["pinAuthToken", "devicePublicKey", "pinProof"],
+                        &signed[..],
+                    ]
+                    .concat(),
+                )?;
+                Request::SetPin(SetPinRequest {
+                    pin_auth_token: value.get("pinAuthToken")?.to_bytes()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                    device_public_key: value.get("devicePublicKey")?.to_bytes()?,
+                    pin_proof: value.get("pinProof")?.to_bytes()?,
+                    challenge: value.get("challenge")?.to_bytes()?,
+                    signature: value.get("signature")?.to_bytes()?,
+                })
+            }
+            "loginWithPin" => {
+                fields(&[&["sessionToken", "pinProof"], &signed[..]].concat())?;
+                Request::LoginWithPin(LoginWithPinRequest {
+                    session_token: value.get("sessionToken")?.to_bytes()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                    pin_proof: value.get("pinProof")?.to_bytes()?,
+                    challenge: value.get("challenge")?.to_bytes()?,
+                    signature: value.get("signature")?.to_bytes()?,
+                })
+            }
+            "reauthenticate" => {
+                fields(&[&["accessToken", "pinProof"], &signed[..]].concat())?;
+                Request::Reauthenticate(ReauthenticateRequest {
+                    access_token: value.get("accessToken")?.to_bytes()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                    pin_proof: value.get("pinProof")?.to_bytes()?,
+                    challenge: value.get("challenge")?.to_bytes()?,
+                    signature: value.get("signature")?.to_bytes()?,
+                })
+            }
+            "validateReauth" => {
+                fields(&["reauthToken"])?;
+                Request::ValidateReauth(ValidateReauthRequest {
+                    reauth_token: value.get("reauthToken")?.to_bytes()?,
+                })
+            }
+            "changePin" => {
+                fields(&[&["accessToken", "oldProof", "newProof"], &signed[..]].concat())?;
+                Request::ChangePin(ChangePinRequest {
+                    access_token: value.get("accessToken")?.to_bytes()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                    old_proof: value.get("oldProof")?.to_bytes()?,
+                    new_proof: value.get("newProof")?.to_bytes()?,
+                    challenge: value.get("challenge")?.to_bytes()?,
+                    signature: value.get("signature")?.to_bytes()?,
+                })
+            }
+            "forgotPin" => {
+                fields(&["email"])?;
+                Request::ForgotPin(ForgotPinRequest {
+                    email: text("email")?,
+                })
+            }
+            "resetPin" => {
+                fields(&[&["resetToken", "devicePublicKey", "newProof"], &signed[..]].concat())?;
+                Request::ResetPin(ResetPinRequest {
+                    reset_token: value.get("resetToken")?.to_bytes()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                    device_public_key: value.get("devicePublicKey")?.to_bytes()?,
+                    new_proof: value.get("newProof")?.to_bytes()?,
+                    challenge: value.get("challenge")?.to_bytes()?,
+                    signature: value.get("signature")?.to_bytes()?,
+                })
+            }
+            "logout" => {
+                fields(&["sessionToken", "accessToken"])?;
+                // Missing or `null`: not given.
+                let optional = |key| match value.get(key) {
+                    None | Some(json::Value::Null) => Some(None),
+                    Some(token) => token.to_bytes().map(Some),
+                };
+                Request::Logout(LogoutRequest {
+                    session_token: optional("sessionToken")?,
+                    access_token: optional("accessToken")?,
+                })
+            }
+            "listDevices" => {
+                fields(&["accessToken"])?;
+                Request::ListDevices(ListDevicesRequest {
+                    access_token: value.get("accessToken")?.to_bytes()?,
+                })
+            }
+            "revokeDevice" => {
+                fields(&["accessToken", "deviceId"])?;
+                Request::RevokeDevice(RevokeDeviceRequest {
+                    access_token: value.get("accessToken")?.to_bytes()?,
+                    device_id: value.get("deviceId")?.to_bytes()?,
+                })
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Response {
+    /// The response as the JSON the client reads, `{"ok":{"endpoint":…}}` or
+    /// `{"error":{"code":…}}`. It may hold tokens, so it is zeroized when dropped.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let mut out = json::Object::new();
+        match self {
+            Response::Ok(reply) => out.raw("ok", &reply.to_json()),
+            Response::Error(error) => out.raw("error", &error.to_json()),
+        };
+        out.finish()
+    }
+}
+
+impl Reply {
+    /// The `endpoint` tag of the request this answers.
+    pub fn endpoint(&self) -> &'static str {
+        match self {
+            Reply::Register(_) => "register",
+            Reply::Login(_) => "login",
+            Reply::Challenge(_) => "challenge",
+            Reply::SetPin(_) => "setPin",
+            Reply::LoginWithPin(_) => "loginWithPin",
+            Reply::Reauthenticate(_) => "reauthenticate",
+            Reply::ValidateReauth(_) => "validateReauth",
+            Reply::ChangePin => "changePin",
+            Reply::ForgotPin => "forgotPin",
+            Reply::ResetPin(_) => "resetPin",
+            Reply::Logout => "logout",
+            Reply::ListDevices(_) => "listDevices",
+            Reply::RevokeDevice => "revokeDevice",
+        }
+    }
+
+    fn to_json(&self) -> Zeroizing<String> {
+        let mut out = json::Object::new();
+        out.text("endpoint", self.endpoint());
+        match self {
+            Reply::Register(r) => out.text("userId", &r.user_id),
+            Reply::Login(r) => {
+                let mut pin = json::Object::new();
+                match &r.pin {
+                    PinStep::PinSession(token) => pin.raw("pinSession", &token.to_json()),
+                    PinStep::PinAuth(token) => pin.raw("pinAuth", &token.to_json()),
+                };
+                out.text("userId", &r.user_id)
+                    .raw("access", &r.access.to_json())
+                    .raw("pin", &pin.finish())
+            }
+            Reply::Challenge(token)
+            | Reply::SetPin(token)
+            | Reply::LoginWithPin(token)
+            | Reply::Reauthenticate(token) => token.members(&mut out),
+            Reply::ValidateReauth(r) => out
+                .text("userId", &r.user_id)
+                .text("email", &r.email)
+                .bytes("deviceId", &r.device_id)
+                .number("authenticatedAt", r.authenticated_at)
+                .number("expiresAt", r.expires_at),
+            Reply::ResetPin(r) => out
+                .text("userId", &r.user_id)
+                .text("email", &r.email)
+                .raw("pinSession", &r.pin_session.to_json()),
+            Reply::ListDevices(r) => {
+                let devices = r.devices.iter().map(DeviceInfo::to_json);
+                out.raw("devices", &json::array(devices))
+            }
+            Reply::ChangePin | Reply::ForgotPin | Reply::Logout | Reply::RevokeDevice => &mut out,
+        };
+        out.finish()
+    }
+}
+
+impl IssuedToken {
+    /// Writes `token` and `expiresAt` into `out`.
+    fn members<'a>(&self, out: &'a mut json::Object) -> &'a mut json::Object {
+        out.bytes("token", &self.token)
+            .number("expiresAt", self.expires_at)
+    }
+
+    fn to_json(&self) -> Zeroizing<String> {
+        self.members(&mut json::Object::new()).finish()
+    }
+}
+
+impl DeviceInfo {
+    /// The device as JSON (the `listDevices` reply, and `MockBackend.devices` in the page).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        json::Object::new()
+            .bytes("deviceId", &self.device_id)
+            .number("registeredAt", self.registered_at)
+            .number("lastUsedAt", self.last_used_at)
+            .boolean("hasPin", self.has_pin)
+            .boolean("current", self.current)
+            .finish()
+    }
+}
+
+impl Error {
+    /// The error body: `code` and `message`, and the hints that are set.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let mut out = json::Object::new();
+        out.text("code", self.code().as_str())
+            .text("message", self.message());
+        if let Some(attempts) = self.attempts_remaining() {
+            out.number("attemptsRemaining", u64::from(attempts));
+        }
+        if let Some(seconds) = self.retry_after_seconds() {
+            out.number("retryAfterSeconds", seconds);
+        }
+        if let Some(reason) = self.reason() {
+            out.text("reason", reason);
+        }
+        out.finish()
+    }
+}
+
 impl json::Object {
     /// The members every signed request has: the device, its challenge and signature.
     fn signed(&mut self, request: &impl SignedRequest) -> &mut Self {
@@ -1267,11 +1521,43 @@ pub mod json {
             self
         }
 
+        /// A member holding JSON written already (a nested object or array).
+        pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+            self.key(key).push_str(json);
+            self
+        }
+
+        /// A boolean member.
+        pub fn boolean(&mut self, key: &str, value: bool) -> &mut Self {
+            self.key(key).push_str(if value { "true" } else { "false" });
+            self
+        }
+
         /// The object's text (zeroized when dropped: it may hold secrets).
         pub fn finish(&mut self) -> Zeroizing<String> {
             self.0.push('}');
             std::mem::take(&mut self.0)
         }
+    }
+
+    /// `text` as a JSON string, quoted and escaped (zeroized when dropped).
+    pub fn string(text: &str) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::new());
+        push_string(&mut out, text);
+        out
+    }
+
+    /// A JSON array of values written already (zeroized when dropped, as its items).
+    pub fn array(items: impl Iterator<Item = Zeroizing<String>>) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::from("["));
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&item);
+        }
+        out.push(']');
+        out
     }
 
     fn push_string(out: &mut String, text: &str) {
@@ -1516,6 +1802,68 @@ mod tests {
             assert_eq!(read, serde_json::to_value(&request).unwrap(), "{}", *text);
             let endpoint = serde_json::to_value(&request).unwrap()["endpoint"].clone();
             assert_eq!(endpoint, request.endpoint());
+        }
+    }
+
+    #[test]
+    fn hand_read_requests_are_what_serde_reads() {
+        for request in every_request() {
+            let expected = serde_json::to_value(&request).unwrap();
+            for text in [
+                serde_json::to_string(&request).unwrap(),
+                serde_json::to_string_pretty(&request).unwrap(),
+            ] {
+                let read = Request::from_json(&text).unwrap_or_else(|| panic!("{text}"));
+                assert_eq!(serde_json::to_value(&read).unwrap(), expected);
+            }
+        }
+        let logout = r#"{"sessionToken":null,"endpoint":"logout"}"#;
+        let read = Request::from_json(logout).unwrap();
+        let by_serde = serde_json::from_str::<Request>(logout).unwrap();
+        assert_eq!(
+            serde_json::to_value(read).unwrap(),
+            serde_json::to_value(by_serde).unwrap()
+        );
+    }
+
+    #[test]
+    fn hand_read_requests_refuse_what_serde_refuses() {
+        let device = DeviceId::new([2; 16]).to_base64url();
+        let token = Token::new([1; 32]).to_base64url();
+        let refused = [
+            String::new(),
+            "[]".into(),
+            "{}".into(),
+            r#"{"endpoint":"dropTables"}"#.into(),
+            r#"{"endpoint":7}"#.into(),
+            r#"{"endpoint":"forgotPin","email":"a@b.c","admin":true}"#.into(),
+            r#"{"endpoint":"forgotPin"}"#.into(),
+            r#"{"endpoint":"forgotPin","email":null}"#.into(),
+            r#"{"endpoint":"forgotPin","email":["a@b.c"]}"#.into(),
+            r#"{"endpoint":"forgotPin","email":"a@b.c","email":"c@d.e"}"#.into(),
+            r#"{"endpoint":"forgotPin","endpoint":"forgotPin","email":"a@b.c"}"#.into(),
+            r#"{"endpoint":"register","email":"a@b.c"}"#.into(),
+            format!(r#"{{"endpoint":"challenge","deviceId":"{device}A"}}"#),
+            format!(r#"{{"endpoint":"challenge","deviceId":"{token}"}}"#),
+            format!(r#"{{"endpoint":"logout","sessionToken":"{token}","accessToken":1}}"#),
+            format!(r#"{{"endpoint":"listDevices","accessToken":"{token}"}} x"#),
+            format!(
+                r#"{{"endpoint":"listDevices","accessToken":"{token}","deviceId":"{device}"}}"#
+            ),
+        ];
+        for text in &refused {
+            assert!(serde_json::from_str::<Request>(text).is_err(), "{text}");
+            assert!(Request::from_json(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn hand_written_responses_are_serdes_bytes() {
+        for response in every_response() {
+            assert_eq!(
+                *response.to_json(),
+                serde_json::to_string(&response).unwrap()
+            );
         }
     }
 

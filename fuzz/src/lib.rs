@@ -188,10 +188,16 @@ fn restored(clock: &ManualClock) -> Backend {
     .unwrap()
 }
 
-/// Checks the contract of `handle_json` for one answer: it is JSON of one [`Response`].
+/// Checks the contract of `handle_json` for one answer: it is JSON of one [`Response`],
+/// exactly as serde writes it, and the request was read exactly as serde reads it.
 fn check_response(request: &str, response: &str) -> Response {
     let parsed: Response = serde_json::from_str(response)
         .unwrap_or_else(|e| panic!("unparseable response {response:?} to {request:?}: {e}"));
+    assert_eq!(response, serde_json::to_string(&parsed).unwrap());
+    let as_value = |r: Request| serde_json::to_value(r).unwrap();
+    let ours = Request::from_json(request).map(as_value);
+    let theirs = serde_json::from_str::<Request>(request).ok().map(as_value);
+    assert_eq!(ours, theirs, "the backend read {request:?} differently from serde");
     if serde_json::from_str::<Request>(request).is_err() {
         match &parsed {
             Response::Error(e) if e.code() == ErrorCode::InvalidInput => {}

@@ -171,11 +171,7 @@ impl BackendHost {
 
 /// The response JSON in `result`, or the error response JSON of its error.
 pub fn or_error_json(result: Result<String>) -> String {
-    result.unwrap_or_else(|error| {
-        serde_json::to_string(&Response::Error(error)).unwrap_or_else(|_| {
-            r#"{"error":{"code":"INTERNAL","message":"An internal error occurred."}}"#.to_owned()
-        })
-    })
+    result.unwrap_or_else(|error| std::mem::take(&mut *Response::Error(error).to_json()))
 }
 
 /// The in-page transport: each request is serialized to JSON (by the client's own codec,

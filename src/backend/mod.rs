@@ -107,8 +107,8 @@ fn fresh_state(config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
 
 /// The state in a snapshot, with a dummy password hash of the configured cost.
 fn parse_snapshot(snapshot: &str, config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
-    let mut state: State =
-        serde_json::from_str(snapshot).map_err(|_| Error::new(ErrorCode::SnapshotInvalid))?;
+    let mut state =
+        State::from_json(snapshot).ok_or_else(|| Error::new(ErrorCode::SnapshotInvalid))?;
     let affordable = state
         .accounts
         .values()
@@ -199,7 +199,7 @@ impl Backend {
     /// The whole state as JSON, for [`Backend::restore`]. It holds the server's secrets
     /// (the verifier key, password hashes): keep it where the server's database would be.
     pub fn snapshot(&self) -> Result<String> {
-        serde_json::to_string(&self.state).map_err(|_| Error::new(ErrorCode::Internal))
+        Ok(std::mem::take(&mut *self.state.to_json()))
     }
 
     /// Replaces the whole state with a snapshot's. On error the state is unchanged.
@@ -277,15 +277,13 @@ impl Backend {
         let response = if request.len() > MAX_REQUEST_BYTES {
             Response::Error(Error::invalid_input("the request is too large"))
         } else {
-            match serde_json::from_str::<Request>(request) {
-                Ok(request) => self.handle(request),
-                Err(_) => Response::Error(Error::invalid_input(
+            match Request::from_json(request) {
+                Some(request) => self.handle(request),
+                None => Response::Error(Error::invalid_input(
                     "the request is not a well-formed call of a known endpoint",
                 )),
             }
         };
-        serde_json::to_string(&response).unwrap_or_else(|_| {
-            r#"{"error":{"code":"INTERNAL","message":"An internal error occurred."}}"#.to_owned()
-        })
+        std::mem::take(&mut *response.to_json())
     }
 }

@@ -4,9 +4,11 @@
 use crate::crypto::sha256;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Rng};
+use crate::protocol::json::{self, Value};
 use crate::protocol::{Bytes, DeviceId, IssuedToken, PublicKey, SecretString, Token};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use zeroize::Zeroizing;
 
 /// The snapshot format this code reads and writes.
 pub(super) const SNAPSHOT_VERSION: u32 = 1;
@@ -335,5 +337,493 @@ impl State {
         self.accounts
             .get_mut(user_id)
             .ok_or_else(|| Error::new(ErrorCode::Internal))
+    }
+}
+
+/// The snapshot's JSON, by hand with [`json`] (no `serde_json` in the page): written in
+/// serde's member order, so that the text is exactly what serde wrote before (the tests
+/// compare them byte for byte), and read as serde reads it: unknown or repeated fields
+/// refused, a missing `Option` read as `None`, a missing `revision` as 0.
+impl State {
+    /// The state as snapshot JSON (zeroized when dropped: it holds the server's secrets).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let accounts = entries(&self.accounts, |id| id.clone(), Account::to_json);
+        let failures = entries(&self.password_failures, |e| e.clone(), |f| f.to_json());
+        let tokens = entries(&self.tokens, Bytes::to_base64url, TokenRecord::to_json);
+        json::Object::new()
+            .number("version", u64::from(self.version))
+            .number("revision", self.revision)
+            .bytes("pepper", &self.pepper)
+            .text("dummyPasswordHash", self.dummy_password_hash.expose())
+            .raw("accounts", &accounts)
+            .raw("passwordFailures", &failures)
+            .raw("tokens", &tokens)
+            .raw(
+                "challenges",
+                &json::array(self.challenges.iter().map(|c| c.to_json())),
+            )
+            .raw(
+                "outbox",
+                &json::array(self.outbox.iter().map(|m| m.to_json())),
+            )
+            .finish()
+    }
+
+    /// The state in snapshot JSON; `None` unless it is one serde would read.
+    pub fn from_json(text: &str) -> Option<State> {
+        let v = Value::parse(text)?;
+        v.only(&[
+            "version",
+            "revision",
+            "pepper",
+            "dummyPasswordHash",
+            "accounts",
+            "passwordFailures",
+            "tokens",
+            "challenges",
+            "outbox",
+        ])?;
+        Some(State {
+            version: small(v.get("version")?)?,
+            revision: v.get("revision").map_or(Some(0), Value::as_u64)?,
+            pepper: v.get("pepper")?.to_bytes()?,
+            dummy_password_hash: SecretString::new(v.get("dummyPasswordHash")?.to_text()?),
+            accounts: map(
+                v.get("accounts")?,
+                |id| Some(id.to_owned()),
+                Account::from_value,
+            )?,
+            password_failures: map(
+                v.get("passwordFailures")?,
+                |email| Some(email.to_owned()),
+                PasswordFailures::from_value,
+            )?,
+            tokens: map(
+                v.get("tokens")?,
+                |hash| Bytes::from_base64url(hash).ok(),
+                TokenRecord::from_value,
+            )?,
+            challenges: list(v.get("challenges")?, ChallengeRecord::from_value)?,
+            outbox: list(v.get("outbox")?, OutboxMessage::from_value)?,
+        })
+    }
+}
+
+/// A map as a JSON object of its entries, in key order.
+fn entries<K, T>(
+    map: &BTreeMap<K, T>,
+    key: impl Fn(&K) -> String,
+    value: impl Fn(&T) -> Zeroizing<String>,
+) -> Zeroizing<String> {
+    let mut out = json::Object::new();
+    for (k, v) in map {
+        out.raw(&key(k), &value(v));
+    }
+    out.finish()
+}
+
+/// A JSON object's entries as a map; a repeated key keeps its last value, as with serde.
+fn map<K: Ord, T>(
+    value: &Value,
+    key: impl Fn(&str) -> Option<K>,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Option<BTreeMap<K, T>> {
+    let members = value.members()?;
+    members
+        .iter()
+        .map(|(k, v)| Some((key(k)?, read(v)?)))
+        .collect()
+}
+
+/// A JSON array's items.
+fn list<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    value.items()?.iter().map(read).collect()
+}
+
+/// A number that fits a `u32`.
+fn small(value: &Value) -> Option<u32> {
+    u32::try_from(value.as_u64()?).ok()
+}
+
+/// An `Option` member: `None` when it is missing or `null`, as serde reads it.
+fn optional<T>(value: &Value, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    match value.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(present) => read(present).map(Some),
+    }
+}
+
+/// Writes `Some` as its value and `None` as `null`, as serde does.
+fn nullable(value: Option<Zeroizing<String>>) -> Zeroizing<String> {
+    value.unwrap_or_else(|| Zeroizing::new("null".to_owned()))
+}
+
+/// Bytes as a JSON string of their base64url (for [`nullable`]).
+fn quoted<const N: usize>(bytes: &Bytes<N>) -> Zeroizing<String> {
+    json::string(&Zeroizing::new(bytes.to_base64url()))
+}
+
+impl Account {
+    fn to_json(&self) -> Zeroizing<String> {
+        let devices = entries(&self.devices, Bytes::to_base64url, Device::to_json);
+        json::Object::new()
+            .text("email", &self.email)
+            .text("passwordHash", self.password_hash.expose())
+            .number("createdAt", self.created_at)
+            .raw("devices", &devices)
+            .raw("pinFailures", &self.pin_failures.to_json())
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<Account> {
+        v.only(&[
+            "email",
+            "passwordHash",
+            "createdAt",
+            "devices",
+            "pinFailures",
+        ])?;
+        Some(Account {
+            email: v.get("email")?.to_text()?,
+            password_hash: SecretString::new(v.get("passwordHash")?.to_text()?),
+            created_at: v.get("createdAt")?.as_u64()?,
+            devices: map(
+                v.get("devices")?,
+                |id| Bytes::from_base64url(id).ok(),
+                Device::from_value,
+            )?,
+            pin_failures: Window::from_value(v.get("pinFailures")?)?,
+        })
+    }
+}
+
+impl Device {
+    fn to_json(&self) -> Zeroizing<String> {
+        json::Object::new()
+            .bytes("publicKey", &self.public_key)
+            .raw(
+                "pinVerifier",
+                &nullable(self.pin_verifier.as_ref().map(quoted)),
+            )
+            .number("failedPins", u64::from(self.failed_pins))
+            .number("registeredAt", self.registered_at)
+            .number("lastUsedAt", self.last_used_at)
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<Device> {
+        v.only(&[
+            "publicKey",
+            "pinVerifier",
+            "failedPins",
+            "registeredAt",
+            "lastUsedAt",
+        ])?;
+        Some(Device {
+            public_key: v.get("publicKey")?.to_bytes()?,
+            pin_verifier: optional(v, "pinVerifier", Value::to_bytes)?,
+            failed_pins: small(v.get("failedPins")?)?,
+            registered_at: v.get("registeredAt")?.as_u64()?,
+            last_used_at: v.get("lastUsedAt")?.as_u64()?,
+        })
+    }
+}
+
+impl Window {
+    fn to_json(self) -> Zeroizing<String> {
+        json::Object::new()
+            .number("startedAt", self.started_at)
+            .number("count", u64::from(self.count))
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<Window> {
+        v.only(&["startedAt", "count"])?;
+        Some(Window {
+            started_at: v.get("startedAt")?.as_u64()?,
+            count: small(v.get("count")?)?,
+        })
+    }
+}
+
+impl PasswordFailures {
+    fn to_json(self) -> Zeroizing<String> {
+        let locked_until = self
+            .locked_until
+            .map(|ms| Zeroizing::new(json::decimal(ms)));
+        json::Object::new()
+            .raw("failures", &self.failures.to_json())
+            .raw("lockedUntil", &nullable(locked_until))
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<PasswordFailures> {
+        v.only(&["failures", "lockedUntil"])?;
+        Some(PasswordFailures {
+            failures: Window::from_value(v.get("failures")?)?,
+            locked_until: optional(v, "lockedUntil", Value::as_u64)?,
+        })
+    }
+}
+
+impl TokenKind {
+    fn name(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::PinSession => "pinSession",
+            TokenKind::PinAuth => "pinAuth",
+            TokenKind::Reauth => "reauth",
+            TokenKind::Reset => "reset",
+        }
+    }
+
+    fn from_value(v: &Value) -> Option<TokenKind> {
+        [
+            TokenKind::Access,
+            TokenKind::PinSession,
+            TokenKind::PinAuth,
+            TokenKind::Reauth,
+            TokenKind::Reset,
+        ]
+        .into_iter()
+        .find(|kind| Some(kind.name()) == v.as_str())
+    }
+}
+
+impl TokenRecord {
+    fn to_json(&self) -> Zeroizing<String> {
+        json::Object::new()
+            .text("kind", self.kind.name())
+            .text("userId", &self.user_id)
+            .raw("deviceId", &nullable(self.device_id.as_ref().map(quoted)))
+            .number("issuedAt", self.issued_at)
+            .number("expiresAt", self.expires_at)
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<TokenRecord> {
+        v.only(&["kind", "userId", "deviceId", "issuedAt", "expiresAt"])?;
+        Some(TokenRecord {
+            kind: TokenKind::from_value(v.get("kind")?)?,
+            user_id: v.get("userId")?.to_text()?,
+            device_id: optional(v, "deviceId", Value::to_bytes)?,
+            issued_at: v.get("issuedAt")?.as_u64()?,
+            expires_at: v.get("expiresAt")?.as_u64()?,
+        })
+    }
+}
+
+impl ChallengeRecord {
+    fn to_json(&self) -> Zeroizing<String> {
+        json::Object::new()
+            .bytes("hash", &self.hash)
+            .bytes("deviceId", &self.device_id)
+            .number("expiresAt", self.expires_at)
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<ChallengeRecord> {
+        v.only(&["hash", "deviceId", "expiresAt"])?;
+        Some(ChallengeRecord {
+            hash: v.get("hash")?.to_bytes()?,
+            device_id: v.get("deviceId")?.to_bytes()?,
+            expires_at: v.get("expiresAt")?.as_u64()?,
+        })
+    }
+}
+
+impl OutboxMessage {
+    /// The message as JSON (in snapshots, and `MockBackend.outbox` in the page).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        json::Object::new()
+            .text("to", &self.to)
+            .bytes("resetToken", &self.reset_token)
+            .number("sentAt", self.sent_at)
+            .number("expiresAt", self.expires_at)
+            .finish()
+    }
+
+    fn from_value(v: &Value) -> Option<OutboxMessage> {
+        v.only(&["to", "resetToken", "sentAt", "expiresAt"])?;
+        Some(OutboxMessage {
+            to: v.get("to")?.to_text()?,
+            reset_token: v.get("resetToken")?.to_bytes()?,
+            sent_at: v.get("sentAt")?.as_u64()?,
+            expires_at: v.get("expiresAt")?.as_u64()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// A state with every field in use: `Some` and `None`, several entries per map, text
+    /// that needs escaping.
+    fn populated() -> State {
+        let device = |b: u8, verifier: Option<Verifier>| Device {
+            public_key: Bytes::new([b; 65]),
+            pin_verifier: verifier,
+            failed_pins: u32::from(b),
+            registered_at: 10,
+            last_used_at: u64::MAX,
+        };
+        let account = |email: &str, b: u8| Account {
+            email: email.to_owned(),
+            password_hash: SecretString::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+            created_at: u64::from(b),
+            devices: [
+                (Bytes::new([b; 16]), device(b, Some(Bytes::new([7; 32])))),
+                (Bytes::new([b + 1; 16]), device(b + 1, None)),
+            ]
+            .into(),
+            pin_failures: Window {
+                started_at: 5,
+                count: u32::MAX,
+            },
+        };
+        let record = |kind, device_id| TokenRecord {
+            kind,
+            user_id: "user-\"1\"".to_owned(),
+            device_id,
+            issued_at: 1,
+            expires_at: 2,
+        };
+        State {
+            version: SNAPSHOT_VERSION,
+            revision: 42,
+            pepper: Bytes::new([9; 32]),
+            dummy_password_hash: SecretString::new("$argon2id$dummy"),
+            accounts: [
+                ("u1".to_owned(), account("ann@example.com", 1)),
+                ("u2".to_owned(), account("ärla\\\n@exämple.com", 3)),
+            ]
+            .into(),
+            password_failures: [
+                ("ann@example.com".to_owned(), PasswordFailures::default()),
+                (
+                    "ghost@example.com".to_owned(),
+                    PasswordFailures {
+                        failures: Window {
+                            started_at: 3,
+                            count: 5,
+                        },
+                        locked_until: Some(99),
+                    },
+                ),
+            ]
+            .into(),
+            tokens: [
+                (
+                    Bytes::new([1; 32]),
+                    record(TokenKind::Access, Some(Bytes::new([1; 16]))),
+                ),
+                (
+                    Bytes::new([2; 32]),
+                    record(TokenKind::PinSession, Some(Bytes::new([2; 16]))),
+                ),
+                (
+                    Bytes::new([3; 32]),
+                    record(TokenKind::PinAuth, Some(Bytes::new([3; 16]))),
+                ),
+                (
+                    Bytes::new([4; 32]),
+                    record(TokenKind::Reauth, Some(Bytes::new([4; 16]))),
+                ),
+                (Bytes::new([5; 32]), record(TokenKind::Reset, None)),
+            ]
+            .into(),
+            challenges: vec![ChallengeRecord {
+                hash: Bytes::new([6; 32]),
+                device_id: Bytes::new([1; 16]),
+                expires_at: 7,
+            }],
+            outbox: vec![OutboxMessage {
+                to: "ann@example.com".to_owned(),
+                reset_token: Bytes::new([8; 32]),
+                sent_at: 1,
+                expires_at: 2,
+            }],
+        }
+    }
+
+    #[test]
+    fn snapshots_are_written_byte_for_byte_as_serde_wrote_them() {
+        let state = populated();
+        let text = state.to_json();
+        assert_eq!(*text, serde_json::to_string(&state).unwrap());
+        let empty = State {
+            accounts: BTreeMap::new(),
+            password_failures: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            challenges: Vec::new(),
+            outbox: Vec::new(),
+            ..populated()
+        };
+        assert_eq!(*empty.to_json(), serde_json::to_string(&empty).unwrap());
+    }
+
+    #[test]
+    fn snapshots_are_read_as_serde_reads_them() {
+        let text = populated().to_json();
+        assert_eq!(*State::from_json(&text).unwrap().to_json(), *text);
+        let pretty = serde_json::to_string_pretty(&populated()).unwrap();
+        assert_eq!(*State::from_json(&pretty).unwrap().to_json(), *text);
+        // An older snapshot without `revision`, and `Option`s left out.
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value.as_object_mut().unwrap().remove("revision");
+        let failures = &mut value["passwordFailures"]["ghost@example.com"];
+        failures.as_object_mut().unwrap().remove("lockedUntil");
+        let older = value.to_string();
+        let by_serde: State = serde_json::from_str(&older).unwrap();
+        let read = State::from_json(&older).unwrap();
+        assert_eq!(read.revision, 0);
+        assert_eq!(*read.to_json(), serde_json::to_string(&by_serde).unwrap());
+    }
+
+    #[test]
+    fn snapshots_serde_refuses_are_refused() {
+        let text = populated().to_json();
+        let mutations: Vec<(&str, serde_json::Value)> = vec![
+            ("/extra", serde_json::json!(1)),
+            ("/version", serde_json::json!(-1)),
+            ("/version", serde_json::json!(4_294_967_296u64)),
+            ("/revision", serde_json::Value::Null),
+            ("/pepper", serde_json::json!("AAAA")),
+            ("/accounts/u1/email", serde_json::Value::Null),
+            ("/accounts/u1/admin", serde_json::json!(true)),
+            ("/accounts/u1/devices/bad", serde_json::json!({})),
+            ("/accounts/u1/pinFailures/count", serde_json::json!(1.5)),
+            (
+                "/passwordFailures/ann@example.com/lockedUntil",
+                serde_json::json!("soon"),
+            ),
+            (
+                "/tokens/AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE/kind",
+                serde_json::json!("root"),
+            ),
+            ("/challenges/0/expiresAt", serde_json::json!(null)),
+            ("/outbox", serde_json::json!({})),
+        ];
+        for (path, replacement) in mutations {
+            let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let (parent, key) = path.rsplit_once('/').unwrap();
+            match value.pointer_mut(parent).unwrap() {
+                serde_json::Value::Object(members) => {
+                    members.insert(key.to_owned(), replacement);
+                }
+                serde_json::Value::Array(items) => {
+                    items[key.parse::<usize>().unwrap()] = replacement
+                }
+                _ => unreachable!(),
+            }
+            let mutated = value.to_string();
+            assert!(serde_json::from_str::<State>(&mutated).is_err(), "{path}");
+            assert!(State::from_json(&mutated).is_none(), "{path}");
+        }
+        let repeated = text.replacen("\"revision\":42", "\"revision\":42,\"revision\":43", 1);
+        assert!(serde_json::from_str::<State>(&repeated).is_err());
+        assert!(State::from_json(&repeated).is_none());
     }
 }
