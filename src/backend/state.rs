@@ -428,11 +428,13 @@ fn map<K: Ord, T>(
     key: impl Fn(&str) -> Option<K>,
     read: impl Fn(&Value) -> Option<T>,
 ) -> Option<BTreeMap<K, T>> {
-    let members = value.members()?;
-    members
-        .iter()
-        .map(|(k, v)| Some((key(k)?, read(v)?)))
-        .collect()
+    // Inserted one by one rather than collected: collecting sorts, and each map type
+    // would carry its own copy of the sort and bulk-build code.
+    let mut map = BTreeMap::new();
+    for (k, v) in value.members()? {
+        map.insert(key(k)?, read(v)?);
+    }
+    Some(map)
 }
 
 /// A JSON array's items.
