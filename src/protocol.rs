@@ -630,8 +630,8 @@ signed_request!(
 
 /// The client's own JSON, without `serde_json`: requests are written and responses read
 /// by hand with [`json`], which keeps serde's generic machinery (and its formatting) out of
-/// a client-only build. The encoding is exactly the serde one the backend reads and
-/// writes; the tests check every request and reply against it.
+/// a client-only build. The encoding is exactly the one serde derives for these types; the
+/// tests check every request and reply against it.
 impl Request {
     /// The request as the JSON the backend reads, e.g. `{"endpoint":"login",…}`. It may
     /// hold a password, so it is zeroized when dropped.
