@@ -10,7 +10,6 @@ use crate::protocol::{
     RegisterResponse, Reply, SecretString,
 };
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use std::collections::BTreeMap;
 
 /// Longest accepted password, in bytes: bounds the work an attacker can ask for.
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -138,7 +137,7 @@ impl Backend {
                 email,
                 password_hash,
                 created_at: now,
-                devices: BTreeMap::new(),
+                devices: Default::default(),
                 pin_failures: Window::default(),
             },
         );
@@ -219,7 +218,9 @@ impl Backend {
     /// Counts a failed password for `email`; the error to answer with.
     fn record_password_failure(&mut self, now: u64, email: String) -> Error {
         let lockout_ms = ms(self.config.password_lockout);
-        let entry = self.state.password_failures.entry(email).or_default();
+        let Some(entry) = self.state.password_failures.get_or_default(email) else {
+            return Error::new(ErrorCode::Internal);
+        };
         entry.failures.record(now, lockout_ms);
         if entry.failures.count >= self.config.max_password_attempts {
             *entry = PasswordFailures {

@@ -12,6 +12,7 @@
 mod accounts;
 mod devices;
 mod host;
+mod list_map;
 mod pins;
 mod state;
 
@@ -98,7 +99,7 @@ fn fresh_state(config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
         pepper: random_bytes(rng)?,
         dummy_password_hash: accounts::dummy_password_hash(config, rng)?,
         accounts: BTreeMap::new(),
-        password_failures: BTreeMap::new(),
+        password_failures: Default::default(),
         tokens: BTreeMap::new(),
         challenges: Vec::new(),
         outbox: Vec::new(),

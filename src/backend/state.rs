@@ -1,6 +1,7 @@
 //! The backend's whole state: what a real server keeps in its database. It is plain data,
 //! saved and restored as one JSON snapshot.
 
+use super::list_map::ListMap;
 use crate::crypto::sha256;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Rng};
@@ -40,7 +41,7 @@ pub(super) struct State {
     /// Accounts by user id.
     pub accounts: BTreeMap<String, Account>,
     /// Recent failed passwords by normalized email, including emails with no account.
-    pub password_failures: BTreeMap<String, PasswordFailures>,
+    pub password_failures: ListMap<String, PasswordFailures>,
     /// Live tokens by hash.
     pub tokens: BTreeMap<TokenHash, TokenRecord>,
     /// Outstanding challenges, oldest first.
@@ -58,7 +59,7 @@ pub(super) struct Account {
     pub password_hash: SecretString,
     pub created_at: u64,
     /// Devices that have registered a key, by id.
-    pub devices: BTreeMap<DeviceId, Device>,
+    pub devices: ListMap<DeviceId, Device>,
     /// Wrong PINs across all devices in the current window (the account rate limit).
     pub pin_failures: Window,
 }
@@ -410,8 +411,8 @@ impl State {
 }
 
 /// A map as a JSON object of its entries, in key order.
-fn entries<K, T>(
-    map: &BTreeMap<K, T>,
+fn entries<'a, K: 'a, T: 'a>(
+    map: impl IntoIterator<Item = (&'a K, &'a T)>,
     key: impl Fn(&K) -> String,
     value: impl Fn(&T) -> Zeroizing<String>,
 ) -> Zeroizing<String> {
@@ -423,16 +424,16 @@ fn entries<K, T>(
 }
 
 /// A JSON object's entries as a map; a repeated key keeps its last value, as with serde.
-fn map<K: Ord, T>(
+fn map<K, T, M: Default + Extend<(K, T)>>(
     value: &Value,
     key: impl Fn(&str) -> Option<K>,
     read: impl Fn(&Value) -> Option<T>,
-) -> Option<BTreeMap<K, T>> {
-    // Inserted one by one rather than collected: collecting sorts, and each map type
-    // would carry its own copy of the sort and bulk-build code.
-    let mut map = BTreeMap::new();
+) -> Option<M> {
+    // Inserted one by one (`extend`) rather than collected: collecting sorts, and each
+    // map type would carry its own copy of the sort and bulk-build code.
+    let mut map = M::default();
     for (k, v) in value.members()? {
-        map.insert(key(k)?, read(v)?);
+        map.extend([(key(k)?, read(v)?)]);
     }
     Some(map)
 }
@@ -661,6 +662,12 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
+    fn list_map<K: Ord, V, const N: usize>(entries: [(K, V); N]) -> ListMap<K, V> {
+        let mut map = ListMap::default();
+        map.extend(entries);
+        map
+    }
+
     /// A state with every field in use: `Some` and `None`, several entries per map, text
     /// that needs escaping.
     fn populated() -> State {
@@ -675,11 +682,10 @@ mod tests {
             email: email.to_owned(),
             password_hash: SecretString::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
             created_at: u64::from(b),
-            devices: [
+            devices: list_map([
                 (Bytes::new([b; 16]), device(b, Some(Bytes::new([7; 32])))),
                 (Bytes::new([b + 1; 16]), device(b + 1, None)),
-            ]
-            .into(),
+            ]),
             pin_failures: Window {
                 started_at: 5,
                 count: u32::MAX,
@@ -702,7 +708,7 @@ mod tests {
                 ("u2".to_owned(), account("ärla\\\n@exämple.com", 3)),
             ]
             .into(),
-            password_failures: [
+            password_failures: list_map([
                 ("ann@example.com".to_owned(), PasswordFailures::default()),
                 (
                     "ghost@example.com".to_owned(),
@@ -714,8 +720,7 @@ mod tests {
                         locked_until: Some(99),
                     },
                 ),
-            ]
-            .into(),
+            ]),
             tokens: [
                 (
                     Bytes::new([1; 32]),
@@ -757,7 +762,7 @@ mod tests {
         assert_eq!(*text, serde_json::to_string(&state).unwrap());
         let empty = State {
             accounts: BTreeMap::new(),
-            password_failures: BTreeMap::new(),
+            password_failures: ListMap::default(),
             tokens: BTreeMap::new(),
             challenges: Vec::new(),
             outbox: Vec::new(),
