@@ -38,7 +38,7 @@ mod js_api;
 
 pub use error::{Error, ErrorCode, Result};
 
-/// The module's allocator: Talc instead of dlmalloc, smaller (and faster) in WebAssembly.
+/// The module's allocator: Talc instead of the standard dlmalloc, 1.5 KB of code against 7 KB.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

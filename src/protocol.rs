@@ -1082,8 +1082,8 @@ impl IssuedToken {
 }
 
 impl DeviceInfo {
-    /// The device as JSON (the `listDevices` reply, and `MockBackend.devices` in the page).
-    pub fn to_json(&self) -> Zeroizing<String> {
+    /// The device as JSON, in the `listDevices` reply.
+    fn to_json(&self) -> Zeroizing<String> {
         json::Object::new()
             .bytes("deviceId", &self.device_id)
             .number("registeredAt", self.registered_at)
@@ -1096,7 +1096,7 @@ impl DeviceInfo {
 
 impl Error {
     /// The error body: `code` and `message`, and the hints that are set.
-    pub fn to_json(&self) -> Zeroizing<String> {
+    fn to_json(&self) -> Zeroizing<String> {
         let mut out = json::Object::new();
         out.text("code", self.code().as_str())
             .text("message", self.message());

@@ -636,8 +636,8 @@ impl ChallengeRecord {
 }
 
 impl OutboxMessage {
-    /// The message as JSON (in snapshots, and `MockBackend.outbox` in the page).
-    pub fn to_json(&self) -> Zeroizing<String> {
+    /// The message as JSON, in snapshots.
+    fn to_json(&self) -> Zeroizing<String> {
         json::Object::new()
             .text("to", &self.to)
             .bytes("resetToken", &self.reset_token)
