@@ -1129,7 +1129,8 @@ pub mod json {
     use std::fmt;
     use zeroize::Zeroizing;
 
-    /// How deeply values may nest; deeper input is refused (nothing here nests past 4).
+    /// How deeply values may nest; deeper input is refused (the wire nests 4 deep at most,
+    /// a snapshot 5).
     const MAX_DEPTH: usize = 32;
 
     /// A parsed JSON value. Strings are zeroized when dropped and redacted in `Debug`:
