@@ -61,6 +61,8 @@ step("after “Forget this device”, the browser is a new device that needs its
   await expectState(main, "pinSetupRequired");
   await createPin(main, "284617");
   // The forgotten identity was revoked on the backend: one device left, the new one.
+  // (The list is fetched after the state change: wait for the new device to show.)
+  await devices(main).and(main.locator(`[data-device-id="${newId}"]`)).waitFor();
   assert.equal(await devices(main).count(), 1);
   assert.equal(await devices(main).first().getAttribute("data-device-id"), newId);
   firstId = newId;
