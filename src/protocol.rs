@@ -838,23 +838,16 @@ impl Error {
             "retryAfterSeconds",
             "reason",
         ])?;
-        let optional = |key| match value.get(key) {
-            None | Some(json::Value::Null) => Some(None),
-            Some(hint) => hint.as_u64().map(Some),
-        };
-        let reason = match value.get("reason") {
-            None | Some(json::Value::Null) => None,
-            Some(reason) => Some(reason.to_text()?),
-        };
         Some(Error::from_wire(
             ErrorCode::parse(value.get("code")?.as_str()?).unwrap_or(ErrorCode::Internal),
             value.get("message")?.to_text()?,
-            optional("attemptsRemaining")?
+            value
+                .optional("attemptsRemaining", json::Value::as_u64)?
                 .map(u32::try_from)
                 .transpose()
                 .ok()?,
-            optional("retryAfterSeconds")?,
-            reason,
+            value.optional("retryAfterSeconds", json::Value::as_u64)?,
+            value.optional("reason", json::Value::to_text)?,
         ))
     }
 }
@@ -969,14 +962,9 @@ impl Request {
             }
             "logout" => {
                 fields(&["sessionToken", "accessToken"])?;
-                // Missing or `null`: not given.
-                let optional = |key| match value.get(key) {
-                    None | Some(json::Value::Null) => Some(None),
-                    Some(token) => token.to_bytes().map(Some),
-                };
                 Request::Logout(LogoutRequest {
-                    session_token: optional("sessionToken")?,
-                    access_token: optional("accessToken")?,
+                    session_token: value.optional("sessionToken", json::Value::to_bytes)?,
+                    access_token: value.optional("accessToken", json::Value::to_bytes)?,
                 })
             }
             "listDevices" => {
@@ -1217,6 +1205,19 @@ pub mod json {
                 .iter()
                 .all(|name| members.iter().filter(|(key, _)| key == name).count() <= 1)
                 .then_some(())
+        }
+
+        /// An `Option` member as serde reads it: `Some(None)` when it is missing or
+        /// `null`, `Some(Some(_))` when `read` accepts it, `None` when it refuses it.
+        pub fn optional<T>(
+            &self,
+            key: &str,
+            read: impl FnOnce(&Value) -> Option<T>,
+        ) -> Option<Option<T>> {
+            match self.get(key) {
+                None | Some(Value::Null) => Some(None),
+                Some(present) => read(present).map(Some),
+            }
         }
 
         /// A string's text.

@@ -448,14 +448,6 @@ fn small(value: &Value) -> Option<u32> {
     u32::try_from(value.as_u64()?).ok()
 }
 
-/// An `Option` member: `None` when it is missing or `null`, as serde reads it.
-fn optional<T>(value: &Value, key: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
-    match value.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(present) => read(present).map(Some),
-    }
-}
-
 /// Writes `Some` as its value and `None` as `null`, as serde does.
 fn nullable(value: Option<Zeroizing<String>>) -> Zeroizing<String> {
     value.unwrap_or_else(|| Zeroizing::new("null".to_owned()))
@@ -524,7 +516,7 @@ impl Device {
         ])?;
         Some(Device {
             public_key: v.get("publicKey")?.to_bytes()?,
-            pin_verifier: optional(v, "pinVerifier", Value::to_bytes)?,
+            pin_verifier: v.optional("pinVerifier", Value::to_bytes)?,
             failed_pins: small(v.get("failedPins")?)?,
             registered_at: v.get("registeredAt")?.as_u64()?,
             last_used_at: v.get("lastUsedAt")?.as_u64()?,
@@ -564,7 +556,7 @@ impl PasswordFailures {
         v.only(&["failures", "lockedUntil"])?;
         Some(PasswordFailures {
             failures: Window::from_value(v.get("failures")?)?,
-            locked_until: optional(v, "lockedUntil", Value::as_u64)?,
+            locked_until: v.optional("lockedUntil", Value::as_u64)?,
         })
     }
 }
@@ -609,7 +601,7 @@ impl TokenRecord {
         Some(TokenRecord {
             kind: TokenKind::from_value(v.get("kind")?)?,
             user_id: v.get("userId")?.to_text()?,
-            device_id: optional(v, "deviceId", Value::to_bytes)?,
+            device_id: v.optional("deviceId", Value::to_bytes)?,
             issued_at: v.get("issuedAt")?.as_u64()?,
             expires_at: v.get("expiresAt")?.as_u64()?,
         })
