@@ -146,6 +146,11 @@ fn object<const N: usize>(fields: [(&str, Option<JsValue>); N]) -> JsValue {
 
 /// A promise of `work`'s value; every error rejects it with a `PinAuthError`.
 fn promise(work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    settle(Box::pin(work))
+}
+
+/// [`promise`]'s one instance of the promise machinery, shared by every method's work.
+fn settle(work: std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| js_error(&e)) })
 }
 
