@@ -1,13 +1,19 @@
 # Sourced by the build scripts: `optimize_wasm FILE` shrinks a wasm-bindgen output in place
 # with wasm-opt from the npm `binaryen` package (tools/), never Debian's, whose wasm-opt
 # corrupts current wasm-bindgen output. Names and debug info are dropped.
-optimize_wasm() {
+# `build_tool NAME` prints the path of a tool from tools/ (wasm-opt, esbuild), installing
+# tools/ first if it is missing.
+build_tool() {
   local tools
   tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)"
-  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
+  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$tools/node_modules/.bin/esbuild" ]; then
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
-  "$tools/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers \
+  echo "$tools/node_modules/.bin/$1"
+}
+
+optimize_wasm() {
+  "$(build_tool wasm-opt)" -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$1" -o "$1.opt"
