@@ -1413,11 +1413,22 @@ pub mod json {
             (!digits.is_empty()).then_some(digits)
         }
 
-        /// A string after its opening quote is next. The text is built in one zeroized
-        /// buffer as long as the quoted span (escapes only shorten it), so that no copy of
-        /// a token is left behind by a reallocation or an early return.
+        /// A string after its opening quote is next. A string without escapes is copied
+        /// at once; one with escapes is built in one zeroized buffer as long as the quoted
+        /// span (escapes only shorten it). Either way no copy of a token is left behind by
+        /// a reallocation or an early return.
         fn string(&mut self) -> Option<String> {
             self.at += 1;
+            let rest = self.bytes.get(self.at..).unwrap_or_default();
+            let plain = rest
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+            if rest.get(plain) == Some(&b'"') {
+                // The span ends before an ASCII quote of a `str`: it is whole UTF-8.
+                let text = std::str::from_utf8(rest.get(..plain)?).ok()?.to_owned();
+                self.at += plain + 1;
+                return Some(text);
+            }
             let mut out = Zeroizing::new(Vec::with_capacity(self.span()));
             loop {
                 match self.next()? {
@@ -2120,6 +2131,32 @@ mod tests {
                 Some(json::Value::Str(s)) => assert_eq!(s.capacity(), len, "{text}"),
                 other => panic!("{other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn hand_read_strings_are_what_serde_reads() {
+        for text in [
+            r#""""#,
+            r#""plain token-_09""#,
+            "\"caf\u{e9} \u{1f600}\"",
+            r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#,
+            r#""\u0000""#,
+            "\"tab\tinside\"",
+            "\"line\nbreak\"",
+            "\"\u{7f}\"",
+            r#""unterminated"#,
+            r#""ends in a backslash\""#,
+            r#""bad escape \x""#,
+            r#""lone surrogate \ud800""#,
+            r#""x" trailing"#,
+        ] {
+            let serde = serde_json::from_str::<String>(text).ok();
+            let ours = match json::Value::parse(text) {
+                Some(json::Value::Str(s)) => Some(s.to_string()),
+                _ => None,
+            };
+            assert_eq!(ours, serde, "{text:?}");
         }
     }
 
