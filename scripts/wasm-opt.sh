@@ -1,6 +1,5 @@
-# Sourced by the build scripts: `optimize_wasm FILE` shrinks a wasm-bindgen output in place
-# with wasm-opt from the npm `binaryen` package (tools/), never Debian's, whose wasm-opt
-# corrupts current wasm-bindgen output. Names and debug info are dropped.
+# Sourced by the build scripts: the build tools from npm (tools/) and the wasm-opt pass.
+
 # `build_tool NAME` prints the path of a tool from tools/ (wasm-opt, esbuild), installing
 # tools/ first if it is missing.
 build_tool() {
@@ -12,8 +11,12 @@ build_tool() {
   echo "$tools/node_modules/.bin/$1"
 }
 
+# `optimize_wasm FILE` shrinks a wasm-bindgen output in place with wasm-opt from the npm
+# `binaryen` package, never Debian's, whose wasm-opt corrupts current wasm-bindgen output.
+# Names and debug info are dropped; `--converge` repeats the passes while they still
+# shrink it (0.4 KB gzip, ~5 s).
 optimize_wasm() {
-  "$(build_tool wasm-opt)" -Oz --strip-debug --strip-producers \
+  "$(build_tool wasm-opt)" -Oz --converge --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$1" -o "$1.opt"
