@@ -1493,7 +1493,8 @@ pub mod json {
         }
     }
 
-    /// Writes one JSON object, member by member.
+    /// Writes one JSON object, member by member. Its text is zeroized when dropped and
+    /// whenever it moves to a larger allocation (see [`append`]).
     pub struct Object(Zeroizing<String>);
 
     impl Default for Object {
@@ -1508,12 +1509,12 @@ pub mod json {
             Object(Zeroizing::new(String::from("{")))
         }
 
-        fn key(&mut self, key: &str) -> &mut String {
+        fn key(&mut self, key: &str) -> &mut Zeroizing<String> {
             if self.0.len() > 1 {
-                self.0.push(',');
+                append(&mut self.0, ",");
             }
             push_string(&mut self.0, key);
-            self.0.push(':');
+            append(&mut self.0, ":");
             &mut self.0
         }
 
@@ -1530,25 +1531,25 @@ pub mod json {
 
         /// An unsigned integer member.
         pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
-            self.key(key).push_str(&decimal(value));
+            append(self.key(key), &decimal(value));
             self
         }
 
         /// A member holding JSON written already (a nested object or array).
         pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
-            self.key(key).push_str(json);
+            append(self.key(key), json);
             self
         }
 
         /// A boolean member.
         pub fn boolean(&mut self, key: &str, value: bool) -> &mut Self {
-            self.key(key).push_str(if value { "true" } else { "false" });
+            append(self.key(key), if value { "true" } else { "false" });
             self
         }
 
         /// The object's text (zeroized when dropped: it may hold secrets).
         pub fn finish(&mut self) -> Zeroizing<String> {
-            self.0.push('}');
+            append(&mut self.0, "}");
             std::mem::take(&mut self.0)
         }
     }
@@ -1565,32 +1566,65 @@ pub mod json {
         let mut out = Zeroizing::new(String::from("["));
         for (i, item) in items.enumerate() {
             if i > 0 {
-                out.push(',');
+                append(&mut out, ",");
             }
-            out.push_str(&item);
+            append(&mut out, &item);
         }
-        out.push(']');
+        append(&mut out, "]");
         out
     }
 
-    fn push_string(out: &mut String, text: &str) {
+    /// Makes room for `extra` more bytes in `out`. A `String` that grows copies its text
+    /// to a new allocation and frees the old one unwiped; here the text moves to a new
+    /// zeroized buffer (at least twice as large) and the old one is wiped as it drops.
+    fn reserve(out: &mut Zeroizing<String>, extra: usize) {
+        let needed = out.len().saturating_add(extra);
+        if needed > out.capacity() {
+            let mut grown = String::with_capacity(needed.max(out.capacity().saturating_mul(2)));
+            grown.push_str(out);
+            *out = Zeroizing::new(grown);
+        }
+    }
+
+    /// Appends `text` to `out` without leaving a copy behind (see [`reserve`]).
+    fn append(out: &mut Zeroizing<String>, text: &str) {
+        reserve(out, text.len());
+        out.push_str(text);
+    }
+
+    /// `\u00XX` escapes of the control characters, by code.
+    const CONTROL_ESCAPES: [&str; 32] = [
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\u0008", "\\u0009", "\\u000a", "\\u000b", "\\u000c", "\\u000d", "\\u000e", "\\u000f",
+        "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
+        "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    ];
+
+    /// How JSON writes a character it cannot hold as it is (`None` for the others).
+    fn escape(c: char) -> Option<&'static str> {
+        Some(match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            c => CONTROL_ESCAPES.get(usize::try_from(u32::from(c)).ok()?)?,
+        })
+    }
+
+    /// Appends `text` quoted and escaped, in room reserved first for exactly that much.
+    fn push_string(out: &mut Zeroizing<String>, text: &str) {
+        let quoted = text.chars().fold(2usize, |len, c| {
+            len.saturating_add(escape(c).map_or(c.len_utf8(), str::len))
+        });
+        reserve(out, quoted);
         out.push('"');
         for c in text.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                c if u32::from(c) < 0x20 => {
-                    out.push_str("\\u00");
-                    for nibble in [u32::from(c) >> 4, u32::from(c) & 0xf] {
-                        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
-                    }
-                }
-                c => out.push(c),
+            match escape(c) {
+                Some(escaped) => out.push_str(escaped),
+                None => out.push(c),
             }
         }
         out.push('"');
@@ -2158,6 +2192,39 @@ mod tests {
             };
             assert_eq!(ours, serde, "{text:?}");
         }
+    }
+
+    #[test]
+    fn written_strings_fill_one_buffer_of_the_quoted_length() {
+        // The room is reserved exactly, before any byte is written, so the text is never
+        // moved by a reallocation that would leave an unwiped copy of a token.
+        let token = Token::new([1; 32]).to_base64url();
+        for text in [
+            token.as_str(),
+            "",
+            "quote \" backslash \\ slash /",
+            "\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}",
+            "caf\u{e9} \u{1f600}",
+        ] {
+            let written = json::string(text);
+            assert_eq!(written.capacity(), written.len(), "{text:?}");
+            assert_eq!(*written, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn written_objects_and_arrays_are_serdes_bytes() {
+        let mut object = json::Object::new();
+        for i in 0..100u64 {
+            object.text(&json::decimal(i), "t\u{1}\"").number("n", i);
+        }
+        let text = object.finish();
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["99"], "t\u{1}\"");
+        let items = (0..50).map(|i| json::string(&json::decimal(i)));
+        let array = json::array(items);
+        let expected: Vec<String> = (0..50).map(|i: u64| i.to_string()).collect();
+        assert_eq!(*array, serde_json::to_string(&expected).unwrap());
     }
 
     #[test]
