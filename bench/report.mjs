@@ -66,8 +66,9 @@ Measured by \`make bench\` (scripts/bench.sh) on ${new Date().toISOString().slic
 ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}, ${rustc},
 Chromium ${browser.chromium} (headless, one run). Browser figures are medians of
 ${browser.proofs.pinauth.length} runs after a warm-up; every ratio is measured in the same
-run. Sizes are gzip -9 of the shipped wasm (after \`wasm-opt -Oz\`) plus its JS glue minified
-(esbuild --minify, as a bundler ships it); KB = 1024 bytes.
+run. Sizes are gzip -9 of the shipped wasm (after \`wasm-opt -Oz\` and short import and
+export names, scripts/short-names.mjs) plus its JS glue minified (esbuild --minify, as a
+bundler ships it); KB = 1024 bytes.
 
 ${table}
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: `wasm-pack build --target web`, wasm-opt -Oz (npm
-# binaryen, see scripts/wasm-opt.sh), then the overlay from pkg-template/ (package.json
-# with Cargo.toml's version, README, LICENSE), then a declaration clean-up (see
-# scripts/finish-dts.mjs). Prints the path of `npm pack`'s tarball.
+# binaryen) and short names between the wasm and its glue (see scripts/wasm-opt.sh), then
+# the overlay from pkg-template/ (package.json with Cargo.toml's version, README, LICENSE),
+# then a declaration clean-up (see scripts/finish-dts.mjs). Prints the path of `npm
+# pack`'s tarball.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/wasm-opt.sh
 
 wasm-pack build --release --target web --out-dir pkg --no-pack >&2
-optimize_wasm pkg/pinauth_bg.wasm
+shrink_build pkg
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 cp pkg-template/README.md pkg-template/LICENSE pkg/
 node -e '

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the shipped size of both builds: the full package (with the mock backend) and the
-# client-only build (--no-default-features). Sizes are of the wasm after the same
-# wasm-opt pass as scripts/pkg.sh, plus the JS glue as written (js.gz) and minified as a
+# client-only build (--no-default-features). Sizes are of the wasm after the same passes
+# as scripts/pkg.sh (wasm-opt, short names: scripts/wasm-opt.sh), plus the JS glue as written (js.gz) and minified as a
 # bundler ships it (js.min.gz, esbuild --minify; the total counts this one, as the other
 # SDKs' published sizes are minified); gzip -9. Usage: scripts/size.sh [--raw] (--raw also
 # prints the sizes before wasm-opt). With SIZE_JSON=file, also writes the figures as JSON.
@@ -20,12 +20,14 @@ for variant in full client; do
   [ "$variant" = client ] && flags=(--no-default-features)
   wasm-pack build --release --target web --out-dir "$out" --no-pack --no-typescript "${flags[@]}" >/dev/null 2>&1
   wasm="$out/pinauth_bg.wasm"
-  js=$(gz "$out/pinauth.js")
-  js_min=$(min_gz "$out/pinauth.js")
   if [ "${1:-}" = --raw ]; then
+    js=$(gz "$out/pinauth.js")
+    js_min=$(min_gz "$out/pinauth.js")
     printf '%-12s %10d %10d %10d %10d %10d\n' "$variant-raw" "$(wc -c <"$wasm")" "$(gz "$wasm")" "$js" "$js_min" $(( $(gz "$wasm") + js_min ))
   fi
-  optimize_wasm "$wasm"
+  shrink_build "$out" 2>/dev/null
+  js=$(gz "$out/pinauth.js")
+  js_min=$(min_gz "$out/pinauth.js")
   printf '%-12s %10d %10d %10d %10d %10d\n' "$variant" "$(wc -c <"$wasm")" "$(gz "$wasm")" "$js" "$js_min" $(( $(gz "$wasm") + js_min ))
   json+="\"$variant\":{\"wasm\":$(wc -c <"$wasm"),\"wasmGz\":$(gz "$wasm"),\"jsGz\":$js,\"jsMinGz\":$js_min},"
 done

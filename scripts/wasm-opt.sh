@@ -1,4 +1,5 @@
-# Sourced by the build scripts: the build tools from npm (tools/) and the wasm-opt pass.
+# Sourced by the build scripts: the build tools from npm (tools/) and the passes that
+# shrink a build.
 
 # `build_tool NAME` prints the path of a tool from tools/ (wasm-opt, esbuild), installing
 # tools/ first if it is missing.
@@ -21,4 +22,12 @@ optimize_wasm() {
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$1" -o "$1.opt"
   mv "$1.opt" "$1"
+}
+
+# `shrink_build DIR` shrinks the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js):
+# wasm-opt, then short names for the links between the wasm and its glue
+# (scripts/short-names.mjs).
+shrink_build() {
+  optimize_wasm "$1/pinauth_bg.wasm"
+  node "$(dirname "${BASH_SOURCE[0]}")/short-names.mjs" "$1"
 }
