@@ -124,13 +124,16 @@ function exportEntry(at) {
   return [Buffer.concat([encodeName(short), bytes.subarray(kindAt, indexEnd)]), indexEnd];
 }
 
-if (bytes.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not wasm`);
+if (bytes.readUInt32LE(0) !== 0x6d736100 || bytes.readUInt32LE(4) !== 1) {
+  throw new Error(`${wasmPath} is not a version 1 wasm module`);
+}
 const sections = [bytes.subarray(0, 8)];
 let at = 8;
 while (at < bytes.length) {
   const id = bytes[at];
   const [size, start] = leb(at + 1);
   const end = start + size;
+  if (end > bytes.length) throw new Error("a wasm section runs past the end of the file");
   const payload = id === 2 ? vector(start, end, "import", importEntry)
     : id === 7 ? vector(start, end, "export", exportEntry) : null;
   sections.push(payload ? Buffer.concat([Buffer.from([id]), encodeLeb(payload.length), payload]) : bytes.subarray(at, end));
@@ -156,7 +159,23 @@ if (missing.length > 0) {
   throw new Error(`renamed names the glue does not use: ${old.join(", ")}`);
 }
 
-writeFileSync(wasmPath, Buffer.concat(sections));
+if (importNames.size === 0) throw new Error(`no imports of ${glueModule}: is this wasm-bindgen output?`);
+
+// The result must link: every import of the glue module has a key in the import object,
+// and every `wasm.<name>` the glue reads is an export (the module is compiled to check).
+const shrunk = Buffer.concat(sections);
+const linked = new WebAssembly.Module(shrunk);
+const keys = new Set([...glue.matchAll(/^\s+([\w$]+): function\(/gm)].map((m) => m[1]));
+const exported = new Set(WebAssembly.Module.exports(linked).map((e) => e.name));
+const unlinked = [
+  ...WebAssembly.Module.imports(linked)
+    .filter((i) => i.module === glueModule && !keys.has(i.name)).map((i) => `import ${i.name}`),
+  ...[...glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1])
+    .filter((name) => !exported.has(name)).map((name) => `export ${name}`),
+];
+if (unlinked.length > 0) throw new Error(`the rewritten glue does not link: ${unlinked.slice(0, 5).join(", ")}`);
+
+writeFileSync(wasmPath, shrunk);
 writeFileSync(gluePath, glue);
 // The declarations of the raw wasm exports (in the package, not used by the glue).
 const wasmTypes = join(dir, "pinauth_bg.wasm.d.ts");

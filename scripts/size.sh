@@ -25,7 +25,7 @@ for variant in full client; do
     js_min=$(min_gz "$out/pinauth.js")
     printf '%-12s %10d %10d %10d %10d %10d\n' "$variant-raw" "$(wc -c <"$wasm")" "$(gz "$wasm")" "$js" "$js_min" $(( $(gz "$wasm") + js_min ))
   fi
-  shrink_build "$out" 2>/dev/null
+  shrink_build "$out"
   js=$(gz "$out/pinauth.js")
   js_min=$(min_gz "$out/pinauth.js")
   printf '%-12s %10d %10d %10d %10d %10d\n' "$variant" "$(wc -c <"$wasm")" "$(gz "$wasm")" "$js" "$js_min" $(( $(gz "$wasm") + js_min ))

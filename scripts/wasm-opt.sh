@@ -9,6 +9,10 @@ build_tool() {
   if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$tools/node_modules/.bin/esbuild" ]; then
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
+  if [ ! -x "$tools/node_modules/.bin/$1" ]; then
+    echo "error: $1 is not installed in tools/ (npm ci failed?)" >&2
+    return 1
+  fi
   echo "$tools/node_modules/.bin/$1"
 }
 

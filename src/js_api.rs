@@ -391,7 +391,7 @@ mod mock_backend {
                 .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
             let request = request.as_string().filter(|_| fits).unwrap_or_default();
             let server = Rc::clone(&self.server);
-            wasm_bindgen_futures::future_to_promise(async move {
+            promise(async move {
                 let response = server
                     .with_backend(|backend| Ok(backend.handle_json(&request)))
                     .await;

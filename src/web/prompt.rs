@@ -634,12 +634,9 @@ impl<K: DeviceKeys + 'static, T: Transport + 'static> Prompt<K, T> {
     /// says "digits only" when something else was typed.
     fn on_input(&mut self) {
         let raw = Zeroizing::new(self.view.input.value());
-        let digits: Zeroizing<String> = Zeroizing::new(
-            raw.chars()
-                .filter(char::is_ascii_digit)
-                .take(self.length)
-                .collect(),
-        );
+        // Room for all of `raw` up front: collecting would grow the buffer, leaving copies.
+        let mut digits = Zeroizing::new(String::with_capacity(raw.len()));
+        digits.extend(raw.chars().filter(char::is_ascii_digit).take(self.length));
         if *digits != *raw {
             self.view.input.set_value(&digits);
         }
@@ -877,7 +874,10 @@ fn press<K: DeviceKeys + 'static, T: Transport + 'static>(shared: &Shared<K, T>,
     if prompt.busy {
         return;
     }
-    let mut value = Zeroizing::new(prompt.view.input.value());
+    // Built in a buffer with room for the key, so that growing it leaves no copy behind.
+    let current = Zeroizing::new(prompt.view.input.value());
+    let mut value = Zeroizing::new(String::with_capacity(current.len() + key.len()));
+    value.push_str(&current);
     match key {
         "delete" => {
             value.pop();
