@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Prints the shipped size of both builds: the full package (with the mock backend) and the
 # client-only build (--no-default-features). Sizes are of the wasm after the same passes
-# as scripts/pkg.sh (wasm-opt, short names: scripts/wasm-opt.sh), plus the JS glue as written (js.gz) and minified as a
-# bundler ships it (js.min.gz, esbuild --minify; the total counts this one, as the other
-# SDKs' published sizes are minified); gzip -9. Usage: scripts/size.sh [--raw] (--raw also
+# as scripts/pkg.sh (wasm-opt, short names: scripts/wasm-opt.sh), plus the JS glue as
+# written (js.gz) and minified as a bundler ships it (js.min.gz, esbuild --minify; the
+# total counts this one, as the other SDKs' published sizes are minified); gzip -9. Usage: scripts/size.sh [--raw] (--raw also
 # prints the sizes before wasm-opt). With SIZE_JSON=file, also writes the figures as JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,14 @@ source scripts/wasm-opt.sh
 
 gz() { gzip -9 -c "$1" | wc -c; }
 min_gz() { "$(build_tool esbuild)" --minify --log-level=warning "$1" | gzip -9 | wc -c; }
+# Measures the build in $out and prints its row named $1.
+row() {
+  wasm_bytes=$(wc -c <"$out/pinauth_bg.wasm")
+  wasm_gz=$(gz "$out/pinauth_bg.wasm")
+  js=$(gz "$out/pinauth.js")
+  js_min=$(min_gz "$out/pinauth.js")
+  printf '%-12s %10d %10d %10d %10d %10d\n' "$1" "$wasm_bytes" "$wasm_gz" "$js" "$js_min" $((wasm_gz + js_min))
+}
 json="{"
 printf '%-12s %10s %10s %10s %10s %10s\n' build wasm wasm.gz js.gz js.min.gz total.gz
 for variant in full client; do
@@ -19,16 +27,11 @@ for variant in full client; do
   flags=()
   [ "$variant" = client ] && flags=(--no-default-features)
   wasm-pack build --release --target web --out-dir "$out" --no-pack --no-typescript "${flags[@]}" >/dev/null 2>&1
-  wasm="$out/pinauth_bg.wasm"
   if [ "${1:-}" = --raw ]; then
-    js=$(gz "$out/pinauth.js")
-    js_min=$(min_gz "$out/pinauth.js")
-    printf '%-12s %10d %10d %10d %10d %10d\n' "$variant-raw" "$(wc -c <"$wasm")" "$(gz "$wasm")" "$js" "$js_min" $(( $(gz "$wasm") + js_min ))
+    row "$variant-raw"
   fi
   shrink_build "$out"
-  js=$(gz "$out/pinauth.js")
-  js_min=$(min_gz "$out/pinauth.js")
-  printf '%-12s %10d %10d %10d %10d %10d\n' "$variant" "$(wc -c <"$wasm")" "$(gz "$wasm")" "$js" "$js_min" $(( $(gz "$wasm") + js_min ))
-  json+="\"$variant\":{\"wasm\":$(wc -c <"$wasm"),\"wasmGz\":$(gz "$wasm"),\"jsGz\":$js,\"jsMinGz\":$js_min},"
+  row "$variant"
+  json+="\"$variant\":{\"wasm\":$wasm_bytes,\"wasmGz\":$wasm_gz,\"jsGz\":$js,\"jsMinGz\":$js_min},"
 done
 if [ -n "${SIZE_JSON:-}" ]; then echo "${json%,}}" > "$SIZE_JSON"; fi
