@@ -4,6 +4,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::pin::Pin;
 use crate::protocol::{Bytes, DeviceId, PinProof, Token};
 use argon2::{Algorithm, Argon2, Params, Version};
+use blake2::Blake2b512;
 use hmac::{Hmac, Mac};
 use sha2::digest::Update;
 use sha2::{Digest, Sha256};
@@ -86,17 +87,19 @@ pub fn keyed_hash(key: &[u8; 32], domain: &str, fields: &[&[u8]]) -> [u8; 32] {
 pub const SIGNATURE_DOMAIN: &str = "pinauth/v1/device-signature";
 
 /// The canonical bytes a device signs for a request:
-/// `domain ‖ 0 ‖ endpoint ‖ 0 ‖ challenge(32) ‖ deviceId(16) ‖ SHA-256(fields)`, where the
-/// fields are length-prefixed.
+/// `domain ‖ 0 ‖ endpoint ‖ 0 ‖ challenge(32) ‖ deviceId(16) ‖ BLAKE2b-512(fields)`, where
+/// the fields are length-prefixed. The fields (tokens, PIN proofs) enter only hashed, so
+/// the bytes handed to WebCrypto hold no secret. BLAKE2b, not SHA-256: Argon2 already
+/// brings it, so a client-only build carries no SHA-256 code.
 pub fn signing_payload(
     endpoint: &str,
     challenge: &Token,
     device_id: &DeviceId,
     fields: &[&[u8]],
 ) -> Vec<u8> {
-    let mut fields_hash = Sha256::new();
+    let mut fields_hash = Blake2b512::new();
     absorb_fields(&mut fields_hash, "pinauth/v1/request-fields", fields);
-    let mut payload = Vec::with_capacity(SIGNATURE_DOMAIN.len() + endpoint.len() + 82);
+    let mut payload = Vec::with_capacity(SIGNATURE_DOMAIN.len() + endpoint.len() + 114);
     payload.extend_from_slice(SIGNATURE_DOMAIN.as_bytes());
     payload.push(0);
     payload.extend_from_slice(endpoint.as_bytes());

@@ -1760,6 +1760,29 @@ mod tests {
         assert_ne!(other_device.signing_payload(), payload);
     }
 
+    /// The payload byte for byte as the README documents it for a server implementer; the
+    /// fields' BLAKE2b-512 was computed apart, with Python's `hashlib.blake2b`.
+    #[test]
+    fn the_signing_payload_is_the_documented_bytes() {
+        let request = ChangePinRequest {
+            access_token: Token::new([1; 32]),
+            device_id: DeviceId::new([2; 16]),
+            old_proof: PinProof::new([3; 32]),
+            new_proof: PinProof::new([4; 32]),
+            challenge: Token::new([5; 32]),
+            signature: Signature::new([0; 64]),
+        };
+        let fields_hash = "c9bb11adf529139a15ecace8e8ab44ec966bc1eebe14db2dc32d1eb92525dcb9\
+                           367da261a4ae12ea1084785de7f1269d335fc313390a47bc29cb1bb2f12d48dc";
+        let mut expected = b"pinauth/v1/device-signature\0changePin\0".to_vec();
+        expected.extend([5; 32]);
+        expected.extend([2; 16]);
+        expected.extend(
+            (0..64).map(|i| u8::from_str_radix(&fields_hash[2 * i..2 * i + 2], 16).unwrap()),
+        );
+        assert_eq!(request.signing_payload(), expected);
+    }
+
     /// One request of every endpoint, with text that needs escaping.
     fn every_request() -> Vec<Request> {
         let token = |b| Token::new([b; 32]);
