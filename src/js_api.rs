@@ -588,10 +588,11 @@ impl PinAuth {
     /// A client for `options.appId` on `options.backend`: loads this device's identity
     /// (or creates one) and any stored session. Old or corrupt stored data is reported to
     /// `onWarning`, never a rejection.
-    pub async fn create(
+    #[wasm_bindgen(unchecked_return_type = "Promise<PinAuth>")]
+    pub fn create(
         #[wasm_bindgen(unchecked_param_type = "PinAuthOptions")] options: JsValue,
-    ) -> std::result::Result<PinAuth, JsValue> {
-        Self::from_options(options).await.map_err(|e| js_error(&e))
+    ) -> Promise {
+        promise(async move { Self::from_options(options).await.map(JsValue::from) })
     }
 
     async fn from_options(options: JsValue) -> Result<PinAuth> {
