@@ -1734,16 +1734,21 @@ mod tests {
         assert!(serde_json::from_value::<Request>(unknown).is_err());
     }
 
-    #[test]
-    fn the_signing_payload_covers_every_field_but_the_signature() {
-        let base = ChangePinRequest {
+    /// A signed request whose fields are all different bytes: 1s to 5s, the signature 0s.
+    fn change_pin_request() -> ChangePinRequest {
+        ChangePinRequest {
             access_token: Token::new([1; 32]),
             device_id: DeviceId::new([2; 16]),
             old_proof: PinProof::new([3; 32]),
             new_proof: PinProof::new([4; 32]),
             challenge: Token::new([5; 32]),
             signature: Signature::new([0; 64]),
-        };
+        }
+    }
+
+    #[test]
+    fn the_signing_payload_covers_every_field_but_the_signature() {
+        let base = change_pin_request();
         let payload = base.signing_payload();
         let mut resigned = base.clone();
         resigned.signature = Signature::new([9; 64]);
@@ -1764,14 +1769,7 @@ mod tests {
     /// fields' BLAKE2b-512 was computed apart, with Python's `hashlib.blake2b`.
     #[test]
     fn the_signing_payload_is_the_documented_bytes() {
-        let request = ChangePinRequest {
-            access_token: Token::new([1; 32]),
-            device_id: DeviceId::new([2; 16]),
-            old_proof: PinProof::new([3; 32]),
-            new_proof: PinProof::new([4; 32]),
-            challenge: Token::new([5; 32]),
-            signature: Signature::new([0; 64]),
-        };
+        let request = change_pin_request();
         let fields_hash = "c9bb11adf529139a15ecace8e8ab44ec966bc1eebe14db2dc32d1eb92525dcb9\
                            367da261a4ae12ea1084785de7f1269d335fc313390a47bc29cb1bb2f12d48dc";
         let mut expected = b"pinauth/v1/device-signature\0changePin\0".to_vec();
