@@ -99,7 +99,9 @@ pub fn signing_payload(
 ) -> Vec<u8> {
     let mut fields_hash = Blake2b512::new();
     absorb_fields(&mut fields_hash, "pinauth/v1/request-fields", fields);
-    let mut payload = Vec::with_capacity(SIGNATURE_DOMAIN.len() + endpoint.len() + 114);
+    // Two separators, the challenge, the device id and the fields' hash.
+    let mut payload =
+        Vec::with_capacity(SIGNATURE_DOMAIN.len() + endpoint.len() + 2 + 32 + 16 + 64);
     payload.extend_from_slice(SIGNATURE_DOMAIN.as_bytes());
     payload.push(0);
     payload.extend_from_slice(endpoint.as_bytes());
