@@ -50,6 +50,11 @@ version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 for file in package.json pinauth.js pinauth.d.ts pinauth_bg.wasm README.md LICENSE; do
   [[ -s "$installed/$file" ]] || fail "the installed package has no $file"
 done
+# The glue's own imports (the snippets, such as the PIN prompt's view) ship too.
+for file in $(grep -oE "from '\./snippets/[^']+'" "$installed/pinauth.js" | sed -E "s/^from '\.\/(.*)'$/\1/"); do
+  [[ -s "$installed/$file" ]] || fail "the installed package has no $file, which pinauth.js imports"
+done
+grep -q "from './snippets/" "$installed/pinauth.js" || fail "pinauth.js imports no snippet: the PIN prompt's view is missing"
 node -e '
   const [dir, version] = process.argv.slice(1);
   const pkg = require(dir + "/package.json");

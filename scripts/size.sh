@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints the shipped size of both builds: the full package (with the mock backend) and the
 # client-only build (--no-default-features). Sizes are of the wasm after the same passes
-# as scripts/pkg.sh (wasm-opt, short names: scripts/wasm-opt.sh), plus the JS glue as
-# written (js.gz) and minified as a bundler ships it (js.min.gz, esbuild --minify; the
+# as scripts/pkg.sh (wasm-opt, short names: scripts/wasm-opt.sh), plus the JS glue and
+# the snippets it imports as written (js.gz) and minified as a bundler ships it (js.min.gz, esbuild --minify; the
 # total counts this one, as the other SDKs' published sizes are minified); gzip -9. Usage: scripts/size.sh [--raw] (--raw also
 # prints the sizes before wasm-opt). With SIZE_JSON=file, also writes the figures as JSON.
 set -euo pipefail
@@ -11,12 +11,13 @@ export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/wasm-opt.sh
 
 gz() { gzip -9 -c "$1" | wc -c; }
-min_gz() { "$(build_tool esbuild)" --minify --log-level=warning "$1" | gzip -9 | wc -c; }
+# The glue with the snippets it imports (src/web/prompt.js), bundled into one file.
+min_gz() { "$(build_tool esbuild)" --bundle --format=esm --minify --log-level=warning "$1" | gzip -9 | wc -c; }
 # Measures the build in $out and prints its row named $1.
 row() {
   wasm_bytes=$(wc -c <"$out/pinauth_bg.wasm")
   wasm_gz=$(gz "$out/pinauth_bg.wasm")
-  js=$(gz "$out/pinauth.js")
+  js=$(find "$out/pinauth.js" "$out/snippets" -name '*.js' -exec cat {} + | gzip -9 | wc -c)
   js_min=$(min_gz "$out/pinauth.js")
   printf '%-12s %10d %10d %10d %10d %10d\n' "$1" "$wasm_bytes" "$wasm_gz" "$js" "$js_min" $((wasm_gz + js_min))
 }

@@ -1,0 +1,419 @@
+// The PIN prompt's view: the dialog in an open Shadow DOM root, its keyboard handling and
+// its steps. src/web/prompt.rs opens it and owns what is checked: the PIN policy
+// (`check`), the client call (`submit`), the single open prompt per client, and the
+// outcome. Written in JavaScript because building and wiring a DOM costs the wasm module
+// many bindings and most of its size; the behaviour is the one tests/browser_prompt.rs
+// and js-tests/browser/prompt.test.mjs assert.
+//
+// It works under a strict Content-Security-Policy (no inline styles, no `eval`: the
+// styles are a constructable stylesheet adopted by the shadow root), is operable by
+// keyboard alone, announces errors through a live region, traps focus while open and
+// gives it back when closed. The PIN lives in the input element only while it is typed;
+// the dialog is removed from the DOM when it closes.
+
+const STYLES = `
+:host { all: initial; }
+.backdrop {
+  --accent: var(--pinauth-accent, #2f5bea);
+  --bg: var(--pinauth-bg, #ffffff);
+  --fg: var(--pinauth-fg, #17191f);
+  --radius: var(--pinauth-radius, 14px);
+  --muted: color-mix(in srgb, var(--fg) 62%, var(--bg));
+  --line: color-mix(in srgb, var(--fg) 18%, var(--bg));
+  --danger: #c62828;
+  position: fixed; inset: 0; z-index: 2147483000;
+  display: flex; align-items: center; justify-content: center;
+  background: rgb(10 12 20 / 0.55);
+  font-family: var(--pinauth-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
+  color: var(--fg);
+}
+@media (prefers-color-scheme: dark) {
+  .backdrop {
+    --bg: var(--pinauth-bg, #1b1e27);
+    --fg: var(--pinauth-fg, #eef0f6);
+    --accent: var(--pinauth-accent, #7f9cff);
+    --danger: #ff8a80;
+  }
+}
+.dialog:focus { outline: none; }
+.dialog {
+  box-sizing: border-box; width: min(92vw, 360px); max-height: 96vh; overflow: auto;
+  padding: 24px 22px 18px; border-radius: var(--radius);
+  background: var(--bg); color: var(--fg);
+  box-shadow: 0 24px 60px rgb(0 0 0 / 0.35);
+  display: flex; flex-direction: column; gap: 14px;
+}
+h2 { margin: 0; font-size: 1.25rem; line-height: 1.3; font-weight: 650; text-align: center; }
+.step { margin: 0; color: var(--muted); font-size: 0.95rem; text-align: center; }
+.entry-area { position: relative; display: flex; justify-content: center; gap: 8px; border-radius: 10px; padding: 4px; }
+.entry-area:focus-within { outline: 3px solid var(--accent); outline-offset: 2px; }
+.cell {
+  width: 40px; height: 48px; border-radius: 10px; border: 2px solid var(--line);
+  display: flex; align-items: center; justify-content: center;
+  font-size: 1.4rem; font-weight: 600; box-sizing: border-box;
+}
+.cell.filled { border-color: var(--accent); }
+.entry {
+  position: absolute; inset: 0; width: 100%; height: 100%; margin: 0; padding: 0;
+  opacity: 0; border: 0; font-size: 16px; caret-color: transparent; cursor: text;
+}
+.message { min-height: 1.3em; margin: 0; text-align: center; font-size: 0.92rem; color: var(--danger); }
+.message.info { color: var(--muted); }
+.keypad { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
+button {
+  font: inherit; color: inherit; cursor: pointer; border-radius: 10px;
+  border: 1px solid var(--line); background: transparent; min-height: 48px;
+}
+button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+button:disabled { opacity: 0.5; cursor: default; }
+.key { font-size: 1.3rem; font-weight: 600; min-height: 52px; }
+.key.action { font-size: 1rem; }
+.primary { background: var(--accent); border-color: var(--accent); color: var(--bg); font-weight: 650; }
+.actions { display: flex; gap: 8px; }
+.actions button { flex: 1; }
+.toggle { align-self: center; min-height: 36px; padding: 0 14px; font-size: 0.9rem; }
+.progress { display: flex; align-items: center; justify-content: center; gap: 8px; color: var(--muted); font-size: 0.92rem; }
+.progress[hidden] { display: none; }
+.spinner { width: 16px; height: 16px; border-radius: 50%; border: 2px solid var(--line); border-top-color: var(--accent); animation: spin 0.8s linear infinite; }
+@keyframes spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+`;
+
+/** Each flow's steps: the current PIN, a new PIN (checked while typed), the new PIN again. */
+const STEPS = {
+  setup: ["new", "confirm"],
+  unlock: ["current"],
+  reauth: ["current"],
+  change: ["current", "new", "confirm"],
+};
+
+/** The string of each PIN policy rejection (`PinRejection::code`). */
+const REASONS = {
+  NOT_DIGITS: "reasonNotDigits",
+  REPEATED: "reasonRepeated",
+  SEQUENCE: "reasonSequence",
+  COMMON: "reasonCommon",
+};
+
+/** `template` with `{name}` replaced by `value` (digits, so no `$` patterns). */
+const fill = (template, name, value) => template.replaceAll(`{${name}}`, String(value));
+
+/**
+ * Builds the dialog, mounts it in `config.container` (or `document.body`) and runs the
+ * steps of `config.flow`. `check(pin)` gives a complete new PIN's rejection code, or
+ * undefined; `submit(pins, reply)` runs the flow's call with the entered PINs and calls
+ * `reply()` when it settled the prompt, or `reply(message)` to start over with that
+ * message (a wrong PIN). Returns `done`, resolved once the dialog closed, and `close()`,
+ * which closes it unless a PIN is being checked (then false).
+ */
+export function openPrompt(config, check, submit) {
+  const { flow, length, strings } = config;
+  const steps = STEPS[flow];
+  const active = document.activeElement;
+  const previousFocus = active instanceof HTMLElement ? active : null;
+
+  const element = (tag, className, attributes = {}, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const button = (className, text, attributes = {}) =>
+    element("button", className, { type: "button", ...attributes }, text);
+
+  const host = element("div", "", { "data-pinauth-prompt": "" });
+  const root = host.attachShadow({ mode: "open" });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(STYLES);
+  root.adoptedStyleSheets = [sheet];
+
+  const backdrop = element("div", "backdrop");
+  // Focusable by script only: holds focus while the PIN is checked.
+  const dialog = element("div", "dialog", {
+    role: "dialog",
+    "aria-modal": "true",
+    "aria-labelledby": "pinauth-title",
+    "aria-describedby": "pinauth-step pinauth-message",
+    tabindex: "-1",
+  });
+  const title = element("h2", "", { id: "pinauth-title" });
+  const stepText = element("p", "step", { id: "pinauth-step" });
+  const area = element("div", "entry-area");
+  const cells = [];
+  for (let i = 0; i < length; i++) cells.push(area.appendChild(element("span", "cell", { "aria-hidden": "true" })));
+  const input = element("input", "entry", {
+    type: "password",
+    inputmode: "numeric",
+    autocomplete: "off",
+    pattern: "[0-9]*",
+    maxlength: String(length),
+    "aria-label": strings.pinLabel,
+    "aria-describedby": "pinauth-step pinauth-message",
+    spellcheck: "false",
+  });
+  area.append(input);
+  const toggle = button("toggle", strings.show, { "aria-pressed": "false" });
+  const message = element("p", "message", { id: "pinauth-message", role: "alert", "aria-live": "assertive" });
+  const progress = element("div", "progress", { role: "status" });
+  progress.hidden = true;
+  progress.append(element("span", "spinner"), element("span", "", {}, strings.checking));
+
+  const keypad = element("div", "keypad", { role: "group", "aria-label": strings.keypadLabel });
+  const buttons = [];
+  for (const key of ["1", "2", "3", "4", "5", "6", "7", "8", "9"]) buttons.push(button("key", key, { "data-key": key }));
+  buttons.push(
+    button("key action", "⌫", { "aria-label": strings.delete, "data-key": "delete" }),
+    button("key", "0", { "data-key": "0" }),
+    button("key action", "✓", { "aria-label": strings.submit, "data-key": "submit" }),
+  );
+  keypad.append(...buttons);
+  const actions = element("div", "actions");
+  const cancelButton = button("cancel", strings.cancel, { "data-action": "cancel" });
+  const submitButton = button("primary submit", strings.submit, { "data-action": "submit" });
+  actions.append(cancelButton, submitButton);
+  buttons.push(cancelButton, submitButton);
+
+  dialog.append(title, stepText, area, toggle, message, progress, keypad, actions);
+  backdrop.append(dialog);
+  root.append(backdrop);
+  (config.container ?? document.body).append(host);
+
+  let step = 0;
+  /** PINs entered in earlier steps of this flow. */
+  let entered = [];
+  let busy = false;
+  let masked = true;
+  let closed = false;
+  let resolveDone;
+  const done = new Promise((resolve) => (resolveDone = resolve));
+
+  const ask = () => steps[step] ?? "current";
+  const say = (text, info) => {
+    message.className = info ? "message info" : "message";
+    message.textContent = text;
+  };
+  const reasonText = (code) =>
+    code in REASONS ? strings[REASONS[code]] : fill(strings.incomplete, "length", length);
+  /** Every control that takes focus, in tab order. */
+  const focusable = () => [input, toggle, ...buttons.filter((b) => !b.disabled)];
+
+  const renderCells = () => {
+    const value = input.value;
+    cells.forEach((cell, i) => {
+      const shown = i < value.length ? (masked ? "•" : value[i]) : "";
+      cell.className = shown ? "cell filled" : "cell";
+      cell.textContent = shown;
+    });
+  };
+
+  /** Shows the current step: title, instruction, empty cells. */
+  const renderStep = () => {
+    const titles = { setup: strings.setupTitle, unlock: strings.unlockTitle, reauth: strings.reauthTitle, change: strings.changeTitle };
+    const instructions = {
+      current: strings.currentPinStep,
+      new: fill(strings.newPinStep, "length", length),
+      confirm: strings.confirmStep,
+    };
+    title.textContent = config.title ?? titles[flow];
+    stepText.textContent =
+      step === 0 && config.subtitle != null
+        ? config.subtitle
+        : flow === "unlock"
+          ? strings.unlockStep
+          : flow === "reauth"
+            ? strings.reauthStep
+            : instructions[ask()];
+    input.value = "";
+    renderCells();
+    input.focus();
+  };
+
+  /** While a new PIN is typed: says why it is refused as soon as it is complete, and
+   * clears that as soon as it is edited. */
+  const liveCheck = (digits) => {
+    if (ask() !== "new") return;
+    const rejection = digits.length === length ? check(digits) : undefined;
+    if (rejection === undefined) say("", true);
+    else say(reasonText(rejection), false);
+  };
+
+  /** Keeps the input to at most `length` digits (typing, paste), then re-checks it; says
+   * "digits only" when something else was typed. */
+  const onInput = () => {
+    const raw = input.value;
+    const digits = raw.replace(/[^0-9]/g, "").slice(0, length);
+    if (digits !== raw) input.value = digits;
+    renderCells();
+    liveCheck(digits);
+    if (!/^[0-9]*$/.test(raw)) say(strings.reasonNotDigits, false);
+  };
+
+  const setBusy = (value) => {
+    busy = value;
+    input.readOnly = value;
+    progress.hidden = !value;
+    backdrop.setAttribute("aria-busy", value ? "true" : "false");
+    // Cancel too: once a PIN is sent, its answer decides the outcome (a cancel then could
+    // hide a PIN that was set or a token that was issued).
+    for (const b of buttons) b.disabled = value;
+    if (!value) input.focus();
+    // The focused button was just disabled: keep focus inside the dialog.
+    else if (!focusable().includes(root.activeElement)) dialog.focus();
+  };
+
+  /** Removes the dialog, gives focus back and resolves `done`. */
+  const finish = () => {
+    closed = true;
+    entered = [];
+    input.value = "";
+    host.remove();
+    previousFocus?.focus();
+    resolveDone();
+  };
+
+  /** Restarts the flow at its first step with a message (after a wrong PIN). */
+  const restart = (text) => {
+    setBusy(false);
+    entered = [];
+    step = 0;
+    renderStep();
+    say(text, false);
+  };
+
+  /** Takes the entered digits for the current step. Returns the PINs for the call when
+   * this was the last step, or undefined when the dialog stays on a step. */
+  const advance = () => {
+    const digits = input.value;
+    if (digits.length !== length) {
+      say(fill(strings.incomplete, "length", length), false);
+      return undefined;
+    }
+    const asked = ask();
+    if (asked === "new") {
+      const rejection = check(digits);
+      if (rejection !== undefined) {
+        input.value = "";
+        renderCells();
+        say(reasonText(rejection), false);
+        return undefined;
+      }
+    }
+    if (asked === "confirm" && entered[entered.length - 1] !== digits) {
+      step = steps.indexOf("new");
+      entered.length = step;
+      renderStep();
+      say(strings.mismatch, false);
+      return undefined;
+    }
+    if (asked !== "confirm") entered.push(digits);
+    step += 1;
+    if (step < steps.length) {
+      renderStep();
+      return undefined;
+    }
+    setBusy(true);
+    const pins = entered;
+    entered = [];
+    return pins;
+  };
+
+  const submitStep = () => {
+    if (busy || closed) return;
+    const pins = advance();
+    if (!pins) return;
+    submit(pins, (retry) => {
+      if (closed) return;
+      if (retry === undefined) finish();
+      else restart(retry);
+    });
+    pins.length = 0;
+  };
+
+  const press = (key) => {
+    if (key === "submit") return submitStep();
+    if (busy || closed) return;
+    const value = input.value;
+    if (key === "delete") input.value = value.slice(0, -1);
+    else if (value.length < length) input.value = value + key;
+    onInput();
+    input.focus();
+  };
+
+  /** Closes the dialog, unless a PIN is being checked: its answer decides. */
+  const cancel = () => {
+    if (busy || closed) return false;
+    finish();
+    return true;
+  };
+
+  input.addEventListener("input", () => closed || onInput());
+  input.addEventListener("paste", (event) => {
+    if (!(event instanceof ClipboardEvent)) return;
+    // Only the digits: spaces or dashes in a pasted PIN are no typing mistake.
+    const pasted = (event.clipboardData?.getData("text") ?? "").replace(/[^0-9]/g, "");
+    event.preventDefault();
+    if (!busy && !closed) {
+      input.value = pasted;
+      onInput();
+    }
+  });
+  // Digits and Backspace edit the PIN (wherever focus is in the dialog), Enter in the PIN
+  // field submits, Escape cancels, Tab and Shift+Tab cycle inside the dialog.
+  backdrop.addEventListener("keydown", (event) => {
+    if (closed) return;
+    const key = event.key;
+    const modified = event.ctrlKey || event.metaKey || event.altKey;
+    if (!modified && /^[0-9]$/.test(key)) {
+      event.preventDefault();
+      press(key);
+    } else if (key === "Backspace" && !modified) {
+      event.preventDefault();
+      press("delete");
+    } else if (key === "Escape") {
+      event.preventDefault();
+      cancel();
+    } else if (key === "Tab") {
+      const controls = focusable();
+      const current = root.activeElement;
+      // From outside the controls (e.g. the dialog itself, focused while busy) Tab goes to
+      // the first control and Shift+Tab to the last.
+      const elsewhere = !controls.includes(current);
+      const first = controls[0];
+      const last = controls[controls.length - 1];
+      const target = event.shiftKey
+        ? (current === first || elsewhere) && last
+        : (current === last || elsewhere) && first;
+      if (target) {
+        event.preventDefault();
+        target.focus();
+      }
+    } else if (key === "Enter" && event.target instanceof HTMLInputElement) {
+      event.preventDefault();
+      submitStep();
+    }
+  });
+  // Pressing the backdrop does not take focus out of the dialog.
+  backdrop.addEventListener("mousedown", (event) => event.target === backdrop && event.preventDefault());
+  backdrop.addEventListener("click", (event) => {
+    // The second click of a double click on the button that opened the prompt lands on
+    // this backdrop: only a single click (`detail` 1, or 0 from script) cancels.
+    if (!(event.detail > 1) && event.target === backdrop) cancel();
+  });
+  toggle.addEventListener("click", () => {
+    if (closed) return;
+    masked = !masked;
+    input.type = masked ? "password" : "text";
+    toggle.textContent = masked ? strings.show : strings.hide;
+    toggle.setAttribute("aria-pressed", masked ? "false" : "true");
+    renderCells();
+  });
+  for (const b of buttons) {
+    const key = b.dataset.key ?? b.dataset.action;
+    b.addEventListener("click", () => (key === "cancel" ? cancel() : press(key)));
+  }
+
+  renderStep();
+  return { done, close: cancel };
+}
