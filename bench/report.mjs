@@ -27,7 +27,7 @@ const createOnly = median(browser.create.map((c) => c.create));
 const unlock = median(browser.unlocks);
 
 const rows = [
-  ["gzip size, client-only build (wasm + minified JS glue)",
+  ["gzip size, client-only build (wasm + minified JavaScript)",
     `${kb(total(size.client)).toFixed(1)} KB`,
     "oidc-client-ts ≈18 KB, firebase/auth ≈31 KB, okta-auth-js ≈51 KB, auth0-spa-js ≈65 KB",
     "≤ 40 KB", kb(total(size.client)) <= 40],
@@ -67,8 +67,9 @@ ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}, ${rustc},
 Chromium ${browser.chromium} (headless, one run). Browser figures are medians of
 ${browser.proofs.pinauth.length} runs after a warm-up; every ratio is measured in the same
 run. Sizes are gzip -9 of the shipped wasm (after \`wasm-opt -Oz\` and short import and
-export names, scripts/short-names.mjs) plus its JS glue minified (esbuild --minify, as a
-bundler ships it); KB = 1024 bytes.
+export names, scripts/short-names.mjs) plus its JavaScript: the glue and the snippets it
+imports (src/web/*.js), bundled and minified (esbuild --bundle --minify, as a bundler
+ships them); KB = 1024 bytes.
 
 ${table}
 

@@ -1,7 +1,9 @@
 //! The device key: a non-extractable WebCrypto ECDSA P-256 key, and the device identity
 //! kept in IndexedDB.
 //!
-//! IndexedDB is driven through `web-sys` directly, by [`super::idb`] (why, there).
+//! The WebCrypto calls are `keys.js` and the IndexedDB ones [`super::idb`]'s `idb.js`
+//! (JavaScript costs the wasm far less than the same calls through `web-sys`); this
+//! module checks every value they return and turns each failure into a typed error.
 //!
 //! One database, [`DATABASE_NAME`], holds one object store, [`STORE_NAME`], keyed by the
 //! application id. Each value is a plain object
@@ -13,17 +15,37 @@
 //! `crypto` and `indexedDB` are resolved from `globalThis`, so this works in a window and
 //! in a worker.
 
-use super::idb::Database;
-use super::{global_property, property};
+use super::idb::{Database, Request};
+use super::property;
 use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{DeviceKeys, LoadedIdentity, StoredIdentity};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Signature};
-use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CryptoKey, IdbTransactionMode, SubtleCrypto};
+use web_sys::CryptoKey;
 use zeroize::Zeroizing;
+
+#[wasm_bindgen(module = "/src/web/keys.js")]
+extern "C" {
+    /// A new non-extractable P-256 key pair: `{ privateKey, publicKey: Uint8Array }`.
+    #[wasm_bindgen(js_name = generateKey)]
+    fn generate_key() -> Promise;
+
+    /// The signature of `payload` by `key`, as a `Uint8Array`.
+    #[wasm_bindgen(js_name = sign)]
+    fn sign_payload(key: &CryptoKey, payload: &[u8]) -> Promise;
+
+    /// Whether a signature by `private_key` is shown not to verify with `public_key`.
+    #[wasm_bindgen(js_name = keysDiffer)]
+    fn keys_differ(private_key: &CryptoKey, public_key: &[u8]) -> Promise;
+
+    /// Whether `key` is a non-extractable private ECDSA P-256 signing key.
+    #[wasm_bindgen(js_name = isDeviceSigningKey)]
+    fn is_device_signing_key(key: &CryptoKey) -> bool;
+}
 
 /// The IndexedDB database that holds device identities.
 pub const DATABASE_NAME: &str = "pinauth";
@@ -59,21 +81,17 @@ fn key_error(message: &'static str) -> Error {
     Error::with_message(ErrorCode::DeviceKeyUnavailable, message)
 }
 
-fn subtle() -> Result<SubtleCrypto> {
-    global_property::<web_sys::Crypto>("crypto")
-        .and_then(|crypto| property::<SubtleCrypto>(&crypto, "subtle"))
-        .ok_or_else(|| key_error("WebCrypto is not available here (it needs a secure context)."))
-}
-
-/// Awaits a promise returned by a WebCrypto call.
-async fn settle(
-    promise: std::result::Result<Promise, JsValue>,
-    failure: &'static str,
-) -> Result<JsValue> {
-    let promise = promise.map_err(|_| key_error(failure))?;
-    JsFuture::from(promise)
-        .await
-        .map_err(|_| key_error(failure))
+/// Awaits a WebCrypto call of `keys.js`; a failure is the message of the step that failed.
+async fn settle(promise: Promise) -> Result<JsValue> {
+    JsFuture::from(promise).await.map_err(|step| {
+        key_error(match step.as_string().as_deref() {
+            Some("unavailable") => "WebCrypto is not available here (it needs a secure context).",
+            Some("generate") => "WebCrypto could not generate a P-256 key.",
+            Some("pair") => "WebCrypto returned no key pair.",
+            Some("export") => "WebCrypto could not export the public key.",
+            _ => "WebCrypto could not sign with the device key.",
+        })
+    })
 }
 
 /// Exactly `N` bytes from a typed array, or `None` for another length.
@@ -95,53 +113,26 @@ impl DeviceKeys for WebCryptoKeys {
     type Key = CryptoKey;
 
     async fn generate(&self) -> Result<(CryptoKey, PublicKey)> {
-        let subtle = subtle()?;
-        let params = web_sys::EcKeyGenParams::new("ECDSA", "P-256");
-        let usages = Array::new();
-        usages.push(&JsValue::from_str("sign"));
-        usages.push(&JsValue::from_str("verify"));
-        let pair = settle(
-            subtle.generate_key_with_object(&params, false, &usages),
-            "WebCrypto could not generate a P-256 key.",
-        )
-        .await?;
-        let (Some(private_key), Some(public)) = (
-            property::<CryptoKey>(&pair, "privateKey"),
-            property::<CryptoKey>(&pair, "publicKey"),
-        ) else {
-            return Err(key_error("WebCrypto returned no key pair."));
-        };
-        let raw = settle(
-            subtle.export_key("raw", &public),
-            "WebCrypto could not export the public key.",
-        )
-        .await?;
-        let public_key = raw
-            .dyn_ref::<ArrayBuffer>()
-            .and_then(|buffer| fixed_bytes(&Uint8Array::new(buffer)))
+        let pair = settle(generate_key()).await?;
+        let private_key = property::<CryptoKey>(&pair, "privateKey")
+            .ok_or_else(|| key_error("WebCrypto returned no key pair."))?;
+        let public_key = property::<Uint8Array>(&pair, "publicKey")
+            .and_then(|bytes| fixed_bytes(&bytes))
             .ok_or_else(|| key_error("WebCrypto exported a malformed public key."))?;
         Ok((private_key, public_key))
     }
 
     async fn sign(&self, key: &CryptoKey, payload: &[u8]) -> Result<Signature> {
-        let subtle = subtle()?;
-        let params = web_sys::EcdsaParams::new_with_str("ECDSA", "SHA-256");
-        let signature = settle(
-            subtle.sign_with_object_and_u8_array(&params, key, payload),
-            "WebCrypto could not sign with the device key.",
-        )
-        .await?;
-        signature
-            .dyn_ref::<ArrayBuffer>()
-            .and_then(|buffer| fixed_bytes(&Uint8Array::new(buffer)))
+        settle(sign_payload(key, payload))
+            .await?
+            .dyn_ref::<Uint8Array>()
+            .and_then(fixed_bytes)
             .ok_or_else(|| key_error("WebCrypto returned a malformed signature."))
     }
 
     async fn load(&self, app_id: &str) -> Result<LoadedIdentity<CryptoKey>> {
         let id = JsValue::from_str(app_id);
-        let record = IDENTITIES
-            .run(IdbTransactionMode::Readonly, |store| store.get(&id))
-            .await?;
+        let record = IDENTITIES.run(Request::Get(&id)).await?;
         if record.is_undefined() {
             return Ok(LoadedIdentity::Missing);
         }
@@ -156,20 +147,12 @@ impl DeviceKeys for WebCryptoKeys {
     async fn save(&self, app_id: &str, identity: &StoredIdentity<CryptoKey>) -> Result<()> {
         let record = write_record(identity)?;
         let id = JsValue::from_str(app_id);
-        IDENTITIES
-            .run(IdbTransactionMode::Readwrite, |store| {
-                store.put_with_key(&record, &id)
-            })
-            .await
-            .map(drop)
+        IDENTITIES.run(Request::Put(&id, &record)).await.map(drop)
     }
 
     async fn delete(&self, app_id: &str) -> Result<()> {
         let id = JsValue::from_str(app_id);
-        IDENTITIES
-            .run(IdbTransactionMode::Readwrite, |store| store.delete(&id))
-            .await
-            .map(drop)
+        IDENTITIES.run(Request::Delete(&id)).await.map(drop)
     }
 }
 
@@ -180,44 +163,10 @@ impl WebCryptoKeys {
     /// so the device could never set a PIN. When the check itself cannot run, the halves
     /// are assumed to match (a transient WebCrypto failure must not wipe an identity).
     async fn halves_differ(&self, identity: &StoredIdentity<CryptoKey>) -> bool {
-        const PAYLOAD: &[u8] = b"pinauth/v1/device-key-check";
-        let Ok(signature) = self.sign(&identity.key, PAYLOAD).await else {
-            return false;
-        };
-        let Ok(subtle) = subtle() else {
-            return false;
-        };
-        let algorithm = Object::new();
-        for (name, value) in [("name", "ECDSA"), ("namedCurve", "P-256")] {
-            if Reflect::set(&algorithm, &name.into(), &value.into()).is_err() {
-                return false;
-            }
-        }
-        let usages = Array::of1(&JsValue::from_str("verify"));
-        let raw = Uint8Array::from(identity.public_key.as_bytes().as_slice());
-        let imported = settle(
-            subtle.import_key_with_object("raw", &raw, &algorithm, true, &usages),
-            "WebCrypto could not import the public key.",
-        )
-        .await;
-        let Some(public) = imported
-            .ok()
-            .and_then(|key| key.dyn_into::<CryptoKey>().ok())
-        else {
-            return false;
-        };
-        let params = web_sys::EcdsaParams::new_with_str("ECDSA", "SHA-256");
-        let verified = settle(
-            subtle.verify_with_object_and_u8_array_and_u8_array(
-                &params,
-                &public,
-                signature.as_bytes(),
-                PAYLOAD,
-            ),
-            "WebCrypto could not verify a signature.",
-        )
-        .await;
-        verified.is_ok_and(|valid| valid.as_bool() == Some(false))
+        let check = keys_differ(&identity.key, identity.public_key.as_bytes());
+        JsFuture::from(check)
+            .await
+            .is_ok_and(|differ| differ.as_bool() == Some(true))
     }
 }
 
@@ -283,17 +232,4 @@ fn is_p256_point(key: &PublicKey) -> bool {
     return p256::ecdsa::VerifyingKey::from_sec1_bytes(key.as_bytes()).is_ok();
     #[cfg(not(feature = "mock-backend"))]
     return key.as_bytes().first() == Some(&0x04);
-}
-
-/// Whether `key` is what [`WebCryptoKeys::generate`] makes: a non-extractable private
-/// ECDSA P-256 key usable for signing.
-fn is_device_signing_key(key: &CryptoKey) -> bool {
-    let Ok(algorithm) = key.algorithm() else {
-        return false;
-    };
-    key.type_() == "private"
-        && !key.extractable()
-        && string_property(&algorithm, "name").as_deref() == Some("ECDSA")
-        && string_property(&algorithm, "namedCurve").as_deref() == Some("P-256")
-        && key.usages().includes(&JsValue::from_str("sign"), 0)
 }

@@ -11,7 +11,7 @@
 //! missing (an insecure context, a private mode without IndexedDB) requests run without
 //! them, as the best effort of [`BackendHost`] alone.
 
-use super::idb::Database;
+use super::idb::{Database, Request};
 use super::{global_property, property};
 use crate::backend::{Attempt, Backend, BackendHost};
 use crate::error::{ErrorCode, Result};
@@ -19,7 +19,6 @@ use js_sys::{Array, Date, Function, Object, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::IdbTransactionMode;
 
 /// The IndexedDB database holding the latest revision of each persisted backend, by
 /// persist key.
@@ -86,9 +85,7 @@ impl TabTurns {
     /// The latest revision recorded by any tab (0 before the first).
     async fn latest(&self) -> Result<u64> {
         let key = JsValue::from_str(&self.key);
-        let value = REVISIONS
-            .run(IdbTransactionMode::Readonly, |store| store.get(&key))
-            .await?;
+        let value = REVISIONS.run(Request::Get(&key)).await?;
         // Revisions are small whole numbers: far below 2^53, exact in an f64.
         Ok(value
             .as_f64()
@@ -100,12 +97,7 @@ impl TabTurns {
     async fn record(&self, revision: u64) -> Result<()> {
         let key = JsValue::from_str(&self.key);
         let value = JsValue::from_f64(revision as f64);
-        REVISIONS
-            .run(IdbTransactionMode::Readwrite, |store| {
-                store.put_with_key(&value, &key)
-            })
-            .await
-            .map(drop)
+        REVISIONS.run(Request::Put(&key, &value)).await.map(drop)
     }
 }
 

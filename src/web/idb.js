@@ -1,0 +1,76 @@
+// One IndexedDB database with one object store, and single-request transactions on it
+// (src/web/idb.rs turns each failure into its typed error). A failure rejects with the
+// stage that failed: "unavailable", "open", "store", "request" or "complete".
+
+/** Opens `name` at `version`; an upgrade creates `store`, or is aborted (failing the open)
+ * rather than leave a database without its store. */
+function open(name, version, store) {
+  let request;
+  try {
+    const factory = globalThis.indexedDB;
+    if (!(factory instanceof IDBFactory)) throw "unavailable";
+    request = factory.open(name, version);
+  } catch {
+    return Promise.reject("unavailable");
+  }
+  return new Promise((resolve, reject) => {
+    request.onupgradeneeded = () => {
+      try {
+        const database = request.result;
+        if (!database.objectStoreNames.contains(store)) database.createObjectStore(store);
+      } catch {
+        request.transaction?.abort();
+      }
+    };
+    request.onsuccess = () => {
+      request.onupgradeneeded = null;
+      const database = request.result;
+      if (database instanceof IDBDatabase) resolve(database);
+      else reject("open");
+    };
+    request.onerror = () => {
+      request.onupgradeneeded = null;
+      reject("open");
+    };
+  });
+}
+
+/**
+ * Opens the database, runs one request on its store in a transaction of `mode`
+ * ("readonly" or "readwrite"): `get(key)`, `put(value, key)` or `delete(key)` by `method`,
+ * and resolves with the request's result once the transaction has completed (so a write
+ * is committed when it resolves). The database is closed after.
+ */
+export async function idbRun(name, version, store, mode, method, key, value) {
+  const database = await open(name, version, store);
+  try {
+    let transaction;
+    let objects;
+    try {
+      transaction = database.transaction(store, mode);
+      objects = transaction.objectStore(store);
+    } catch {
+      throw "store";
+    }
+    let request;
+    try {
+      request = method === "put" ? objects.put(value, key) : method === "get" ? objects.get(key) : objects.delete(key);
+    } catch {
+      throw "request";
+    }
+    await new Promise((resolve, reject) => {
+      transaction.oncomplete = resolve;
+      transaction.onerror = reject;
+      transaction.onabort = reject;
+    }).catch(() => {
+      throw "complete";
+    });
+    try {
+      return request.result;
+    } catch {
+      throw "complete";
+    }
+  } finally {
+    database.close();
+  }
+}

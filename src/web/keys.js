@@ -1,0 +1,80 @@
+// The WebCrypto calls of the device key (src/web/keys.rs checks what they return and turns
+// each failure into its typed error). A failure rejects with the step that failed:
+// "unavailable", "generate", "pair", "export" or "sign".
+
+const P256 = { name: "ECDSA", namedCurve: "P-256" };
+const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" };
+
+/** `globalThis.crypto.subtle`, which needs a secure context. */
+function subtle() {
+  try {
+    const crypto = globalThis.crypto;
+    const subtle = crypto instanceof Crypto ? crypto.subtle : undefined;
+    if (subtle instanceof SubtleCrypto) return subtle;
+  } catch {
+    // A throwing getter is the same as none.
+  }
+  throw "unavailable";
+}
+
+/** Runs `call` on `subtle`, rejecting with `step` when it throws or rejects. */
+async function step(step, call) {
+  const crypto = subtle();
+  try {
+    return await call(crypto);
+  } catch {
+    throw step;
+  }
+}
+
+/** The bytes of `buffer`, or undefined when it is no ArrayBuffer. */
+const bytes = (buffer) => (buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : undefined);
+
+/** A new non-extractable ECDSA P-256 key pair: `{ privateKey, publicKey }`, the public key
+ * as its raw (uncompressed point) bytes. */
+export async function generateKey() {
+  const pair = await step("generate", (s) => s.generateKey(P256, false, ["sign", "verify"]));
+  const { privateKey, publicKey } = pair ?? {};
+  if (!(privateKey instanceof CryptoKey) || !(publicKey instanceof CryptoKey)) throw "pair";
+  const raw = await step("export", (s) => s.exportKey("raw", publicKey));
+  return { privateKey, publicKey: bytes(raw) };
+}
+
+/** The ECDSA P-256 / SHA-256 signature of `payload` by `key`, as bytes. (Byte arguments
+ * are views into the wasm memory, valid only until it next runs: they are copied first.) */
+export async function sign(key, payload) {
+  const data = payload.slice();
+  return bytes(await step("sign", (s) => s.sign(ECDSA_SHA256, key, data)));
+}
+
+/** Whether a signature by `privateKey` is shown not to verify with `publicKey` (raw
+ * bytes). False when the check itself cannot run. */
+export async function keysDiffer(privateKey, publicKey) {
+  const raw = publicKey.slice();
+  try {
+    const crypto = subtle();
+    const payload = new TextEncoder().encode("pinauth/v1/device-key-check");
+    const signature = await crypto.sign(ECDSA_SHA256, privateKey, payload);
+    const verifier = await crypto.importKey("raw", raw, P256, true, ["verify"]);
+    return (await crypto.verify(ECDSA_SHA256, verifier, signature, payload)) === false;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `key` is what `generateKey` makes: a non-extractable private ECDSA P-256 key
+ * usable for signing. */
+export function isDeviceSigningKey(key) {
+  try {
+    return (
+      key instanceof CryptoKey &&
+      key.type === "private" &&
+      !key.extractable &&
+      key.algorithm.name === "ECDSA" &&
+      key.algorithm.namedCurve === "P-256" &&
+      key.usages.includes("sign")
+    );
+  } catch {
+    return false;
+  }
+}
