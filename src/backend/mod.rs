@@ -23,8 +23,8 @@ use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Clock, Rng};
 use crate::protocol::{DeviceInfo, Reply, Request, Response};
+use list_map::ListMap;
 use state::{State, SNAPSHOT_VERSION};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Lifetimes, limits and costs of the backend. [`Default`] gives the values of DESIGN.md.
@@ -98,9 +98,9 @@ fn fresh_state(config: &BackendConfig, rng: &dyn Rng) -> Result<State> {
         revision: 0,
         pepper: random_bytes(rng)?,
         dummy_password_hash: accounts::dummy_password_hash(config, rng)?,
-        accounts: BTreeMap::new(),
+        accounts: ListMap::default(),
         password_failures: Default::default(),
-        tokens: BTreeMap::new(),
+        tokens: ListMap::default(),
         challenges: Vec::new(),
         outbox: Vec::new(),
     })
@@ -112,8 +112,8 @@ fn parse_snapshot(snapshot: &str, config: &BackendConfig, rng: &dyn Rng) -> Resu
         State::from_json(snapshot).ok_or_else(|| Error::new(ErrorCode::SnapshotInvalid))?;
     let affordable = state
         .accounts
-        .values()
-        .all(|a| accounts::hash_is_affordable(&a.password_hash));
+        .iter()
+        .all(|(_, a)| accounts::hash_is_affordable(&a.password_hash));
     if state.version != SNAPSHOT_VERSION || !affordable {
         return Err(Error::new(ErrorCode::SnapshotInvalid));
     }

@@ -8,7 +8,6 @@ use crate::platform::{random_bytes, Rng};
 use crate::protocol::json::{self, Value};
 use crate::protocol::{Bytes, DeviceId, IssuedToken, PublicKey, SecretString, Token};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 /// The snapshot format this code reads and writes.
@@ -39,11 +38,11 @@ pub(super) struct State {
     /// the same Argon2 work as wrong passwords.
     pub dummy_password_hash: SecretString,
     /// Accounts by user id.
-    pub accounts: BTreeMap<String, Account>,
+    pub accounts: ListMap<String, Account>,
     /// Recent failed passwords by normalized email, including emails with no account.
     pub password_failures: ListMap<String, PasswordFailures>,
     /// Live tokens by hash.
-    pub tokens: BTreeMap<TokenHash, TokenRecord>,
+    pub tokens: ListMap<TokenHash, TokenRecord>,
     /// Outstanding challenges, oldest first.
     pub challenges: Vec<ChallengeRecord>,
     /// Messages "emailed" to users, newest last.
@@ -695,11 +694,10 @@ mod tests {
             revision: 42,
             pepper: Bytes::new([9; 32]),
             dummy_password_hash: SecretString::new("$argon2id$dummy"),
-            accounts: [
+            accounts: list_map([
                 ("u1".to_owned(), account("ann@example.com", 1)),
                 ("u2".to_owned(), account("ärla\\\n@exämple.com", 3)),
-            ]
-            .into(),
+            ]),
             password_failures: list_map([
                 ("ann@example.com".to_owned(), PasswordFailures::default()),
                 (
@@ -713,7 +711,7 @@ mod tests {
                     },
                 ),
             ]),
-            tokens: [
+            tokens: list_map([
                 (
                     Bytes::new([1; 32]),
                     record(TokenKind::Access, Some(Bytes::new([1; 16]))),
@@ -731,8 +729,7 @@ mod tests {
                     record(TokenKind::Reauth, Some(Bytes::new([4; 16]))),
                 ),
                 (Bytes::new([5; 32]), record(TokenKind::Reset, None)),
-            ]
-            .into(),
+            ]),
             challenges: vec![ChallengeRecord {
                 hash: Bytes::new([6; 32]),
                 device_id: Bytes::new([1; 16]),
@@ -753,9 +750,9 @@ mod tests {
         let text = state.to_json();
         assert_eq!(*text, serde_json::to_string(&state).unwrap());
         let empty = State {
-            accounts: BTreeMap::new(),
+            accounts: ListMap::default(),
             password_failures: ListMap::default(),
-            tokens: BTreeMap::new(),
+            tokens: ListMap::default(),
             challenges: Vec::new(),
             outbox: Vec::new(),
             ..populated()
