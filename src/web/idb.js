@@ -36,18 +36,18 @@ function open(name, version, store) {
 }
 
 /**
- * Opens the database, runs one request on its store in a transaction of `mode`
- * ("readonly" or "readwrite"): `get(key)`, `put(value, key)` or `delete(key)` by `method`,
- * and resolves with the request's result once the transaction has completed (so a write
- * is committed when it resolves). The database is closed after.
+ * Opens the database, runs one request on its store: `get(key)` (in a read-only
+ * transaction), `put(value, key)` or `delete(key)` by `method`, and resolves with the
+ * request's result once the transaction has completed (so a write is committed when it
+ * resolves). The database is closed after.
  */
-export async function idbRun(name, version, store, mode, method, key, value) {
+export async function idbRun(name, version, store, method, key, value) {
   const database = await open(name, version, store);
   try {
     let transaction;
     let objects;
     try {
-      transaction = database.transaction(store, mode);
+      transaction = database.transaction(store, method === "get" ? "readonly" : "readwrite");
       objects = transaction.objectStore(store);
     } catch {
       throw "store";

@@ -12,14 +12,13 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(module = "/src/web/idb.js")]
 extern "C" {
-    /// Runs one request (`method` on `key`, with `value` for a put) in a transaction of
-    /// `mode`; resolves with its result once the transaction completed.
+    /// Runs one request (`method` on `key`, with `value` for a put) in a transaction;
+    /// resolves with its result once the transaction completed.
     #[wasm_bindgen(js_name = idbRun)]
     fn idb_run(
         name: &str,
         version: u32,
         store: &str,
-        mode: &str,
         method: &str,
         key: &JsValue,
         value: &JsValue,
@@ -53,20 +52,12 @@ impl Database {
     /// request's result once the transaction has completed (so a write is committed when
     /// this returns). The database is opened for the call and closed after.
     pub async fn run(&self, request: Request<'_>) -> Result<JsValue> {
-        let (mode, method, key, value) = match request {
-            Request::Get(key) => ("readonly", "get", key, &JsValue::UNDEFINED),
-            Request::Put(key, value) => ("readwrite", "put", key, value),
-            Request::Delete(key) => ("readwrite", "delete", key, &JsValue::UNDEFINED),
+        let (method, key, value) = match request {
+            Request::Get(key) => ("get", key, &JsValue::UNDEFINED),
+            Request::Put(key, value) => ("put", key, value),
+            Request::Delete(key) => ("delete", key, &JsValue::UNDEFINED),
         };
-        let run = idb_run(
-            self.name,
-            self.version,
-            self.store,
-            mode,
-            method,
-            key,
-            value,
-        );
+        let run = idb_run(self.name, self.version, self.store, method, key, value);
         JsFuture::from(run).await.map_err(|stage| {
             let message = match stage.as_string().as_deref() {
                 Some("unavailable") => "IndexedDB is not available here.",

@@ -9,21 +9,21 @@ const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" };
 function subtle() {
   try {
     const crypto = globalThis.crypto;
-    const subtle = crypto instanceof Crypto ? crypto.subtle : undefined;
-    if (subtle instanceof SubtleCrypto) return subtle;
+    const found = crypto instanceof Crypto ? crypto.subtle : undefined;
+    if (found instanceof SubtleCrypto) return found;
   } catch {
     // A throwing getter is the same as none.
   }
   throw "unavailable";
 }
 
-/** Runs `call` on `subtle`, rejecting with `step` when it throws or rejects. */
-async function step(step, call) {
+/** Runs `call` on `subtle`, rejecting with `name` when it throws or rejects. */
+async function step(name, call) {
   const crypto = subtle();
   try {
     return await call(crypto);
   } catch {
-    throw step;
+    throw name;
   }
 }
 

@@ -334,8 +334,8 @@ where
     });
     let settled: Settled = Rc::default();
     let submit = {
-        let (client, settled, strings) = (client.clone(), settled.clone(), options.strings);
-        let strings = Rc::new(strings);
+        let (client, settled) = (client.clone(), settled.clone());
+        let strings = Rc::new(options.strings);
         Closure::<dyn FnMut(Array, Function)>::new(move |pins: Array, reply: Function| {
             let pins = pins
                 .iter()
