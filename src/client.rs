@@ -23,10 +23,11 @@ use crate::protocol::{
     SignedRequest, Token,
 };
 use crate::tokens::{SavedToken, Slot, TokenStore};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-use std::task::{Poll, Waker};
-use std::time::Duration;
+use alloc::rc::Rc;
+use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
+use core::cell::{Cell, RefCell};
+use core::task::{Poll, Waker};
+use core::time::Duration;
 
 /// Where the user is in the sign-in flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +156,7 @@ struct Turn<'a>(&'a Turns);
 impl Turns {
     /// Waits until no other flow runs, then holds the turn.
     async fn take(&self) -> Turn<'_> {
-        std::future::poll_fn(|context| {
+        core::future::poll_fn(|context| {
             if self.busy.get() {
                 self.waiting.borrow_mut().push(context.waker().clone());
                 Poll::Pending
@@ -176,6 +177,16 @@ impl Drop for Turn<'_> {
         for waker in self.0.waiting.take() {
             waker.wake();
         }
+    }
+}
+
+/// A client's claim to its one open PIN prompt (see [`Client::claim_prompt`]), given up
+/// when dropped.
+pub struct PromptClaim<'a>(&'a Cell<bool>);
+
+impl Drop for PromptClaim<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }
 
@@ -214,10 +225,12 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
     turns: Turns,
+    /// Whether a PIN prompt of this client is open.
+    prompt_open: Cell<bool>,
 }
 
-impl<K: DeviceKeys, T: Transport> std::fmt::Debug for Client<K, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<K: DeviceKeys, T: Transport> core::fmt::Debug for Client<K, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Client")
             .field("config", &self.config)
             .field("state", &self.held.try_borrow().map(|h| h.announced).ok())
@@ -298,6 +311,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             early_warnings: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             turns: Turns::default(),
+            prompt_open: Cell::new(false),
         };
         for warning in warnings {
             client.warn(warning);
@@ -307,6 +321,15 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     // ---- state and events ----
+
+    /// Claims this client's one PIN prompt for as long as the claim lives;
+    /// `PROMPT_OPEN` while another claim of it is held.
+    pub fn claim_prompt(&self) -> Result<PromptClaim<'_>> {
+        if self.prompt_open.replace(true) {
+            return Err(Error::new(ErrorCode::PromptOpen));
+        }
+        Ok(PromptClaim(&self.prompt_open))
+    }
 
     /// The current state, after re-checking expiry and shared storage.
     pub fn state(&self) -> AuthState {

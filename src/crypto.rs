@@ -3,6 +3,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::pin::Pin;
 use crate::protocol::{Bytes, DeviceId, PinProof, Token};
+use alloc::vec::Vec;
 use argon2::{Algorithm, Argon2, Params, Version};
 use blake2::Blake2b512;
 use hmac::{Hmac, Mac};
@@ -32,28 +33,23 @@ impl Argon2Cost {
         parallelism: 1,
     };
 
-    /// The Argon2id hasher for this cost and an output of `output_len` bytes.
-    pub(crate) fn hasher(self, output_len: Option<usize>) -> Result<Argon2<'static>> {
-        let params = Params::new(
-            self.memory_kib,
-            self.iterations,
-            self.parallelism,
-            output_len,
-        )
-        .map_err(|_| Error::invalid_input("Argon2 parameters are out of range"))?;
-        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    /// Argon2id of `secret` with `salt` at this cost, 32 bytes.
+    pub(crate) fn hash(self, secret: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+            .map_err(|_| Error::invalid_input("Argon2 parameters are out of range"))?;
+        let mut out = Zeroizing::new([0u8; 32]);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(secret, salt, out.as_mut_slice())
+            .map_err(|_| Error::new(ErrorCode::Internal))?;
+        Ok(out)
     }
 }
 
 /// `pin_proof = Argon2id(PIN, salt = device_salt)` at OWASP cost, 32 bytes: what the
 /// device sends instead of the PIN. The same PIN on two devices gives unrelated proofs.
 pub fn pin_proof(pin: &Pin, salt: &DeviceSalt) -> Result<PinProof> {
-    let mut out = Zeroizing::new([0u8; 32]);
-    Argon2Cost::OWASP
-        .hasher(Some(out.len()))?
-        .hash_password_into(pin.digits().as_bytes(), salt.as_bytes(), out.as_mut_slice())
-        .map_err(|_| Error::new(ErrorCode::Internal))?;
-    Ok(PinProof::new(*out))
+    let proof = Argon2Cost::OWASP.hash(pin.digits().as_bytes(), salt.as_bytes())?;
+    Ok(PinProof::new(*proof))
 }
 
 /// SHA-256, used to store tokens hashed.

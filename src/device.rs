@@ -6,6 +6,7 @@
 
 use crate::error::{Result, Warning};
 use crate::platform::{random_bytes, DeviceKeys, LoadedIdentity, Rng, StoredIdentity};
+use alloc::{vec, vec::Vec};
 
 /// A device identity loaded or created, with what was noticed on the way.
 #[derive(Debug)]

@@ -5,9 +5,10 @@
 //! fixed, human-readable sentences and never contain a secret (PIN, proof, token, salt).
 
 use crate::pin::PinRejection;
+use alloc::borrow::Cow;
+use alloc::string::String;
+use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Cow;
-use std::fmt;
 
 /// Defines [`ErrorCode`] from one table so the variant, its wire string and its default
 /// message cannot drift apart.
@@ -266,7 +267,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// Something the SDK recovered from by itself: reported to listeners, never thrown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,7 +304,7 @@ impl Warning {
 }
 
 /// Shorthand for results whose error is [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {

@@ -12,10 +12,11 @@ use crate::web::{
     platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome,
     PromptStrings, Watch, WebCryptoKeys,
 };
+use alloc::rc::Rc;
+use alloc::{borrow::ToOwned, boxed::Box, string::String};
+use core::future::Future;
+use core::time::Duration;
 use js_sys::{Function, JsString, Object, Promise, Reflect};
-use std::future::Future;
-use std::rc::Rc;
-use std::time::Duration;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -150,7 +151,7 @@ fn promise(work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
 }
 
 /// [`promise`]'s one instance of the promise machinery, shared by every method's work.
-fn settle(work: std::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
+fn settle(work: core::pin::Pin<Box<dyn Future<Output = Result<JsValue>>>>) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| js_error(&e)) })
 }
 
@@ -184,7 +185,7 @@ extern "C" {
     /// `Object.keys`, which throws for a proxy whose `ownKeys` trap throws: caught here,
     /// since an exception unwinding through wasm would leave a promise pending forever.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
-    fn object_keys(object: &Object) -> std::result::Result<js_sys::Array, JsValue>;
+    fn object_keys(object: &Object) -> core::result::Result<js_sys::Array, JsValue>;
 }
 
 /// A JavaScript options object: only known keys, each checked by type and range.
@@ -246,7 +247,7 @@ impl Options {
             return Ok(None);
         };
         match value.as_f64() {
-            Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(max) => {
+            Some(n) if n >= f64::from(min) && n <= f64::from(max) && f64::from(n as u32) == n => {
                 Ok(Some(n as u32))
             }
             _ => Err(Error::invalid_argument(
@@ -312,7 +313,7 @@ mod mock_backend {
         /// its state lives in localStorage and every tab of the origin shares it.
         pub fn create(
             #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: JsValue,
-        ) -> std::result::Result<MockBackend, JsValue> {
+        ) -> core::result::Result<MockBackend, JsValue> {
             // A `JsValue`, not an `Option`: `null` is refused like in `PinAuth.create`.
             Self::from_options(&options).map_err(|e| js_error(&e))
         }
@@ -681,7 +682,7 @@ impl PinAuth {
     pub fn on_state_change(
         &self,
         #[wasm_bindgen(unchecked_param_type = "(state: AuthState) => void")] listener: JsValue,
-    ) -> std::result::Result<JsValue, JsValue> {
+    ) -> core::result::Result<JsValue, JsValue> {
         let listener = function(&listener, "listener").map_err(|e| js_error(&e))?;
         let id = self.client.on_state_change(move |state: &AuthState| {
             // A listener that throws must not break the SDK.
@@ -697,7 +698,7 @@ impl PinAuth {
         &self,
         #[wasm_bindgen(unchecked_param_type = "(warning: PinAuthWarning) => void")]
         listener: JsValue,
-    ) -> std::result::Result<JsValue, JsValue> {
+    ) -> core::result::Result<JsValue, JsValue> {
         let listener = function(&listener, "listener").map_err(|e| js_error(&e))?;
         let id = self.client.on_warning(move |w: &crate::error::Warning| {
             let value = object([
@@ -884,7 +885,7 @@ impl PinAuth {
     pub fn check_pin(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] pin: JsValue,
-    ) -> std::result::Result<JsValue, JsValue> {
+    ) -> core::result::Result<JsValue, JsValue> {
         let pin = text(&pin, "pin", MAX_PIN).map_err(|e| js_error(&e))?;
         let rejection = self.client.pin_policy().rejection(&pin);
         Ok(object([
@@ -913,7 +914,10 @@ pub fn is_pin_auth_error(#[wasm_bindgen(unchecked_param_type = "unknown")] e: Js
 /// `bench`), which times it against other Argon2id implementations.
 #[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = benchPinProof)]
-pub fn bench_pin_proof(pin: &str, salt: &[u8]) -> std::result::Result<Vec<u8>, JsValue> {
+pub fn bench_pin_proof(
+    pin: &str,
+    salt: &[u8],
+) -> core::result::Result<alloc::vec::Vec<u8>, JsValue> {
     let run = || {
         let pin = crate::pin::Pin::parse(pin)?;
         let salt = crate::crypto::DeviceSalt::from_slice(salt)?;

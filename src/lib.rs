@@ -17,6 +17,15 @@
 //!   transport), with implementations that work everywhere;
 //! - `backend` (feature `mock-backend`, on by default): the server half, runnable in the page;
 //! - `web` (`wasm32` only): the browser implementations of the seams.
+//!
+//! The release wasm build leaves out the standard library: the crate needs only `core` and
+//! `alloc`, and a panic, which no JavaScript call can reach, traps without formatting a
+//! message. Debug builds (and with them the browser tests, whose harness needs it) and
+//! native builds link it.
+
+#![cfg_attr(all(target_arch = "wasm32", not(debug_assertions)), no_std)]
+
+extern crate alloc;
 
 pub mod client;
 pub mod crypto;
@@ -42,3 +51,11 @@ pub use error::{Error, ErrorCode, Result};
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// A panic traps the instance: without the standard library nothing formats or reports
+/// it, so the module carries no panic messages, locations or formatting code.
+#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}

@@ -3,7 +3,8 @@
 //! The policy runs on the device only: the backend never sees a PIN, just its proof.
 
 use crate::error::{Error, Result};
-use std::fmt;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use core::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// A syntactically valid PIN: 4 to 8 ASCII digits. `Debug` never shows it and it is
@@ -171,7 +172,7 @@ fn weakness(digits: &[u8]) -> Option<PinRejection> {
     if repeats_block {
         return Some(PinRejection::Repeated);
     }
-    let text = std::str::from_utf8(digits).unwrap_or_default();
+    let text = core::str::from_utf8(digits).unwrap_or_default();
     let is_year = n == 4 && (text.starts_with("19") || text.starts_with("20"));
     if is_year || COMMON_PINS.contains(&text) {
         return Some(PinRejection::Common);

@@ -5,15 +5,16 @@ use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Reply, Request, Signature};
 #[cfg(feature = "mock-backend")]
+use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
+use alloc::sync::Arc;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use core::cell::{Cell, RefCell};
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+#[cfg(feature = "mock-backend")]
 use p256::ecdsa::{signature::Signer, SigningKey};
 use sha2::{Digest, Sha256};
-use std::cell::{Cell, RefCell};
-#[cfg(feature = "mock-backend")]
-use std::collections::BTreeMap;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
 /// Wall-clock time in Unix milliseconds.
 pub trait Clock {
@@ -67,8 +68,8 @@ pub struct StoredIdentity<K> {
     pub public_key: PublicKey,
 }
 
-impl<K> std::fmt::Debug for StoredIdentity<K> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<K> core::fmt::Debug for StoredIdentity<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("StoredIdentity(redacted)")
     }
 }
@@ -153,8 +154,8 @@ impl KeyValueStore for UnavailableStore {
 #[derive(Clone, Default)]
 pub struct MemoryStore(Rc<RefCell<Vec<(String, String)>>>);
 
-impl std::fmt::Debug for MemoryStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let entries = self.0.try_borrow();
         let keys = entries
             .iter()
@@ -215,8 +216,8 @@ impl SoftwareKeys {
 }
 
 #[cfg(feature = "mock-backend")]
-impl std::fmt::Debug for SoftwareKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for SoftwareKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SoftwareKeys(redacted)")
     }
 }

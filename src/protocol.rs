@@ -8,8 +8,9 @@
 
 use crate::crypto;
 use crate::error::{Error, ErrorCode, Result};
+use alloc::{string::String, vec, vec::Vec};
+use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -1114,7 +1115,8 @@ impl json::Object {
 /// arrays, strings, `true`/`false`/`null` and numbers (read as unsigned integers).
 pub mod json {
     use super::Bytes;
-    use std::fmt;
+    use alloc::{borrow::ToOwned, string::String, vec::Vec};
+    use core::fmt;
     use zeroize::Zeroizing;
 
     /// How deeply values may nest; deeper input is refused (the wire nests 4 deep at most,
@@ -1425,7 +1427,7 @@ pub mod json {
                 .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
             if rest.get(plain) == Some(&b'"') {
                 // The span ends before an ASCII quote of a `str`: it is whole UTF-8.
-                let text = std::str::from_utf8(rest.get(..plain)?).ok()?.to_owned();
+                let text = core::str::from_utf8(rest.get(..plain)?).ok()?.to_owned();
                 self.at += plain + 1;
                 return Some(text);
             }
@@ -1433,7 +1435,7 @@ pub mod json {
             loop {
                 match self.next()? {
                     b'"' => {
-                        return String::from_utf8(std::mem::take(&mut *out)).ok();
+                        return String::from_utf8(core::mem::take(&mut *out)).ok();
                     }
                     b'\\' => {
                         let unescaped = match self.next()? {
@@ -1550,7 +1552,7 @@ pub mod json {
         /// The object's text (zeroized when dropped: it may hold secrets).
         pub fn finish(&mut self) -> Zeroizing<String> {
             append(&mut self.0, "}");
-            std::mem::take(&mut self.0)
+            core::mem::take(&mut self.0)
         }
     }
 
@@ -1755,7 +1757,7 @@ mod tests {
         assert_eq!(resigned.signing_payload(), payload);
 
         let mut swapped = base.clone();
-        std::mem::swap(&mut swapped.old_proof, &mut swapped.new_proof);
+        core::mem::swap(&mut swapped.old_proof, &mut swapped.new_proof);
         assert_ne!(swapped.signing_payload(), payload);
         let mut other_challenge = base.clone();
         other_challenge.challenge = Token::new([6; 32]);

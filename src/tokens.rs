@@ -9,8 +9,9 @@
 use crate::error::{Error, Result, Warning};
 use crate::platform::{KeyValueStore, MemoryStore};
 use crate::protocol::{json, DeviceId, IssuedToken, Token};
+use alloc::{borrow::ToOwned, boxed::Box, string::String};
+use core::cell::Cell;
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
 use zeroize::Zeroizing;
 
 /// Where the PIN session token is kept.
@@ -169,8 +170,8 @@ pub struct TokenStore {
     fell_back: Cell<bool>,
 }
 
-impl std::fmt::Debug for TokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for TokenStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TokenStore")
             .field("prefix", &self.prefix)
             .field("fell_back", &self.fell_back.get())

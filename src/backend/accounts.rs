@@ -5,11 +5,13 @@ use super::{ms, seconds_ceil, Backend, BackendConfig, OutboxMessage, OUTBOX_LIMI
 use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{lowercase, random_bytes, Rng};
+use crate::protocol::json::decimal;
 use crate::protocol::{
     Bytes, ForgotPinRequest, LoginRequest, LoginResponse, PinStep, RegisterRequest,
     RegisterResponse, Reply, SecretString,
 };
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use alloc::{format, string::String};
+use zeroize::Zeroizing;
 
 /// Longest accepted password, in bytes: bounds the work an attacker can ask for.
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -45,26 +47,98 @@ fn check_password_size(password: &SecretString) -> Result<()> {
     Ok(())
 }
 
+/// The start of an Argon2id PHC string, up to its memory cost:
+/// `$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>`, with a 16-byte salt and a
+/// 32-byte hash in standard base64 without padding. This is the form the `password-hash`
+/// crate writes (the tests check it both ways) and snapshots keep; no other is read.
+const PHC_START: &str = "$argon2id$v=19$m=";
+
+/// `text` with the last two base64 digits of one alphabet (`from`) turned into the
+/// other's (`to`); `None` if `text` already holds one of `to`'s.
+fn swap_base64_alphabet(text: &str, from: [char; 2], to: [char; 2]) -> Option<Zeroizing<String>> {
+    let mut swapped = Zeroizing::new(String::with_capacity(text.len()));
+    for c in text.chars() {
+        swapped.push(match c {
+            c if to.contains(&c) => return None,
+            c if c == from[0] => to[0],
+            c if c == from[1] => to[1],
+            c => c,
+        });
+    }
+    Some(swapped)
+}
+
+/// Standard base64 (`+`, `/`) of fixed-length bytes, without padding.
+fn to_standard_base64<const N: usize>(bytes: &Bytes<N>) -> Zeroizing<String> {
+    let url = Zeroizing::new(bytes.to_base64url());
+    swap_base64_alphabet(&url, ['-', '_'], ['+', '/']).unwrap_or_default()
+}
+
+/// Fixed-length bytes from standard base64 without padding.
+fn from_standard_base64<const N: usize>(text: &str) -> Option<Bytes<N>> {
+    let url = swap_base64_alphabet(text, ['+', '/'], ['-', '_'])?;
+    Bytes::from_base64url(&url).ok()
+}
+
+/// A PHC string's cost parameter: a decimal `u32` without sign or leading zeros.
+fn phc_number(text: &str) -> Option<u32> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    canonical.then(|| text.parse().ok()).flatten()
+}
+
+/// The cost, salt and hash of a PHC string in the one form [`hash_password`] writes.
+fn parse_phc(phc: &str) -> Option<(Argon2Cost, Bytes<16>, Bytes<32>)> {
+    let mut parts = phc.strip_prefix(PHC_START)?.split('$');
+    let (params, salt, hash) = (parts.next()?, parts.next()?, parts.next()?);
+    let mut params = params.split(',');
+    let memory_kib = phc_number(params.next()?)?;
+    let iterations = phc_number(params.next()?.strip_prefix("t=")?)?;
+    let parallelism = phc_number(params.next()?.strip_prefix("p=")?)?;
+    if parts.next().is_some() || params.next().is_some() {
+        return None;
+    }
+    let cost = Argon2Cost {
+        memory_kib,
+        iterations,
+        parallelism,
+    };
+    Some((
+        cost,
+        from_standard_base64(salt)?,
+        from_standard_base64(hash)?,
+    ))
+}
+
 /// An Argon2id PHC string for a password, with a random 16-byte salt.
 fn hash_password(cost: Argon2Cost, rng: &dyn Rng, password: &str) -> Result<SecretString> {
     let salt: Bytes<16> = random_bytes(rng)?;
-    let salt =
-        SaltString::encode_b64(salt.as_bytes()).map_err(|_| Error::new(ErrorCode::Internal))?;
-    let phc = cost
-        .hasher(None)?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|_| Error::new(ErrorCode::Internal))?;
-    Ok(SecretString::new(phc.to_string()))
+    let hash = Bytes::new(*cost.hash(password.as_bytes(), salt.as_bytes())?);
+    Ok(SecretString::new(
+        [
+            PHC_START,
+            &decimal(cost.memory_kib.into()),
+            ",t=",
+            &decimal(cost.iterations.into()),
+            ",p=",
+            &decimal(cost.parallelism.into()),
+            "$",
+            &to_standard_base64(&salt),
+            "$",
+            &to_standard_base64(&hash),
+        ]
+        .concat(),
+    ))
 }
 
-/// Whether `password` matches a PHC string (at the cost recorded in the string).
+/// Whether `password` matches a PHC string (at the cost recorded in the string). The
+/// hashes are compared in constant time.
 fn verify_password(phc: &SecretString, password: &SecretString) -> bool {
-    match PasswordHash::new(phc.expose()) {
-        Ok(hash) => argon2::Argon2::default()
-            .verify_password(password.expose().as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
-    }
+    parse_phc(phc.expose()).is_some_and(|(cost, salt, hash)| {
+        cost.hash(password.expose().as_bytes(), salt.as_bytes())
+            .is_ok_and(|computed| Bytes::new(*computed) == hash)
+    })
 }
 
 /// The hash of a random password no one knows, at the configured cost.
@@ -75,16 +149,7 @@ pub(super) fn dummy_password_hash(config: &BackendConfig, rng: &dyn Rng) -> Resu
 
 /// The cost of an Argon2id PHC string; `None` for anything else.
 fn hash_cost(phc: &SecretString) -> Option<Argon2Cost> {
-    let hash = PasswordHash::new(phc.expose()).ok()?;
-    if hash.algorithm != argon2::Algorithm::Argon2id.ident() {
-        return None;
-    }
-    let params = argon2::Params::try_from(&hash).ok()?;
-    Some(Argon2Cost {
-        memory_kib: params.m_cost(),
-        iterations: params.t_cost(),
-        parallelism: params.p_cost(),
-    })
+    parse_phc(phc.expose()).map(|(cost, _, _)| cost)
 }
 
 /// Whether a PHC string was made at `cost`.
@@ -309,5 +374,100 @@ mod tests {
             &SecretString::new("not a phc"),
             &SecretString::new("x")
         ));
+    }
+
+    const CHEAP: Argon2Cost = Argon2Cost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[test]
+    fn password_hashes_are_the_phc_strings_of_the_password_hash_crate_both_ways() {
+        use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+        let argon2 = |cost: Argon2Cost| {
+            let params =
+                argon2::Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
+                    .unwrap();
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        };
+        let mut alphabet_seen = false;
+        for (seed, cost) in [(1, CHEAP), (2, Argon2Cost::OWASP)] {
+            // Ours, read and verified by the crate.
+            let rng = crate::platform::SeededRng::new(seed);
+            let ours = hash_password(cost, &rng, "correct horse").unwrap();
+            let parsed = PasswordHash::new(ours.expose()).unwrap();
+            assert!(argon2(cost)
+                .verify_password(b"correct horse", &parsed)
+                .is_ok());
+            // The crate's, read and verified by ours: the same text for the same salt.
+            let salt: Bytes<16> = random_bytes(&crate::platform::SeededRng::new(seed)).unwrap();
+            let salt = SaltString::encode_b64(salt.as_bytes()).unwrap();
+            let theirs = argon2(cost)
+                .hash_password(b"correct horse", &salt)
+                .unwrap()
+                .to_string();
+            assert_eq!(theirs, ours.expose());
+            alphabet_seen |= theirs.contains(['+', '/']);
+            let theirs = SecretString::new(theirs);
+            assert!(verify_password(
+                &theirs,
+                &SecretString::new("correct horse")
+            ));
+            assert!(!verify_password(
+                &theirs,
+                &SecretString::new("correct horsE")
+            ));
+            assert_eq!(hash_cost(&theirs), Some(cost));
+        }
+        // The digits where the standard alphabet differs from base64url were compared.
+        assert!(alphabet_seen);
+    }
+
+    #[test]
+    fn phc_strings_in_any_other_form_are_refused() {
+        let rng = crate::platform::SeededRng::new(4);
+        let good = hash_password(CHEAP, &rng, "correct horse").unwrap();
+        let good = good.expose();
+        assert!(hash_cost(&SecretString::new(good)).is_some());
+        let (head, hash) = good.rsplit_once('$').unwrap();
+        let (params, salt) = head
+            .strip_prefix(PHC_START)
+            .unwrap()
+            .split_once('$')
+            .unwrap();
+        assert_eq!(params, "64,t=1,p=1");
+        let with = |params: &str, salt: &str, hash: &str| {
+            SecretString::new([PHC_START, params, "$", salt, "$", hash].concat())
+        };
+        let url_salt = salt.replace('+', "-").replace('/', "_");
+        let bad = [
+            good.replace("argon2id", "argon2i"),
+            good.replace("v=19", "v=16"),
+            [good, "$"].concat(),
+            [good, "="].concat(),
+            good[..good.len() - 1].to_owned(),
+            with("064,t=1,p=1", salt, hash).expose().to_owned(),
+            with("+64,t=1,p=1", salt, hash).expose().to_owned(),
+            with("64,t=1", salt, hash).expose().to_owned(),
+            with("64,t=1,p=1,k=2", salt, hash).expose().to_owned(),
+            with("64,p=1,t=1", salt, hash).expose().to_owned(),
+            with("4294967296,t=1,p=1", salt, hash).expose().to_owned(),
+            with("64,t=1,p=1", "c2FsdA", hash).expose().to_owned(),
+            with("64,t=1,p=1", salt, "aGFzaA").expose().to_owned(),
+            with("64,t=1,p=1", &[salt, "=="].concat(), hash)
+                .expose()
+                .to_owned(),
+            "$argon2id$dummy".to_owned(),
+            String::new(),
+        ];
+        for phc in bad.into_iter().chain(
+            // A salt in the URL alphabet, where the standard one is expected.
+            (url_salt != salt).then(|| with("64,t=1,p=1", &url_salt, hash).expose().to_owned()),
+        ) {
+            let phc = SecretString::new(phc);
+            assert_eq!(hash_cost(&phc), None, "{:?}", phc.expose());
+            assert!(!verify_password(&phc, &SecretString::new("correct horse")));
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::protocol::{
     DeviceId, DeviceInfo, ListDevicesRequest, ListDevicesResponse, LogoutRequest, Reply,
     RevokeDeviceRequest,
 };
+use alloc::vec::Vec;
 
 /// Every token kind bound to a device.
 const DEVICE_TOKENS: &[TokenKind] = &[

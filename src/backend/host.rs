@@ -5,8 +5,9 @@ use super::Backend;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{KeyValueStore, Transport};
 use crate::protocol::{Reply, Request, Response};
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use alloc::{borrow::ToOwned, boxed::Box, string::String};
+use core::cell::RefCell;
 use zeroize::Zeroizing;
 
 /// Where a persistent backend keeps its snapshot.
@@ -57,8 +58,8 @@ pub enum Attempt<T, F> {
     },
 }
 
-impl std::fmt::Debug for BackendHost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for BackendHost {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("BackendHost")
             .field("persistent", &self.persistence.is_some())
             .finish_non_exhaustive()
@@ -171,7 +172,7 @@ impl BackendHost {
 
 /// The response JSON in `result`, or the error response JSON of its error.
 pub fn or_error_json(result: Result<String>) -> String {
-    result.unwrap_or_else(|error| std::mem::take(&mut *Response::Error(error).to_json()))
+    result.unwrap_or_else(|error| core::mem::take(&mut *Response::Error(error).to_json()))
 }
 
 /// The in-page transport: each request is serialized to JSON (by the client's own codec,

@@ -5,9 +5,10 @@
 //! it, which for the 10 000-account benchmark (`benches/native.rs`) measured faster PIN
 //! logins than B-trees did. It reads and writes as a JSON object, as a `BTreeMap` does.
 
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::borrow::Borrow;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Borrow;
-use std::collections::BTreeMap;
 
 /// Entries sorted by key, each key once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +110,8 @@ impl<K: Ord, V> Extend<(K, V)> for ListMap<K, V> {
 
 impl<'a, K, V> IntoIterator for &'a ListMap<K, V> {
     type Item = (&'a K, &'a V);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    type IntoIter =
+        core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k, v))

@@ -23,9 +23,10 @@ use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Clock, Rng};
 use crate::protocol::{DeviceInfo, Reply, Request, Response};
+use alloc::{boxed::Box, string::String, vec::Vec};
+use core::time::Duration;
 use list_map::ListMap;
 use state::{State, SNAPSHOT_VERSION};
-use std::time::Duration;
 
 /// Lifetimes, limits and costs of the backend. [`Default`] gives the values of DESIGN.md.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,8 +158,8 @@ pub struct Backend {
     argon2_runs: u64,
 }
 
-impl std::fmt::Debug for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Backend")
             .field("config", &self.config)
             .field("accounts", &self.state.accounts.len())
@@ -200,7 +201,7 @@ impl Backend {
     /// The whole state as JSON, for [`Backend::restore`]. It holds the server's secrets
     /// (the verifier key, password hashes): keep it where the server's database would be.
     pub fn snapshot(&self) -> Result<String> {
-        Ok(std::mem::take(&mut *self.state.to_json()))
+        Ok(core::mem::take(&mut *self.state.to_json()))
     }
 
     /// Replaces the whole state with a snapshot's. On error the state is unchanged.
@@ -285,6 +286,6 @@ impl Backend {
                 )),
             }
         };
-        std::mem::take(&mut *response.to_json())
+        core::mem::take(&mut *response.to_json())
     }
 }

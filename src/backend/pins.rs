@@ -10,6 +10,7 @@ use crate::protocol::{
     PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, ResetPinResponse,
     SetPinRequest, SignedRequest, Token, ValidateReauthRequest, ValidateReauthResponse,
 };
+use alloc::string::String;
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
 

@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Rng};
 use crate::protocol::json::{self, Value};
 use crate::protocol::{Bytes, DeviceId, IssuedToken, PublicKey, SecretString, Token};
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 

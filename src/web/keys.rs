@@ -21,6 +21,7 @@ use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{DeviceKeys, LoadedIdentity, StoredIdentity};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Signature};
+use alloc::string::String;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};

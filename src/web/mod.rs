@@ -37,7 +37,8 @@ pub use watch::{watch, Watch};
 use crate::client::Platform;
 use crate::platform::{KeyValueStore, MemoryStore, OsRng, Transport, UnavailableStore};
 use crate::tokens::{AccessStorage, StorageChoice};
-use std::rc::Rc;
+use alloc::boxed::Box;
+use alloc::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The browser platform for a client: `Date.now()`, `crypto.getRandomValues`, WebCrypto

@@ -11,9 +11,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{DeviceKeys, Transport};
 use crate::protocol::json::decimal;
 use crate::protocol::IssuedToken;
+use alloc::rc::Rc;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use core::cell::RefCell;
 use js_sys::{Array, Function, Promise, Reflect};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -32,7 +33,7 @@ extern "C" {
         config: &JsValue,
         check: &Closure<dyn FnMut(String) -> JsValue>,
         submit: &Closure<dyn FnMut(Array, Function)>,
-    ) -> std::result::Result<PromptView, JsValue>;
+    ) -> core::result::Result<PromptView, JsValue>;
 
     /// Resolves once the dialog has closed.
     #[wasm_bindgen(method, getter)]
@@ -177,36 +178,6 @@ impl Flow {
     }
 }
 
-thread_local! {
-    /// The clients (by address) that have a prompt open.
-    static OPEN: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A client's claim to its one open prompt, given up when dropped.
-struct OpenClaim(usize);
-
-impl OpenClaim {
-    /// Claims `client`'s prompt; `PROMPT_OPEN` while another prompt of it is open.
-    fn take<C>(client: &Rc<C>) -> Result<OpenClaim> {
-        // The address identifies the client: the claim lives as long as the prompt, which
-        // holds the client, so the address cannot be reused by another client meanwhile.
-        let key = Rc::as_ptr(client) as usize;
-        OPEN.with_borrow_mut(|open| {
-            if open.contains(&key) {
-                return Err(Error::new(ErrorCode::PromptOpen));
-            }
-            open.push(key);
-            Ok(OpenClaim(key))
-        })
-    }
-}
-
-impl Drop for OpenClaim {
-    fn drop(&mut self) {
-        OPEN.with_borrow_mut(|open| open.retain(|key| *key != self.0));
-    }
-}
-
 fn dom_error() -> Error {
     Error::with_message(ErrorCode::Internal, "The PIN prompt could not be shown.")
 }
@@ -288,7 +259,7 @@ where
     K: DeviceKeys + 'static,
     T: Transport + 'static,
 {
-    let _claim = OpenClaim::take(client)?;
+    let _claim = client.claim_prompt()?;
     let flow = match (client.state(), options.mode) {
         (AuthState::PinSetupRequired, PromptMode::Auto) => Flow::Setup,
         (AuthState::PinRequired, PromptMode::Auto) => Flow::Unlock,

@@ -10,6 +10,7 @@
 use super::global_property;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::KeyValueStore;
+use alloc::string::String;
 
 /// A [`KeyValueStore`] over the page's `localStorage` or `sessionStorage`.
 ///

@@ -15,6 +15,7 @@ use super::idb::{Database, Request};
 use super::{global_property, property};
 use crate::backend::{Attempt, Backend, BackendHost};
 use crate::error::{ErrorCode, Result};
+use alloc::{borrow::ToOwned, string::String};
 use js_sys::{Array, Date, Function, Object, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};

@@ -5,7 +5,7 @@
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{DeviceKeys, Transport};
-use std::rc::{Rc, Weak};
+use alloc::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{StorageEvent, Window};
@@ -22,8 +22,8 @@ pub struct Watch {
     interval: i32,
 }
 
-impl std::fmt::Debug for Watch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Watch")
             .field("interval", &self.interval)
             .finish_non_exhaustive()
