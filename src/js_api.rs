@@ -297,13 +297,26 @@ mod mock_backend {
         turns: Option<TabTurns>,
     }
 
+    /// A method's work on the backend, answering in JavaScript.
+    type Work = Box<dyn FnOnce(&mut Backend) -> Result<JsValue>>;
+
     impl Server {
-        /// Runs `f` on the backend, in this tab's turn when persisted.
-        async fn with_backend<T>(&self, f: impl FnOnce(&mut Backend) -> Result<T>) -> Result<T> {
+        /// Runs `work` on the backend, in this tab's turn when persisted. Every method's
+        /// work is boxed into this one path, so the turn-taking is compiled once.
+        async fn with_backend(&self, work: Work) -> Result<JsValue> {
             match &self.turns {
-                Some(turns) => turns.run(&self.host, f).await,
-                None => self.host.with_backend(f),
+                Some(turns) => turns.run(&self.host, work).await,
+                None => self.host.with_backend(work),
             }
+        }
+    }
+
+    impl MockBackend {
+        /// A promise of `work`'s value (see [`Server::with_backend`]); an error instead of
+        /// the work (a bad argument) rejects it without taking a turn.
+        fn run(&self, work: Result<Work>) -> Promise {
+            let server = Rc::clone(&self.server);
+            promise(async move { server.with_backend(work?).await })
         }
     }
 
@@ -393,10 +406,13 @@ mod mock_backend {
             let request = request.as_string().filter(|_| fits).unwrap_or_default();
             let server = Rc::clone(&self.server);
             promise(async move {
-                let response = server
-                    .with_backend(|backend| Ok(backend.handle_json(&request)))
-                    .await;
-                Ok(JsValue::from_str(&or_error_json(response)))
+                let work: Work =
+                    Box::new(move |backend| Ok(JsValue::from_str(&backend.handle_json(&request))));
+                // Even a failed turn answers with a response, as a server would.
+                Ok(server
+                    .with_backend(work)
+                    .await
+                    .unwrap_or_else(|error| JsValue::from_str(&or_error_json(Err(error)))))
             })
         }
 
@@ -406,22 +422,21 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
         ) -> Promise {
-            let server = Rc::clone(&self.server);
-            promise(async move {
-                let email = text(&email, "email", MAX_EMAIL)?;
-                let messages = server.with_backend(|b| Ok(b.outbox_for(&email))).await?;
-                Ok(array(messages.into_iter().map(|m| {
-                    object([
-                        ("to", Some(JsValue::from_str(&m.to))),
-                        ("subject", Some(JsValue::from_str("Reset your PIN"))),
-                        (
-                            "resetToken",
-                            Some(JsValue::from_str(&m.reset_token.to_base64url())),
-                        ),
-                        ("sentAt", Some(JsValue::from_f64(m.sent_at as f64))),
-                    ])
-                })))
-            })
+            self.run(text(&email, "email", MAX_EMAIL).map(|email| -> Work {
+                Box::new(move |backend| {
+                    Ok(array(backend.outbox_for(&email).into_iter().map(|m| {
+                        object([
+                            ("to", Some(JsValue::from_str(&m.to))),
+                            ("subject", Some(JsValue::from_str("Reset your PIN"))),
+                            (
+                                "resetToken",
+                                Some(JsValue::from_str(&m.reset_token.to_base64url())),
+                            ),
+                            ("sentAt", Some(JsValue::from_f64(m.sent_at as f64))),
+                        ])
+                    })))
+                })
+            }))
         }
 
         /// Checks a re-authentication token the way the application's server would, using
@@ -434,34 +449,30 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         ) -> Promise {
-            let server = Rc::clone(&self.server);
-            promise(async move {
-                let token = text(&token, "token", MAX_TOKEN)?;
-                let verdict = match Token::from_base64url(token.trim()) {
-                    Ok(reauth_token) => {
-                        server
-                            .with_backend(|b| {
-                                Ok(b.handle(Request::ValidateReauth(ValidateReauthRequest {
-                                    reauth_token,
-                                })))
-                            })
-                            .await?
-                    }
-                    Err(error) => crate::protocol::Response::Error(error),
-                };
-                Ok(match Result::<Reply>::from(verdict) {
-                    Ok(Reply::ValidateReauth(who)) => object([
-                        ("valid", Some(JsValue::TRUE)),
-                        ("uid", Some(JsValue::from_str(&who.user_id))),
-                        (
-                            "deviceId",
-                            Some(JsValue::from_str(&who.device_id.to_base64url())),
-                        ),
-                        ("expiresAt", Some(JsValue::from_f64(who.expires_at as f64))),
-                    ]),
-                    _ => object([("valid", Some(JsValue::FALSE))]),
+            self.run(text(&token, "token", MAX_TOKEN).map(|token| -> Work {
+                Box::new(move |backend| {
+                    let verdict = match Token::from_base64url(token.trim()) {
+                        Ok(reauth_token) => {
+                            backend.handle(Request::ValidateReauth(ValidateReauthRequest {
+                                reauth_token,
+                            }))
+                        }
+                        Err(error) => crate::protocol::Response::Error(error),
+                    };
+                    Ok(match Result::<Reply>::from(verdict) {
+                        Ok(Reply::ValidateReauth(who)) => object([
+                            ("valid", Some(JsValue::TRUE)),
+                            ("uid", Some(JsValue::from_str(&who.user_id))),
+                            (
+                                "deviceId",
+                                Some(JsValue::from_str(&who.device_id.to_base64url())),
+                            ),
+                            ("expiresAt", Some(JsValue::from_f64(who.expires_at as f64))),
+                        ]),
+                        _ => object([("valid", Some(JsValue::FALSE))]),
+                    })
                 })
-            })
+            }))
         }
 
         /// The devices registered on the account with `email`, oldest first.
@@ -470,35 +481,32 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
         ) -> Promise {
-            let server = Rc::clone(&self.server);
-            promise(async move {
-                let email = text(&email, "email", MAX_EMAIL)?;
-                let devices = server.with_backend(|b| Ok(b.devices_of(&email))).await?;
-                Ok(array(devices.into_iter().map(|d| {
-                    object([
-                        (
-                            "deviceId",
-                            Some(JsValue::from_str(&d.device_id.to_base64url())),
-                        ),
-                        (
-                            "registeredAt",
-                            Some(JsValue::from_f64(d.registered_at as f64)),
-                        ),
-                        ("lastUsedAt", Some(JsValue::from_f64(d.last_used_at as f64))),
-                        ("hasPin", Some(JsValue::from_bool(d.has_pin))),
-                    ])
-                })))
-            })
+            self.run(text(&email, "email", MAX_EMAIL).map(|email| -> Work {
+                Box::new(move |backend| {
+                    Ok(array(backend.devices_of(&email).into_iter().map(|d| {
+                        object([
+                            (
+                                "deviceId",
+                                Some(JsValue::from_str(&d.device_id.to_base64url())),
+                            ),
+                            (
+                                "registeredAt",
+                                Some(JsValue::from_f64(d.registered_at as f64)),
+                            ),
+                            ("lastUsedAt", Some(JsValue::from_f64(d.last_used_at as f64))),
+                            ("hasPin", Some(JsValue::from_bool(d.has_pin))),
+                        ])
+                    })))
+                })
+            }))
         }
 
         /// Forgets every account, device, token and email.
         #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
         pub fn clear(&self) -> Promise {
-            let server = Rc::clone(&self.server);
-            promise(async move {
-                server.with_backend(|b| b.clear()).await?;
-                Ok(JsValue::UNDEFINED)
-            })
+            self.run(Ok(Box::new(|backend| {
+                backend.clear().map(|()| JsValue::UNDEFINED)
+            })))
         }
     }
 }

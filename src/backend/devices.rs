@@ -19,18 +19,22 @@ const DEVICE_TOKENS: &[TokenKind] = &[
 
 /// The devices of an account, oldest first; `current` marks the asking device.
 pub(super) fn describe(account: &Account, current: Option<&DeviceId>) -> Vec<DeviceInfo> {
-    let mut devices: Vec<DeviceInfo> = account
-        .devices
-        .iter()
-        .map(|(device_id, device)| DeviceInfo {
-            device_id: device_id.clone(),
-            registered_at: device.registered_at,
-            last_used_at: device.last_used_at,
-            has_pin: device.pin_verifier.is_some(),
-            current: current == Some(device_id),
-        })
-        .collect();
-    devices.sort_by_key(|d| d.registered_at);
+    let mut devices: Vec<DeviceInfo> = Vec::with_capacity(account.devices.len());
+    for (device_id, device) in account.devices.iter() {
+        // Oldest first; devices registered at the same time stay in id order, as a
+        // stable sort would leave them (without a sort's code in the module).
+        let at = devices.partition_point(|d| d.registered_at <= device.registered_at);
+        devices.insert(
+            at,
+            DeviceInfo {
+                device_id: device_id.clone(),
+                registered_at: device.registered_at,
+                last_used_at: device.last_used_at,
+                has_pin: device.pin_verifier.is_some(),
+                current: current == Some(device_id),
+            },
+        );
+    }
     devices
 }
 

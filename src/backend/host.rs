@@ -109,7 +109,38 @@ impl BackendHost {
     where
         F: FnOnce(&mut Backend) -> Result<T>,
     {
-        let ran = |result: Result<T>, revision| Attempt::Ran { result, revision };
+        // The cycle itself is compiled once, for every request type: `f` is handed to it
+        // as a `dyn` call that keeps its value here.
+        let mut f = Some(f);
+        let mut value = None;
+        let outcome = self.cycle(latest, wait, &mut |backend| {
+            let f = f.take().ok_or_else(|| Error::new(ErrorCode::Internal))?;
+            value = Some(f(backend)?);
+            Ok(())
+        });
+        match (outcome, f) {
+            (None, Some(f)) => Attempt::Behind(f),
+            (outcome, _) => {
+                let (result, revision) =
+                    outcome.unwrap_or((Err(Error::new(ErrorCode::Internal)), latest));
+                Attempt::Ran {
+                    result: result
+                        .and_then(|()| value.ok_or_else(|| Error::new(ErrorCode::Internal))),
+                    revision,
+                }
+            }
+        }
+    }
+
+    /// [`BackendHost::attempt`]'s work: `None` for [`Attempt::Behind`], else what `f`
+    /// returned and the revision stored after it.
+    fn cycle(
+        &self,
+        latest: u64,
+        wait: bool,
+        f: &mut dyn FnMut(&mut Backend) -> Result<()>,
+    ) -> Option<(Result<()>, u64)> {
+        let ran = |result: Result<()>, revision| Some((result, revision));
         let mut backend = match self.backend.try_borrow_mut() {
             Ok(backend) => backend,
             Err(_) => return ran(Err(Error::new(ErrorCode::Internal)), latest),
@@ -127,12 +158,12 @@ impl BackendHost {
         let loaded = match (stored, parsed) {
             (Some(snapshot), Some(Ok(state))) => {
                 if wait && state.revision < latest {
-                    return Attempt::Behind(f);
+                    return None;
                 }
                 backend.state = state;
                 Some(snapshot)
             }
-            (None, _) if wait && latest > 0 => return Attempt::Behind(f),
+            (None, _) if wait && latest > 0 => return None,
             // Missing or unreadable: the last good state, which the write below stores.
             _ => None,
         };
@@ -143,19 +174,19 @@ impl BackendHost {
             Ok(snapshot) => snapshot,
             Err(error) => return ran(Err(error), latest),
         };
-        let result = f(&mut backend).and_then(|value| {
+        let result = f(&mut backend).and_then(|()| {
             backend.state.revision = base;
             let end = backend.snapshot()?;
             if stored && end == start {
-                return Ok((value, base));
+                return Ok(base);
             }
             let revision = base.saturating_add(1);
             backend.state.revision = revision;
             p.store.set(&p.key, &backend.snapshot()?)?;
-            Ok((value, revision))
+            Ok(revision)
         });
         match result {
-            Ok((value, revision)) => ran(Ok(value), revision),
+            Ok(revision) => ran(Ok(()), revision),
             Err(error) => {
                 // `start` was read or written by this very backend a moment ago: it loads.
                 let _ = backend.load_snapshot(&start);
