@@ -1,6 +1,11 @@
 # Sourced by the build scripts: the build tools from npm (tools/) and the passes that
 # shrink a build.
 
+# The shipped module names the sources of its panic locations by their paths in the crate
+# registry, not by this machine's (added to the flags of .cargo/config.toml; cargo's
+# `trim-paths` is not stable yet).
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/="
+
 # `build_tool NAME` prints the path of a tool from tools/ (wasm-opt, esbuild), installing
 # tools/ first if it is missing.
 build_tool() {

@@ -5,10 +5,9 @@ use crate::pin::Pin;
 use crate::protocol::{Bytes, DeviceId, PinProof, Token};
 use alloc::vec::Vec;
 use argon2::{Algorithm, Argon2, Params, Version};
-use blake2::Blake2b512;
-use hmac::{Hmac, Mac};
-use sha2::digest::Update;
-use sha2::{Digest, Sha256};
+use blake2::digest::consts::U32;
+use blake2::digest::{Digest, Mac, Update};
+use blake2::{Blake2b, Blake2b512, Blake2bMac};
 use zeroize::Zeroizing;
 
 /// The device salt: 32 random bytes created with the device identity, never sent.
@@ -52,9 +51,10 @@ pub fn pin_proof(pin: &Pin, salt: &DeviceSalt) -> Result<PinProof> {
     Ok(PinProof::new(*proof))
 }
 
-/// SHA-256, used to store tokens hashed.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
+/// BLAKE2b-256, used to store tokens hashed. (BLAKE2b, which Argon2 brings, serves every
+/// hash and MAC of the crate: no SHA-256 code in the module.)
+pub fn token_hash(data: &[u8]) -> [u8; 32] {
+    Blake2b::<U32>::digest(data).into()
 }
 
 /// Feeds a domain string and length-prefixed fields into a hash or MAC, so that no two
@@ -68,10 +68,11 @@ fn absorb_fields(hash: &mut impl Update, domain: &str, fields: &[&[u8]]) {
     }
 }
 
-/// A keyed hash (HMAC-SHA-256) over a domain string and length-prefixed fields.
+/// A keyed hash (BLAKE2b-256 in its keyed mode, a MAC) over a domain string and
+/// length-prefixed fields.
 pub fn keyed_hash(key: &[u8; 32], domain: &str, fields: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail for a 32-byte key.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+    // BLAKE2b takes keys of up to 64 bytes, so this cannot fail for a 32-byte key.
+    let mut mac = match Blake2bMac::<U32>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => return [0; 32],
     };
@@ -131,5 +132,23 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(a, keyed_hash(&[2; 32], "d", &[b"ab", b"c"]));
         assert_ne!(a, keyed_hash(&key, "e", &[b"ab", b"c"]));
+    }
+
+    const KEYED_HASH_KNOWN_ANSWER: &str =
+        "dc4265625d5f01c90127224999a272b793918f84d14fa45a555b46c502d16159";
+    const TOKEN_HASH_KNOWN_ANSWER: &str =
+        "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319";
+
+    #[test]
+    fn the_hashes_are_blake2b_256_keyed_and_plain() {
+        // Known answers computed apart, with Python's hashlib:
+        // blake2b(b"d" + (2).to_bytes(8, "big") + b"ab", key=bytes([1] * 32), digest_size=32)
+        // and blake2b(b"abc", digest_size=32).
+        let hex = |bytes: [u8; 32]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(keyed_hash(&[1; 32], "d", &[b"ab"])),
+            KEYED_HASH_KNOWN_ANSWER
+        );
+        assert_eq!(hex(token_hash(b"abc")), TOKEN_HASH_KNOWN_ANSWER);
     }
 }

@@ -277,10 +277,14 @@ const MAX_NAME: u32 = 256;
 #[cfg(feature = "mock-backend")]
 mod mock_backend {
     use super::*;
-    use crate::backend::{or_error_json, Backend, BackendConfig, BackendHost, MAX_REQUEST_BYTES};
+    use crate::backend::{
+        answer_checked, or_error_json, Backend, BackendConfig, BackendHost, Checked,
+        SignatureCheck, MAX_REQUEST_BYTES,
+    };
     use crate::platform::OsRng;
     use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
     use crate::web::{DateClock, TabTurns, WebStorage};
+    use core::cell::RefCell;
 
     const YEAR_SECONDS: u32 = 366 * 24 * 3600;
 
@@ -308,6 +312,28 @@ mod mock_backend {
                 Some(turns) => turns.run(&self.host, work).await,
                 None => self.host.with_backend(work),
             }
+        }
+    }
+
+    impl Server {
+        /// One pass of a request through [`answer_checked`]: a turn on the backend with
+        /// the verdict on the signature check it needed before.
+        async fn pass(
+            &self,
+            request: &Rc<str>,
+            checked: Option<Checked>,
+        ) -> Result<(String, Option<SignatureCheck>)> {
+            let request = Rc::clone(request);
+            let needed = Rc::new(RefCell::new(None));
+            let slot = Rc::clone(&needed);
+            let work: Work = Box::new(move |backend| {
+                let (response, check) = backend.handle_json_checked(&request, checked);
+                *slot.borrow_mut() = check;
+                Ok(JsValue::from_str(&response))
+            });
+            let response = self.with_backend(work).await?;
+            let check = needed.borrow_mut().take();
+            Ok((response.as_string().unwrap_or_default(), check))
         }
     }
 
@@ -405,14 +431,12 @@ mod mock_backend {
                 .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
             let request = request.as_string().filter(|_| fits).unwrap_or_default();
             let server = Rc::clone(&self.server);
+            let request: Rc<str> = Rc::from(request);
             promise(async move {
-                let work: Work =
-                    Box::new(move |backend| Ok(JsValue::from_str(&backend.handle_json(&request))));
+                let pass = |checked| server.pass(&request, checked);
                 // Even a failed turn answers with a response, as a server would.
-                Ok(server
-                    .with_backend(work)
-                    .await
-                    .unwrap_or_else(|error| JsValue::from_str(&or_error_json(Err(error)))))
+                let response = or_error_json(answer_checked(pass).await);
+                Ok(JsValue::from_str(&response))
             })
         }
 

@@ -4,7 +4,7 @@
 use crate::crypto::DeviceSalt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Reply, Request, Signature};
-#[cfg(feature = "mock-backend")]
+#[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::sync::Arc;
@@ -12,7 +12,7 @@ use alloc::{borrow::ToOwned, string::String, vec::Vec};
 use core::cell::{Cell, RefCell};
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
-#[cfg(feature = "mock-backend")]
+#[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 use p256::ecdsa::{signature::Signer, SigningKey};
 use sha2::{Digest, Sha256};
 
@@ -189,8 +189,8 @@ impl KeyValueStore for MemoryStore {
 
 /// Device keys in software (the `p256` crate), kept in memory; clones share the same
 /// saved identities. For native use and tests: the key is not hardware- or
-/// browser-protected.
-#[cfg(feature = "mock-backend")]
+/// browser-protected. (In the browser, `WebCryptoKeys`.)
+#[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 #[derive(Clone)]
 pub struct SoftwareKeys {
     rng: Rc<dyn Rng>,
@@ -198,7 +198,7 @@ pub struct SoftwareKeys {
     saved: Rc<RefCell<BTreeMap<String, Option<StoredIdentity<SigningKey>>>>>,
 }
 
-#[cfg(feature = "mock-backend")]
+#[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 impl SoftwareKeys {
     /// Keys drawn from `rng`, with nothing saved yet.
     pub fn new(rng: Rc<dyn Rng>) -> Self {
@@ -215,14 +215,14 @@ impl SoftwareKeys {
     }
 }
 
-#[cfg(feature = "mock-backend")]
+#[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 impl core::fmt::Debug for SoftwareKeys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SoftwareKeys(redacted)")
     }
 }
 
-#[cfg(feature = "mock-backend")]
+#[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 impl DeviceKeys for SoftwareKeys {
     type Key = SigningKey;
 

@@ -1395,11 +1395,7 @@ pub mod json {
             }
             let negative = self.bytes.get(start) == Some(&b'-');
             let value = (integer && !negative)
-                .then(|| {
-                    digits.iter().try_fold(0u64, |n, d| {
-                        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-                    })
-                })
+                .then(|| decimal_value(digits))
                 .flatten();
             Some(Value::Number(value))
         }
@@ -1630,6 +1626,15 @@ pub mod json {
             }
         }
         out.push('"');
+    }
+
+    /// The value of ASCII decimal `digits`; `None` for another byte or a value that does
+    /// not fit a `u64` (the reader of numbers, without `core`'s integer parser).
+    pub fn decimal_value(digits: &[u8]) -> Option<u64> {
+        digits.iter().try_fold(0u64, |n, d| {
+            let digit = d.checked_sub(b'0').filter(|digit| *digit < 10)?;
+            n.checked_mul(10)?.checked_add(u64::from(digit))
+        })
     }
 
     /// The decimal digits of `n`, without the formatting machinery (`to_string`).

@@ -17,12 +17,13 @@ mod common;
 use common::*;
 use pinauth::backend::BackendConfig;
 use pinauth::client::AuthState::*;
-use pinauth::crypto::{keyed_hash, pin_proof, sha256, DeviceSalt};
+use pinauth::crypto::{keyed_hash, pin_proof, DeviceSalt};
 use pinauth::pin::Pin;
 use pinauth::platform::KeyValueStore;
 use pinauth::protocol::*;
 use pinauth::ErrorCode;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 const APP: &str = "shop";
@@ -322,10 +323,10 @@ fn a_leaked_backend_snapshot_cannot_test_a_pin_without_the_device_salt() {
     let guessed_salts = [
         [0u8; 32],
         padded_id,
-        sha256(identity.device_id.as_bytes()),
-        sha256(user_id.as_bytes()),
-        sha256(ANN.as_bytes()),
-        sha256(device["publicKey"].as_str().unwrap().as_bytes()),
+        Sha256::digest(identity.device_id.as_bytes()).into(),
+        Sha256::digest(user_id.as_bytes()).into(),
+        Sha256::digest(ANN.as_bytes()).into(),
+        Sha256::digest(device["publicKey"].as_str().unwrap().as_bytes()).into(),
         *Bytes::<32>::from_base64url(state["pepper"].as_str().unwrap())
             .unwrap()
             .as_bytes(),
@@ -367,7 +368,7 @@ fn a_leaked_backend_snapshot_cannot_test_a_pin_without_the_device_salt() {
 
 /// [`offline_verifier`] with the keyed hash's fixed prefix absorbed once, for sweeps.
 fn fast_offline_verifier(snapshot: &str, device_id: &DeviceId) -> impl Fn(&[u8; 32]) -> bool {
-    use hmac::{Hmac, Mac};
+    use blake2::digest::{consts::U32, Mac};
     let state: Value = serde_json::from_str(snapshot).unwrap();
     let pepper = Bytes::<32>::from_base64url(state["pepper"].as_str().unwrap()).unwrap();
     let (user_id, account) = state["accounts"]
@@ -378,7 +379,7 @@ fn fast_offline_verifier(snapshot: &str, device_id: &DeviceId) -> impl Fn(&[u8; 
         .unwrap();
     let device = &account["devices"][device_id.to_base64url()];
     let verifier = Bytes::<32>::from_base64url(device["pinVerifier"].as_str().unwrap()).unwrap();
-    let mut prefix = Hmac::<sha2::Sha256>::new_from_slice(pepper.as_bytes()).unwrap();
+    let mut prefix = blake2::Blake2bMac::<U32>::new_from_slice(pepper.as_bytes()).unwrap();
     prefix.update(b"pinauth/v1/pin-verifier");
     for field in [user_id.as_bytes(), device_id.as_bytes().as_slice()] {
         prefix.update(&(field.len() as u64).to_be_bytes());

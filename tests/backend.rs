@@ -327,11 +327,16 @@ fn foreign_keys_and_tampered_requests_fail_the_signature_check() {
     let ann = h.enrol(ANN, &phone, &proof(1));
 
     let mut foreign = h.unlock_request(&phone, &ann.session, &proof(1));
+    let genuine = foreign.clone();
     foreign.signature = thief.sign(&foreign);
     assert_eq!(
         code(h.call(Request::LoginWithPin(foreign))),
         ErrorCode::SignatureInvalid
     );
+    // A request refused for its signature changes nothing (the browser build checks
+    // signatures between two passes of the same request): its challenge still serves
+    // the device itself.
+    assert!(h.call(Request::LoginWithPin(genuine)).is_ok());
 
     let mut tampered = h.unlock_request(&phone, &ann.session, &proof(1));
     tampered.pin_proof = proof(2);
@@ -871,7 +876,8 @@ fn corrupt_or_foreign_snapshots_are_refused_with_a_clear_error() {
         )
     };
     assert!(restore(&good).is_ok());
-    let wrong_version = good.replacen("\"version\":1", "\"version\":2", 1);
+    let wrong_version = good.replacen("\"version\":2", "\"version\":1", 1);
+    assert_ne!(wrong_version, good, "the version is found and replaced");
     for bad in [
         "",
         "null",

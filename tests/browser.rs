@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use pinauth::backend::{Backend, BackendConfig};
+use pinauth::backend::{Backend, BackendConfig, BackendHost};
 use pinauth::platform::{ManualClock, OsRng};
 use pinauth::protocol::*;
 use pinauth::ErrorCode;
@@ -107,4 +107,122 @@ fn browser_randomness_gives_every_backend_its_own_tokens() {
         })
         .collect();
     assert_ne!(tokens[0], tokens[1]);
+}
+
+/// One request through a hosted backend, as the in-page transport sends it.
+async fn ask(host: &BackendHost, request: &Request) -> pinauth::Result<Reply> {
+    let response = host
+        .handle_json(&serde_json::to_string(request).unwrap())
+        .await;
+    serde_json::from_str::<Response>(&response).unwrap().into()
+}
+
+async fn challenge_from(host: &BackendHost, device: &TestDevice) -> Token {
+    let request = Request::Challenge(ChallengeRequest {
+        device_id: device.id.clone(),
+    });
+    reply!(ask(host, &request).await, Reply::Challenge)
+        .unwrap()
+        .token
+}
+
+/// A `setPin` for `device`, with `public_key` as the device key, signed by `signer`.
+fn set_pin_by(
+    device: &TestDevice,
+    pin_auth: &Token,
+    public_key: &PublicKey,
+    challenge: Token,
+    signer: &TestDevice,
+) -> Request {
+    let mut request = SetPinRequest {
+        pin_auth_token: pin_auth.clone(),
+        device_id: device.id.clone(),
+        device_public_key: public_key.clone(),
+        pin_proof: proof(1),
+        challenge,
+        signature: Signature::new([0; 64]),
+    };
+    request.signature = signer.sign(&request);
+    Request::SetPin(request)
+}
+
+#[wasm_bindgen_test]
+async fn the_hosted_backend_checks_device_signatures_with_webcrypto() {
+    // The browser build's backend has no P-256 code: its host checks each signature
+    // with WebCrypto and hands the verdict back for exactly that key and payload.
+    let config = BackendConfig::default().with_cheap_password_hashing();
+    let clock = Box::new(ManualClock::new(START_MS));
+    let host = BackendHost::in_memory(Backend::new(config, clock, Box::new(OsRng)).unwrap());
+    let (phone, thief) = (TestDevice::new(1), TestDevice::new(2));
+    let email = "ann@example.com";
+    let register = Request::Register(RegisterRequest {
+        email: email.into(),
+        password: SecretString::new(PASSWORD),
+    });
+    ask(&host, &register).await.unwrap();
+    let login = Request::Login(LoginRequest {
+        email: email.into(),
+        password: SecretString::new(PASSWORD),
+        device_id: phone.id.clone(),
+    });
+    let Ok(Reply::Login(LoginResponse {
+        pin: PinStep::PinAuth(pin_auth),
+        ..
+    })) = ask(&host, &login).await
+    else {
+        panic!("a PIN auth token");
+    };
+    let pin_auth = pin_auth.token;
+
+    // Signed by another key than the one registered: refused, and nothing changed, so
+    // the same challenge still serves the device itself.
+    let challenge = challenge_from(&host, &phone).await;
+    let forged = set_pin_by(
+        &phone,
+        &pin_auth,
+        &phone.public_key,
+        challenge.clone(),
+        &thief,
+    );
+    assert_eq!(code(ask(&host, &forged).await), ErrorCode::SignatureInvalid);
+    // A public key that is no P-256 point: refused as bad input, as natively.
+    let mut not_a_point = [0xff; 65];
+    not_a_point[0] = 0x04;
+    let bad_key = set_pin_by(
+        &phone,
+        &pin_auth,
+        &PublicKey::new(not_a_point),
+        challenge.clone(),
+        &phone,
+    );
+    assert_eq!(code(ask(&host, &bad_key).await), ErrorCode::InvalidInput);
+    let genuine = set_pin_by(&phone, &pin_auth, &phone.public_key, challenge, &phone);
+    let session = reply!(ask(&host, &genuine).await, Reply::SetPin)
+        .unwrap()
+        .token;
+
+    // Unlocking: the key is the registered one, looked up by the backend.
+    let unlock = |challenge: Token, signer: &TestDevice| {
+        let mut request = LoginWithPinRequest {
+            session_token: session.clone(),
+            device_id: phone.id.clone(),
+            pin_proof: proof(1),
+            challenge,
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = signer.sign(&request);
+        Request::LoginWithPin(request)
+    };
+    let challenge = challenge_from(&host, &phone).await;
+    let by_thief = unlock(challenge.clone(), &thief);
+    assert_eq!(
+        code(ask(&host, &by_thief).await),
+        ErrorCode::SignatureInvalid
+    );
+    assert!(ask(&host, &unlock(challenge.clone(), &phone)).await.is_ok());
+    // The challenge is used up now.
+    assert_eq!(
+        code(ask(&host, &unlock(challenge, &phone)).await),
+        ErrorCode::ChallengeInvalid
+    );
 }

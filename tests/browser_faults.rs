@@ -594,17 +594,17 @@ fn outcome(response: &str) -> String {
     }
 }
 
-fn register(host: &BackendHost, email: &str) -> String {
+async fn register(host: &BackendHost, email: &str) -> String {
     let request =
         serde_json::json!({ "endpoint": "register", "email": email, "password": PASSWORD });
-    outcome(&host.handle_json(&request.to_string()))
+    outcome(&host.handle_json(&request.to_string()).await)
 }
 
-fn login(host: &BackendHost, email: &str) -> String {
+async fn login(host: &BackendHost, email: &str) -> String {
     let request = serde_json::json!({
         "endpoint": "login", "email": email, "password": PASSWORD, "deviceId": "AAAAAAAAAAAAAAAAAAAAAA",
     });
-    outcome(&host.handle_json(&request.to_string()))
+    outcome(&host.handle_json(&request.to_string()).await)
 }
 
 fn restores(snapshot: &str) -> bool {
@@ -619,17 +619,17 @@ fn restores(snapshot: &str) -> bool {
 }
 
 #[wasm_bindgen_test]
-fn a_failed_snapshot_write_fails_the_request_and_leaves_the_stored_snapshot_intact() {
+async fn a_failed_snapshot_write_fails_the_request_and_leaves_the_stored_snapshot_intact() {
     clean_page();
     let key = format!("pinauth-faults-server:{}", fresh_id());
     let host = persisted_host(&key);
-    assert_eq!(register(&host, ANN), "ok");
+    assert_eq!(register(&host, ANN).await, "ok");
     let before = local().get_item(&key).unwrap().unwrap();
 
     {
         let _full = storage_full_for(&key);
-        assert_eq!(register(&host, BOB), "STORAGE_UNAVAILABLE");
-        assert_eq!(login(&host, ANN), "STORAGE_UNAVAILABLE");
+        assert_eq!(register(&host, BOB).await, "STORAGE_UNAVAILABLE");
+        assert_eq!(login(&host, ANN).await, "STORAGE_UNAVAILABLE");
         // A request that changes nothing needs no write: reading still works.
         assert_eq!(
             host.with_backend(|b| Ok(b.devices_of(ANN).len())).unwrap(),
@@ -643,14 +643,14 @@ fn a_failed_snapshot_write_fails_the_request_and_leaves_the_stored_snapshot_inta
         );
     }
     // Nothing of the failed requests took effect: Bob can register now, once.
-    assert_eq!(register(&host, BOB), "ok");
-    assert_eq!(register(&host, BOB), "EMAIL_TAKEN");
-    assert_eq!(login(&host, ANN), "ok");
+    assert_eq!(register(&host, BOB).await, "ok");
+    assert_eq!(register(&host, BOB).await, "EMAIL_TAKEN");
+    assert_eq!(login(&host, ANN).await, "ok");
     local().remove_item(&key).unwrap();
 }
 
 #[wasm_bindgen_test]
-fn a_failed_first_snapshot_write_leaves_no_trace_either() {
+async fn a_failed_first_snapshot_write_leaves_no_trace_either() {
     clean_page();
     // With no snapshot stored yet, the state in memory is all there is: a failed request
     // must not leave its changes there either.
@@ -658,42 +658,42 @@ fn a_failed_first_snapshot_write_leaves_no_trace_either() {
     let host = persisted_host(&key);
     {
         let _full = storage_full_for(&key);
-        assert_eq!(register(&host, ANN), "STORAGE_UNAVAILABLE");
+        assert_eq!(register(&host, ANN).await, "STORAGE_UNAVAILABLE");
         assert_eq!(local().get_item(&key).unwrap(), None);
     }
     assert_eq!(
-        register(&host, ANN),
+        register(&host, ANN).await,
         "ok",
         "the failed registration left nothing"
     );
-    assert_eq!(register(&host, ANN), "EMAIL_TAKEN");
+    assert_eq!(register(&host, ANN).await, "EMAIL_TAKEN");
     local().remove_item(&key).unwrap();
 }
 
 #[wasm_bindgen_test]
-fn an_unreadable_stored_snapshot_fails_the_request_and_is_left_alone() {
+async fn an_unreadable_stored_snapshot_fails_the_request_and_is_left_alone() {
     clean_page();
     let key = format!("pinauth-faults-server:{}", fresh_id());
     let host = persisted_host(&key);
-    assert_eq!(register(&host, ANN), "ok");
+    assert_eq!(register(&host, ANN).await, "ok");
     let before = local().get_item(&key).unwrap().unwrap();
     {
         let _denied = storage_fails_on_use_for(&key);
-        assert_eq!(register(&host, BOB), "STORAGE_UNAVAILABLE");
+        assert_eq!(register(&host, BOB).await, "STORAGE_UNAVAILABLE");
     }
     assert_eq!(local().get_item(&key).unwrap().unwrap(), before);
-    assert_eq!(register(&host, BOB), "ok");
+    assert_eq!(register(&host, BOB).await, "ok");
     local().remove_item(&key).unwrap();
 }
 
 #[wasm_bindgen_test]
-fn a_corrupt_stored_snapshot_is_replaced_by_the_last_good_state_in_memory() {
+async fn a_corrupt_stored_snapshot_is_replaced_by_the_last_good_state_in_memory() {
     clean_page();
     let key = format!("pinauth-faults-server:{}", fresh_id());
     let host = persisted_host(&key);
-    assert_eq!(register(&host, ANN), "ok");
+    assert_eq!(register(&host, ANN).await, "ok");
     let good = local().get_item(&key).unwrap().unwrap();
-    let newer_version = good.replacen("\"version\":1", "\"version\":2", 1);
+    let newer_version = good.replacen("\"version\":2", "\"version\":3", 1);
     assert_ne!(newer_version, good);
     let truncated = &good[..good.len() / 2];
     let with_unknown_field = good.replacen('{', "{\"extra\":true,", 1);
@@ -713,20 +713,20 @@ fn a_corrupt_stored_snapshot_is_replaced_by_the_last_good_state_in_memory() {
     for (i, garbage) in corrupt.iter().enumerate() {
         local().set_item(&key, garbage).unwrap();
         // This tab still knows Ann: the request is answered from the last good state...
-        assert_eq!(login(&host, ANN), "ok", "case {i}");
+        assert_eq!(login(&host, ANN).await, "ok", "case {i}");
         // ...which the successful request wrote back over the unreadable value.
         let stored = local().get_item(&key).unwrap().unwrap();
         assert!(restores(&stored), "case {i}: a readable snapshot again");
         let bob = format!("bob{i}@example.com");
-        assert_eq!(register(&host, &bob), "ok", "case {i}");
+        assert_eq!(register(&host, &bob).await, "ok", "case {i}");
     }
 
     // A tab with no good state of its own starts from an empty one: the unreadable
     // snapshot's accounts are gone (they could not be read), and the backend works.
     local().set_item(&key, "{").unwrap();
     let other_tab = persisted_host(&key);
-    assert_eq!(login(&other_tab, ANN), "INVALID_CREDENTIALS");
-    assert_eq!(register(&other_tab, ANN), "ok");
+    assert_eq!(login(&other_tab, ANN).await, "INVALID_CREDENTIALS");
+    assert_eq!(register(&other_tab, ANN).await, "ok");
     assert!(restores(&local().get_item(&key).unwrap().unwrap()));
     local().remove_item(&key).unwrap();
 }

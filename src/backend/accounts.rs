@@ -5,7 +5,7 @@ use super::{ms, seconds_ceil, Backend, BackendConfig, OutboxMessage, OUTBOX_LIMI
 use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{lowercase, random_bytes, Rng};
-use crate::protocol::json::decimal;
+use crate::protocol::json::{decimal, decimal_value};
 use crate::protocol::{
     Bytes, ForgotPinRequest, LoginRequest, LoginResponse, PinStep, RegisterRequest,
     RegisterResponse, Reply, SecretString,
@@ -82,10 +82,9 @@ fn from_standard_base64<const N: usize>(text: &str) -> Option<Bytes<N>> {
 
 /// A PHC string's cost parameter: a decimal `u32` without sign or leading zeros.
 fn phc_number(text: &str) -> Option<u32> {
-    let canonical = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    canonical.then(|| text.parse().ok()).flatten()
+    let canonical = !text.is_empty() && (text == "0" || !text.starts_with('0'));
+    let value = decimal_value(text.as_bytes()).filter(|_| canonical)?;
+    u32::try_from(value).ok()
 }
 
 /// The cost, salt and hash of a PHC string in the one form [`hash_password`] writes.

@@ -196,8 +196,53 @@ impl BackendHost {
     }
 
     /// Answers one JSON request with a JSON response (see [`Backend::handle_json`]).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn handle_json(&self, request: &str) -> String {
         or_error_json(self.with_backend(|backend| Ok(backend.handle_json(request))))
+    }
+
+    /// Answers one JSON request with a JSON response, checking the device signature it
+    /// needs with WebCrypto (see [`answer_checked`]).
+    #[cfg(target_arch = "wasm32")]
+    pub async fn handle_json(&self, request: &str) -> String {
+        let pass = |checked| {
+            core::future::ready(
+                self.with_backend(|backend| Ok(backend.handle_json_checked(request, checked))),
+            )
+        };
+        or_error_json(answer_checked(pass).await)
+    }
+}
+
+/// How many times a request is answered while the device signature it needs changes
+/// between answers (another tab re-registering the device meanwhile) before its last
+/// answer stands.
+#[cfg(target_arch = "wasm32")]
+const SIGNATURE_PASSES: usize = 3;
+
+/// Answers a request in the browser build, where the backend leaves its device signature
+/// checks to its host: `pass` runs the request on the backend with the verdict on the
+/// check it needed the time before ([`Backend::handle_json_checked`]), and that check runs
+/// with WebCrypto between passes. Its verdict is bound to the key, payload and signature
+/// checked, so a pass that needs another check gets no verdict for it.
+#[cfg(target_arch = "wasm32")]
+pub async fn answer_checked<F, Fut>(mut pass: F) -> Result<String>
+where
+    F: FnMut(Option<super::Checked>) -> Fut,
+    Fut: core::future::Future<Output = Result<(String, Option<super::SignatureCheck>)>>,
+{
+    let mut checked = None;
+    let mut passes = 0;
+    loop {
+        let (response, needed) = pass(checked.take()).await?;
+        passes += 1;
+        match needed {
+            Some(check) if passes < SIGNATURE_PASSES => {
+                let verdict = crate::web::verify_signature(&check).await;
+                checked = Some((check, verdict));
+            }
+            _ => return Ok(response),
+        }
     }
 }
 
@@ -222,7 +267,11 @@ impl LocalTransport {
 impl Transport for LocalTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
         // The response carries tokens: wiped when dropped, like the browser transport's.
-        let response = Zeroizing::new(self.0.handle_json(&request.to_json()));
+        let request = request.to_json();
+        #[cfg(not(target_arch = "wasm32"))]
+        let response = Zeroizing::new(self.0.handle_json(&request));
+        #[cfg(target_arch = "wasm32")]
+        let response = Zeroizing::new(self.0.handle_json(&request).await);
         Response::from_json(&response).ok_or_else(|| Error::new(ErrorCode::TransportFailed))?
     }
 }

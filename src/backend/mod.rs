@@ -7,7 +7,7 @@
 //! [`SeededRng`](crate::platform::SeededRng) make it fully deterministic.
 //!
 //! What it keeps: passwords as Argon2id PHC strings; PIN proofs only as a keyed hash
-//! compared in constant time; every token only as its SHA-256; device public keys.
+//! compared in constant time; every token only as its BLAKE2b-256; device public keys.
 
 mod accounts;
 mod devices;
@@ -16,7 +16,10 @@ mod list_map;
 mod pins;
 mod state;
 
+#[cfg(target_arch = "wasm32")]
+pub use host::answer_checked;
 pub use host::{or_error_json, Attempt, BackendHost, LocalTransport};
+pub use pins::{Checked, SignatureCheck, NOT_A_P256_POINT};
 pub use state::OutboxMessage;
 
 use crate::crypto::Argon2Cost;
@@ -156,6 +159,9 @@ pub struct Backend {
     /// Argon2 password computations (a hash at `register`, a verification at `login`)
     /// made while answering requests; see [`Backend::password_argon2_runs`].
     argon2_runs: u64,
+    /// The device signature checks left to the host, in the browser build.
+    #[cfg(target_arch = "wasm32")]
+    signatures: pins::Signatures,
 }
 
 impl core::fmt::Debug for Backend {
@@ -177,6 +183,8 @@ impl Backend {
             rng,
             state,
             argon2_runs: 0,
+            #[cfg(target_arch = "wasm32")]
+            signatures: pins::Signatures::default(),
         })
     }
 
@@ -195,6 +203,8 @@ impl Backend {
             rng,
             state,
             argon2_runs: 0,
+            #[cfg(target_arch = "wasm32")]
+            signatures: pins::Signatures::default(),
         })
     }
 
@@ -287,5 +297,24 @@ impl Backend {
             }
         };
         core::mem::take(&mut *response.to_json())
+    }
+
+    /// [`Backend::handle_json`] in the browser build, which checks device signatures
+    /// through its host (WebCrypto): `checked` is the host's verdict on the check the same
+    /// request needed before (`None` at first). Returns the response and the check the
+    /// request still needs, if any; then the response is `SIGNATURE_INVALID`, nothing has
+    /// changed (a request changes nothing before its signature is checked), and the host
+    /// asks again with its verdict on that check.
+    #[cfg(target_arch = "wasm32")]
+    pub fn handle_json_checked(
+        &mut self,
+        request: &str,
+        checked: Option<Checked>,
+    ) -> (String, Option<SignatureCheck>) {
+        self.signatures.checked = checked;
+        self.signatures.needed.take();
+        let response = self.handle_json(request);
+        self.signatures.checked = None;
+        (response, self.signatures.needed.take())
     }
 }

@@ -5,30 +5,99 @@ use super::state::{Device, TokenKind, Verifier};
 use super::{ms, seconds_ceil, Backend, CHALLENGES_IN_ALL, CHALLENGES_PER_DEVICE};
 use crate::crypto::keyed_hash;
 use crate::error::{Error, ErrorCode, Result};
+use crate::protocol::Signature;
 use crate::protocol::{
     Bytes, ChallengeRequest, ChangePinRequest, DeviceId, IssuedToken, LoginWithPinRequest,
     PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, ResetPinResponse,
     SetPinRequest, SignedRequest, Token, ValidateReauthRequest, ValidateReauthResponse,
 };
-use alloc::string::String;
-use p256::ecdsa::signature::Verifier as _;
-use p256::ecdsa::{Signature, VerifyingKey};
+use alloc::{string::String, vec::Vec};
 
-/// Checks a device signature over the request's canonical payload.
-fn verify_signature<R: SignedRequest>(request: &R, key: &VerifyingKey) -> Result<()> {
-    let signature = Signature::from_slice(request.signature().as_bytes())
-        .map_err(|_| Error::new(ErrorCode::SignatureInvalid))?;
-    key.verify(&request.signing_payload(), &signature)
-        .map_err(|_| Error::new(ErrorCode::SignatureInvalid))
+/// A device signature to check: the request's signing payload, its signature, and the
+/// public key it must verify with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    /// The device's P-256 public key (uncompressed SEC1 point).
+    pub public_key: PublicKey,
+    /// The signed bytes ([`SignedRequest::signing_payload`]).
+    pub payload: Vec<u8>,
+    /// The ECDSA P-256 / SHA-256 signature, `r ‖ s`.
+    pub signature: Signature,
 }
 
-/// Parses a P-256 public key (SEC1 point).
-fn parse_public_key(key: &PublicKey) -> Result<VerifyingKey> {
-    VerifyingKey::from_sec1_bytes(key.as_bytes())
-        .map_err(|_| Error::invalid_input("the device public key is not a P-256 point"))
+impl SignatureCheck {
+    fn of<R: SignedRequest>(request: &R, public_key: &PublicKey) -> Self {
+        SignatureCheck {
+            public_key: public_key.clone(),
+            payload: request.signing_payload(),
+            signature: request.signature().clone(),
+        }
+    }
+
+    /// The check with the `p256` crate: `INVALID_INPUT` for a public key that is not a
+    /// P-256 point, `SIGNATURE_INVALID` for a signature that does not verify. (In the
+    /// browser the host runs the same check with WebCrypto: see [`Backend::verify_signature`].)
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn run(&self) -> Result<()> {
+        use p256::ecdsa::signature::Verifier as _;
+        use p256::ecdsa::{Signature as EcdsaSignature, VerifyingKey};
+        let key = VerifyingKey::from_sec1_bytes(self.public_key.as_bytes())
+            .map_err(|_| Error::invalid_input(NOT_A_P256_POINT))?;
+        let signature = EcdsaSignature::from_slice(self.signature.as_bytes())
+            .map_err(|_| Error::new(ErrorCode::SignatureInvalid))?;
+        key.verify(&self.payload, &signature)
+            .map_err(|_| Error::new(ErrorCode::SignatureInvalid))
+    }
+}
+
+/// The error message of a device public key that is not a P-256 point.
+pub const NOT_A_P256_POINT: &str = "the device public key is not a P-256 point";
+
+/// A host's verdict on a [`SignatureCheck`].
+pub type Checked = (SignatureCheck, Result<()>);
+
+/// The signature checks the browser build's backend leaves to its host, one request at
+/// a time: the verdict the host brought, and the check the request still needs.
+#[cfg(target_arch = "wasm32")]
+#[derive(Default)]
+pub(super) struct Signatures {
+    pub(super) checked: Option<Checked>,
+    pub(super) needed: core::cell::RefCell<Option<SignatureCheck>>,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Signatures {
+    /// The host's verdict on `check`, if it brought one for exactly this check; otherwise
+    /// `check` is noted as needed and the signature does not pass.
+    fn verdict(&self, check: SignatureCheck) -> Result<()> {
+        match &self.checked {
+            Some((checked, verdict)) if *checked == check => verdict.clone(),
+            _ => {
+                *self.needed.borrow_mut() = Some(check);
+                Err(Error::new(ErrorCode::SignatureInvalid))
+            }
+        }
+    }
 }
 
 impl Backend {
+    /// Checks the device signature of `request` with `public_key`. Natively with the
+    /// `p256` crate. The browser build has no P-256 code of its own (WebCrypto has it): the
+    /// backend asks its host for the check ([`Backend::handle_json_checked`]) and takes the
+    /// verdict the host returns with the same request, for exactly this key, payload and
+    /// signature.
+    fn verify_signature<R: SignedRequest>(
+        &self,
+        request: &R,
+        public_key: &PublicKey,
+    ) -> Result<()> {
+        let check = SignatureCheck::of(request, public_key);
+        #[cfg(not(target_arch = "wasm32"))]
+        return check.run();
+        #[cfg(target_arch = "wasm32")]
+        return self.signatures.verdict(check);
+    }
+
     /// The verifier stored for a PIN proof: keyed, and bound to the account and device.
     fn verifier(&self, user_id: &str, device_id: &DeviceId, proof: &PinProof) -> Verifier {
         Bytes::new(keyed_hash(
@@ -57,7 +126,7 @@ impl Backend {
             .get(user_id)
             .and_then(|a| a.devices.get(request.device_id()))
             .ok_or_else(|| Error::new(ErrorCode::UnknownDevice))?;
-        verify_signature(request, &parse_public_key(&device.public_key)?)
+        self.verify_signature(request, &device.public_key)
     }
 
     /// Checks a PIN proof for a device, counting failures: wrong PINs 1..max-1 are
@@ -152,14 +221,15 @@ impl Backend {
     }
 
     pub(super) fn set_pin(&mut self, now: u64, request: SetPinRequest) -> Result<Reply> {
-        self.state
-            .take_challenge(now, &request.device_id, &request.challenge)?;
+        // Nothing changes before the signature is checked (see `verify_signature`).
         let record = self
             .state
             .find(now, TokenKind::PinAuth, &request.pin_auth_token)?;
         record.require_device(&request.device_id)?;
         let user_id = record.user_id.clone();
-        verify_signature(&request, &parse_public_key(&request.device_public_key)?)?;
+        self.verify_signature(&request, &request.device_public_key)?;
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
         self.state
             .take(now, TokenKind::PinAuth, &request.pin_auth_token)?;
         let session = self.register_device_pin(
@@ -172,9 +242,9 @@ impl Backend {
         Ok(Reply::SetPin(session))
     }
 
-    /// The common part of every PIN check: uses up the challenge, requires `token` (of
-    /// `kind`) to be live and issued to the signing device, verifies the signature with
-    /// the device's registered key, and checks the PIN. Returns the user id.
+    /// The common part of every PIN check: requires `token` (of `kind`) to be live and
+    /// issued to the signing device, verifies the signature with the device's registered
+    /// key, uses up the challenge, and checks the PIN. Returns the user id.
     fn authorize_pin<R: SignedRequest>(
         &mut self,
         now: u64,
@@ -184,12 +254,13 @@ impl Backend {
         proof: &PinProof,
     ) -> Result<String> {
         let device_id = request.device_id();
-        self.state
-            .take_challenge(now, device_id, request.challenge())?;
+        // Nothing changes before the signature is checked (see `verify_signature`).
         let record = self.state.find(now, kind, token)?;
         record.require_device(device_id)?;
         let user_id = record.user_id.clone();
         self.verify_registered_device(&user_id, request)?;
+        self.state
+            .take_challenge(now, device_id, request.challenge())?;
         self.check_pin(now, &user_id, device_id, proof)?;
         Ok(user_id)
     }
@@ -293,14 +364,15 @@ impl Backend {
     /// Sets a new PIN with a reset token from the outbox, registering the (possibly new)
     /// device key and clearing the device's lockout.
     pub(super) fn reset_pin(&mut self, now: u64, request: ResetPinRequest) -> Result<Reply> {
-        self.state
-            .take_challenge(now, &request.device_id, &request.challenge)?;
+        // Nothing changes before the signature is checked (see `verify_signature`).
         let user_id = self
             .state
             .find(now, TokenKind::Reset, &request.reset_token)?
             .user_id
             .clone();
-        verify_signature(&request, &parse_public_key(&request.device_public_key)?)?;
+        self.verify_signature(&request, &request.device_public_key)?;
+        self.state
+            .take_challenge(now, &request.device_id, &request.challenge)?;
         self.state
             .take(now, TokenKind::Reset, &request.reset_token)?;
         let session = self.register_device_pin(

@@ -2,7 +2,7 @@
 //! saved and restored as one JSON snapshot.
 
 use super::list_map::ListMap;
-use crate::crypto::sha256;
+use crate::crypto::token_hash;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{random_bytes, Rng};
 use crate::protocol::json::{self, Value};
@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// The snapshot format this code reads and writes.
-pub(super) const SNAPSHOT_VERSION: u32 = 1;
+pub(super) const SNAPSHOT_VERSION: u32 = 2;
 
 /// How long expired tokens are remembered, so that they are reported as expired rather
 /// than unknown: one day.
 const EXPIRED_TOKEN_MEMORY_MS: u64 = 24 * 60 * 60 * 1000;
 
-/// SHA-256 of a token: tokens are stored only hashed.
+/// BLAKE2b-256 of a token: tokens are stored only hashed.
 pub(super) type TokenHash = Bytes<32>;
 
 /// A value derived from a secret with the backend's key (a PIN verifier).
@@ -196,7 +196,7 @@ pub struct OutboxMessage {
 }
 
 fn hash(token: &Token) -> TokenHash {
-    Bytes::new(sha256(token.as_bytes()))
+    Bytes::new(token_hash(token.as_bytes()))
 }
 
 impl State {

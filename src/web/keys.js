@@ -1,6 +1,6 @@
 // The WebCrypto calls of the device key (src/web/keys.rs checks what they return and turns
 // each failure into its typed error). A failure rejects with the step that failed:
-// "unavailable", "generate", "pair", "export" or "sign".
+// "unavailable", "generate", "pair", "export", "sign", "key" or "verify".
 
 const P256 = { name: "ECDSA", namedCurve: "P-256" };
 const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" };
@@ -47,18 +47,32 @@ export async function sign(key, payload) {
   return bytes(await step("sign", (s) => s.sign(ECDSA_SHA256, key, data)));
 }
 
+/** Whether `signature` (`r ‖ s`) over `payload` verifies with `publicKey` (raw point
+ * bytes): true or false; rejects with "key" when `publicKey` is no P-256 point,
+ * "unavailable" without WebCrypto, "verify" when the check fails to run. */
+export async function verifySignature(publicKey, payload, signature) {
+  const [raw, data, sig] = [publicKey.slice(), payload.slice(), signature.slice()];
+  const crypto = subtle();
+  let key;
+  try {
+    key = await crypto.importKey("raw", raw, P256, true, ["verify"]);
+  } catch {
+    throw "key";
+  }
+  return await step("verify", (s) => s.verify(ECDSA_SHA256, key, sig, data));
+}
+
 /** Whether a signature by `privateKey` is shown not to verify with `publicKey` (raw
- * bytes). False when the check itself cannot run. */
+ * bytes), or `publicKey` is no P-256 point at all. False when the check itself cannot
+ * run. */
 export async function keysDiffer(privateKey, publicKey) {
   const raw = publicKey.slice();
   try {
-    const crypto = subtle();
     const payload = new TextEncoder().encode("pinauth/v1/device-key-check");
-    const signature = await crypto.sign(ECDSA_SHA256, privateKey, payload);
-    const verifier = await crypto.importKey("raw", raw, P256, true, ["verify"]);
-    return (await crypto.verify(ECDSA_SHA256, verifier, signature, payload)) === false;
-  } catch {
-    return false;
+    const signature = bytes(await subtle().sign(ECDSA_SHA256, privateKey, payload));
+    return !(await verifySignature(raw, payload, signature));
+  } catch (failed) {
+    return failed === "key";
   }
 }
 

@@ -39,9 +39,16 @@ extern "C" {
     #[wasm_bindgen(js_name = sign)]
     fn sign_payload(key: &CryptoKey, payload: &[u8]) -> Promise;
 
-    /// Whether a signature by `private_key` is shown not to verify with `public_key`.
+    /// Whether a signature by `private_key` is shown not to verify with `public_key`, or
+    /// `public_key` is no P-256 point.
     #[wasm_bindgen(js_name = keysDiffer)]
     fn keys_differ(private_key: &CryptoKey, public_key: &[u8]) -> Promise;
+
+    /// Whether `signature` over `payload` verifies with the raw `public_key`: a boolean;
+    /// rejects with "key" when `public_key` is no P-256 point.
+    #[cfg(feature = "mock-backend")]
+    #[wasm_bindgen(js_name = verifySignature)]
+    fn verify_signature_js(public_key: &[u8], payload: &[u8], signature: &[u8]) -> Promise;
 
     /// Whether `key` is a non-extractable private ECDSA P-256 signing key.
     #[wasm_bindgen(js_name = isDeviceSigningKey)]
@@ -93,6 +100,28 @@ async fn settle(promise: Promise) -> Result<JsValue> {
             _ => "WebCrypto could not sign with the device key.",
         })
     })
+}
+
+/// Runs a device signature check of the mock backend with WebCrypto (the browser build's
+/// backend has no P-256 code: see [`crate::backend::Backend::handle_json_checked`]), with
+/// the verdicts of the `p256` crate natively: `INVALID_INPUT` for a public key that is no
+/// P-256 point, `SIGNATURE_INVALID` for a signature that does not verify or a check that
+/// cannot run.
+#[cfg(feature = "mock-backend")]
+pub async fn verify_signature(check: &crate::backend::SignatureCheck) -> Result<()> {
+    let verdict = JsFuture::from(verify_signature_js(
+        check.public_key.as_bytes(),
+        &check.payload,
+        check.signature.as_bytes(),
+    ))
+    .await;
+    match verdict {
+        Ok(valid) if valid.as_bool() == Some(true) => Ok(()),
+        Err(step) if step.as_string().as_deref() == Some("key") => {
+            Err(Error::invalid_input(crate::backend::NOT_A_P256_POINT))
+        }
+        _ => Err(Error::new(ErrorCode::SignatureInvalid)),
+    }
 }
 
 /// Exactly `N` bytes from a typed array, or `None` for another length.
@@ -226,11 +255,9 @@ fn read_record(record: &JsValue) -> Option<StoredIdentity<CryptoKey>> {
     })
 }
 
-/// Whether `key` is an uncompressed P-256 point: on the curve where the `p256` crate is
-/// built in (with the mock backend), by its form in a client-only build.
+/// Whether `key` has the form of an uncompressed P-256 point. Whether it is on the curve
+/// is for WebCrypto to find out: it refuses to import a key that is not, which
+/// [`WebCryptoKeys::load`] reads as halves that differ.
 fn is_p256_point(key: &PublicKey) -> bool {
-    #[cfg(feature = "mock-backend")]
-    return p256::ecdsa::VerifyingKey::from_sec1_bytes(key.as_bytes()).is_ok();
-    #[cfg(not(feature = "mock-backend"))]
-    return key.as_bytes().first() == Some(&0x04);
+    key.as_bytes().first() == Some(&0x04)
 }

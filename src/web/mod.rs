@@ -26,6 +26,8 @@ mod transport;
 mod watch;
 
 pub use clock::DateClock;
+#[cfg(feature = "mock-backend")]
+pub use keys::verify_signature;
 pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
 pub use prompt::{prompt_pin, PromptMode, PromptOptions, PromptOutcome, PromptStrings};
 pub use storage::WebStorage;

@@ -15,6 +15,19 @@ use pinauth::platform::{Clock, ManualClock, Rng, SeededRng};
 use pinauth::protocol::*;
 use pinauth::{ErrorCode, Result};
 
+/// What the `p256` crate says of a device signature check (as the native backend does).
+#[cfg(target_arch = "wasm32")]
+fn p256_verdict(check: &pinauth::backend::SignatureCheck) -> Result<()> {
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::VerifyingKey;
+    let key = VerifyingKey::from_sec1_bytes(check.public_key.as_bytes())
+        .map_err(|_| pinauth::Error::invalid_input(pinauth::backend::NOT_A_P256_POINT))?;
+    let signature = EcdsaSignature::from_slice(check.signature.as_bytes())
+        .map_err(|_| pinauth::Error::new(ErrorCode::SignatureInvalid))?;
+    key.verify(&check.payload, &signature)
+        .map_err(|_| pinauth::Error::new(ErrorCode::SignatureInvalid))
+}
+
 /// 2027-01-15, an arbitrary fixed start for the test clock.
 pub const START_MS: u64 = 1_800_000_000_000;
 pub const PASSWORD: &str = "correct horse battery";
@@ -150,8 +163,30 @@ impl Harness {
     /// One call through the JSON entry point, exactly as a transport would make it.
     pub fn call(&mut self, request: Request) -> Result<Reply> {
         let json = serde_json::to_string(&request).unwrap();
-        let response = self.backend.handle_json(&json);
+        let response = self.answer(&json);
         serde_json::from_str::<Response>(&response).unwrap().into()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn answer(&mut self, json: &str) -> String {
+        self.backend.handle_json(json)
+    }
+
+    /// The browser build's backend leaves device signature checks to its host: this
+    /// harness is the host, and checks them with the `p256` crate (synchronously; the
+    /// WebCrypto host is tested through `BackendHost` and the JavaScript API).
+    #[cfg(target_arch = "wasm32")]
+    fn answer(&mut self, json: &str) -> String {
+        let (response, needed) = self.backend.handle_json_checked(json, None);
+        let Some(check) = needed else {
+            return response;
+        };
+        let verdict = p256_verdict(&check);
+        let (response, needed) = self
+            .backend
+            .handle_json_checked(json, Some((check, verdict)));
+        assert!(needed.is_none(), "the verdict was taken");
+        response
     }
 
     pub fn register(&mut self, email: &str) -> String {
@@ -351,278 +386,288 @@ impl Harness {
     }
 }
 
-// ---- client harness ----
+// ---- client harness (native: `SoftwareKeys` needs the `p256` crate) ----
 
-use pinauth::backend::{BackendHost, LocalTransport};
-use pinauth::client::{Client, ClientConfig, Platform};
-use pinauth::platform::{
-    DeviceKeys, KeyValueStore, LoadedIdentity, MemoryStore, OsRng, SoftwareKeys, StoredIdentity,
-    Transport,
-};
-use pinauth::tokens::SavedToken;
-use std::cell::RefCell;
-use std::rc::Rc;
+// Not every test crate that includes this module uses the client harness.
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(unused_imports)]
+pub use client_harness::*;
 
-/// Polls futures in turn until all are done. Nothing here waits on real I/O, so polling
-/// again is all a suspended future needs.
-pub fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
-    for _ in 0..10_000 {
-        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
-                    *output = Some(value);
+#[cfg(not(target_arch = "wasm32"))]
+mod client_harness {
+    use super::*;
+
+    use pinauth::backend::{BackendHost, LocalTransport};
+    use pinauth::client::{Client, ClientConfig, Platform};
+    use pinauth::platform::{
+        DeviceKeys, KeyValueStore, LoadedIdentity, MemoryStore, OsRng, SoftwareKeys,
+        StoredIdentity, Transport,
+    };
+    use pinauth::tokens::SavedToken;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// Polls futures in turn until all are done. Nothing here waits on real I/O, so polling
+    /// again is all a suspended future needs.
+    pub fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+        let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+        for _ in 0..10_000 {
+            for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+                if output.is_none() {
+                    if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
+                        *output = Some(value);
+                    }
+                }
+            }
+            if outputs.iter().all(Option::is_some) {
+                return outputs.into_iter().map(Option::unwrap).collect();
+            }
+        }
+        panic!("the futures never finished");
+    }
+
+    /// Runs one future to completion.
+    pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        join_all(vec![future]).pop().unwrap()
+    }
+
+    /// The in-page transport, made to suspend once before each request as a real network
+    /// would, with a log of the endpoints called.
+    #[derive(Clone)]
+    pub struct Network {
+        inner: LocalTransport,
+        pub log: Rc<RefCell<Vec<String>>>,
+        /// Every request and reply as JSON text, in order: what a network observer sees.
+        pub wire: Rc<RefCell<Vec<String>>>,
+    }
+
+    impl Transport for Network {
+        async fn send(&self, request: Request) -> Result<Reply> {
+            let mut suspended = false;
+            std::future::poll_fn(|_| {
+                if std::mem::replace(&mut suspended, true) {
+                    std::task::Poll::Ready(())
+                } else {
+                    std::task::Poll::Pending
+                }
+            })
+            .await;
+            let endpoint = serde_json::to_value(&request).unwrap()["endpoint"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            self.log.borrow_mut().push(endpoint);
+            self.wire
+                .borrow_mut()
+                .push(serde_json::to_string(&request).unwrap());
+            let result = self.inner.send(request).await;
+            let response = Response::from(result.clone());
+            self.wire
+                .borrow_mut()
+                .push(serde_json::to_string(&response).unwrap());
+            result
+        }
+    }
+
+    pub type TestClient = Client<SoftwareKeys, Network>;
+
+    /// One browser profile: its IndexedDB (device keys) and its localStorage.
+    #[derive(Clone)]
+    pub struct Browser {
+        pub keys: SoftwareKeys,
+        pub local: MemoryStore,
+    }
+
+    /// A copy of everything a browser profile holds for one app id, taken at one moment: the
+    /// device identity (id, salt, key) and the token slots of its localStorage.
+    #[derive(Clone)]
+    pub struct ProfileCopy {
+        app_id: String,
+        identity: Option<StoredIdentity<SigningKey>>,
+        local: Vec<(String, Option<String>)>,
+    }
+
+    impl Browser {
+        pub fn new() -> Self {
+            Browser {
+                keys: SoftwareKeys::new(Rc::new(OsRng)),
+                local: MemoryStore::default(),
+            }
+        }
+
+        /// The localStorage keys the client uses for `app_id`.
+        pub fn storage_keys(app_id: &str) -> Vec<String> {
+            ["pinSession", "access"]
+                .iter()
+                .map(|slot| format!("pinauth:{app_id}:v1:{slot}"))
+                .collect()
+        }
+
+        /// The device identity saved for `app_id` (id, salt and private key).
+        pub fn identity(&self, app_id: &str) -> StoredIdentity<SigningKey> {
+            match block_on(DeviceKeys::load(&self.keys, app_id)).unwrap() {
+                LoadedIdentity::Found(identity) => identity,
+                other => panic!("no identity for {app_id}: {other:?}"),
+            }
+        }
+
+        /// The PIN session token stored for `app_id`, as the client saved it.
+        pub fn stored_session(&self, app_id: &str) -> SavedToken {
+            let text = self
+                .local
+                .get(&format!("pinauth:{app_id}:v1:pinSession"))
+                .unwrap()
+                .expect("a stored PIN session");
+            serde_json::from_str(&text).unwrap()
+        }
+
+        /// Copies what this profile holds for `app_id` (a backup, or a thief's copy).
+        pub fn copy_profile(&self, app_id: &str) -> ProfileCopy {
+            let identity = match block_on(DeviceKeys::load(&self.keys, app_id)).unwrap() {
+                LoadedIdentity::Found(identity) => Some(identity),
+                _ => None,
+            };
+            let local = Self::storage_keys(app_id)
+                .into_iter()
+                .map(|key| {
+                    let value = self.local.get(&key).unwrap();
+                    (key, value)
+                })
+                .collect();
+            ProfileCopy {
+                app_id: app_id.to_owned(),
+                identity,
+                local,
+            }
+        }
+
+        /// Puts a copy back, overwriting what the profile holds for that app id now.
+        pub fn restore_profile(&self, copy: &ProfileCopy) {
+            match &copy.identity {
+                Some(identity) => {
+                    block_on(DeviceKeys::save(&self.keys, &copy.app_id, identity)).unwrap()
+                }
+                None => block_on(DeviceKeys::delete(&self.keys, &copy.app_id)).unwrap(),
+            }
+            for (key, value) in &copy.local {
+                match value {
+                    Some(value) => self.local.set(key, value).unwrap(),
+                    None => self.local.remove(key).unwrap(),
                 }
             }
         }
-        if outputs.iter().all(Option::is_some) {
-            return outputs.into_iter().map(Option::unwrap).collect();
-        }
-    }
-    panic!("the futures never finished");
-}
 
-/// Runs one future to completion.
-pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    join_all(vec![future]).pop().unwrap()
-}
-
-/// The in-page transport, made to suspend once before each request as a real network
-/// would, with a log of the endpoints called.
-#[derive(Clone)]
-pub struct Network {
-    inner: LocalTransport,
-    pub log: Rc<RefCell<Vec<String>>>,
-    /// Every request and reply as JSON text, in order: what a network observer sees.
-    pub wire: Rc<RefCell<Vec<String>>>,
-}
-
-impl Transport for Network {
-    async fn send(&self, request: Request) -> Result<Reply> {
-        let mut suspended = false;
-        std::future::poll_fn(|_| {
-            if std::mem::replace(&mut suspended, true) {
-                std::task::Poll::Ready(())
-            } else {
-                std::task::Poll::Pending
-            }
-        })
-        .await;
-        let endpoint = serde_json::to_value(&request).unwrap()["endpoint"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        self.log.borrow_mut().push(endpoint);
-        self.wire
-            .borrow_mut()
-            .push(serde_json::to_string(&request).unwrap());
-        let result = self.inner.send(request).await;
-        let response = Response::from(result.clone());
-        self.wire
-            .borrow_mut()
-            .push(serde_json::to_string(&response).unwrap());
-        result
-    }
-}
-
-pub type TestClient = Client<SoftwareKeys, Network>;
-
-/// One browser profile: its IndexedDB (device keys) and its localStorage.
-#[derive(Clone)]
-pub struct Browser {
-    pub keys: SoftwareKeys,
-    pub local: MemoryStore,
-}
-
-/// A copy of everything a browser profile holds for one app id, taken at one moment: the
-/// device identity (id, salt, key) and the token slots of its localStorage.
-#[derive(Clone)]
-pub struct ProfileCopy {
-    app_id: String,
-    identity: Option<StoredIdentity<SigningKey>>,
-    local: Vec<(String, Option<String>)>,
-}
-
-impl Browser {
-    pub fn new() -> Self {
-        Browser {
-            keys: SoftwareKeys::new(Rc::new(OsRng)),
-            local: MemoryStore::default(),
+        /// A new, separate profile holding a copy (the thief's machine).
+        pub fn from_copy(copy: &ProfileCopy) -> Self {
+            let browser = Browser::new();
+            browser.restore_profile(copy);
+            browser
         }
     }
 
-    /// The localStorage keys the client uses for `app_id`.
-    pub fn storage_keys(app_id: &str) -> Vec<String> {
-        ["pinSession", "access"]
-            .iter()
-            .map(|slot| format!("pinauth:{app_id}:v1:{slot}"))
-            .collect()
+    /// A backend in the page, a test clock, and as many browsers as a test needs.
+    pub struct World {
+        pub host: Rc<BackendHost>,
+        pub clock: ManualClock,
+        /// Every endpoint the clients called, in order.
+        pub log: Rc<RefCell<Vec<String>>>,
+        /// Every request and reply the clients exchanged, as JSON.
+        pub wire: Rc<RefCell<Vec<String>>>,
     }
 
-    /// The device identity saved for `app_id` (id, salt and private key).
-    pub fn identity(&self, app_id: &str) -> StoredIdentity<SigningKey> {
-        match block_on(DeviceKeys::load(&self.keys, app_id)).unwrap() {
-            LoadedIdentity::Found(identity) => identity,
-            other => panic!("no identity for {app_id}: {other:?}"),
-        }
-    }
-
-    /// The PIN session token stored for `app_id`, as the client saved it.
-    pub fn stored_session(&self, app_id: &str) -> SavedToken {
-        let text = self
-            .local
-            .get(&format!("pinauth:{app_id}:v1:pinSession"))
-            .unwrap()
-            .expect("a stored PIN session");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    /// Copies what this profile holds for `app_id` (a backup, or a thief's copy).
-    pub fn copy_profile(&self, app_id: &str) -> ProfileCopy {
-        let identity = match block_on(DeviceKeys::load(&self.keys, app_id)).unwrap() {
-            LoadedIdentity::Found(identity) => Some(identity),
-            _ => None,
-        };
-        let local = Self::storage_keys(app_id)
-            .into_iter()
-            .map(|key| {
-                let value = self.local.get(&key).unwrap();
-                (key, value)
-            })
-            .collect();
-        ProfileCopy {
-            app_id: app_id.to_owned(),
-            identity,
-            local,
-        }
-    }
-
-    /// Puts a copy back, overwriting what the profile holds for that app id now.
-    pub fn restore_profile(&self, copy: &ProfileCopy) {
-        match &copy.identity {
-            Some(identity) => {
-                block_on(DeviceKeys::save(&self.keys, &copy.app_id, identity)).unwrap()
-            }
-            None => block_on(DeviceKeys::delete(&self.keys, &copy.app_id)).unwrap(),
-        }
-        for (key, value) in &copy.local {
-            match value {
-                Some(value) => self.local.set(key, value).unwrap(),
-                None => self.local.remove(key).unwrap(),
+    impl World {
+        pub fn new() -> Self {
+            let clock = ManualClock::new(START_MS);
+            let config = BackendConfig::default().with_cheap_password_hashing();
+            let backend =
+                Backend::new(config, Box::new(clock.clone()), Box::new(SeededRng::new(7))).unwrap();
+            World {
+                host: Rc::new(BackendHost::in_memory(backend)),
+                clock,
+                log: Rc::default(),
+                wire: Rc::default(),
             }
         }
-    }
 
-    /// A new, separate profile holding a copy (the thief's machine).
-    pub fn from_copy(copy: &ProfileCopy) -> Self {
-        let browser = Browser::new();
-        browser.restore_profile(copy);
-        browser
-    }
-}
-
-/// A backend in the page, a test clock, and as many browsers as a test needs.
-pub struct World {
-    pub host: Rc<BackendHost>,
-    pub clock: ManualClock,
-    /// Every endpoint the clients called, in order.
-    pub log: Rc<RefCell<Vec<String>>>,
-    /// Every request and reply the clients exchanged, as JSON.
-    pub wire: Rc<RefCell<Vec<String>>>,
-}
-
-impl World {
-    pub fn new() -> Self {
-        let clock = ManualClock::new(START_MS);
-        let config = BackendConfig::default().with_cheap_password_hashing();
-        let backend =
-            Backend::new(config, Box::new(clock.clone()), Box::new(SeededRng::new(7))).unwrap();
-        World {
-            host: Rc::new(BackendHost::in_memory(backend)),
-            clock,
-            log: Rc::default(),
-            wire: Rc::default(),
+        pub fn advance_secs(&self, secs: u64) {
+            self.clock.advance(std::time::Duration::from_secs(secs));
         }
-    }
 
-    pub fn advance_secs(&self, secs: u64) {
-        self.clock.advance(std::time::Duration::from_secs(secs));
-    }
+        /// A client (a page load) in `browser` for `app_id`, PIN session in its localStorage.
+        pub fn open(&self, browser: &Browser, app_id: &str) -> TestClient {
+            self.open_with(browser, app_id, Box::new(browser.local.clone()))
+        }
 
-    /// A client (a page load) in `browser` for `app_id`, PIN session in its localStorage.
-    pub fn open(&self, browser: &Browser, app_id: &str) -> TestClient {
-        self.open_with(browser, app_id, Box::new(browser.local.clone()))
-    }
+        pub fn open_with(
+            &self,
+            browser: &Browser,
+            app_id: &str,
+            session_store: Box<dyn KeyValueStore>,
+        ) -> TestClient {
+            let platform = Platform {
+                clock: Rc::new(self.clock.clone()),
+                rng: Rc::new(OsRng),
+                keys: browser.keys.clone(),
+                transport: Network {
+                    inner: LocalTransport::new(self.host.clone()),
+                    log: self.log.clone(),
+                    wire: self.wire.clone(),
+                },
+                session_store,
+                access_store: Box::new(MemoryStore::default()),
+            };
+            let config = ClientConfig {
+                app_id: app_id.to_owned(),
+                ..ClientConfig::default()
+            };
+            block_on(Client::create(config, platform)).unwrap()
+        }
 
-    pub fn open_with(
-        &self,
-        browser: &Browser,
-        app_id: &str,
-        session_store: Box<dyn KeyValueStore>,
-    ) -> TestClient {
-        let platform = Platform {
-            clock: Rc::new(self.clock.clone()),
-            rng: Rc::new(OsRng),
-            keys: browser.keys.clone(),
-            transport: Network {
-                inner: LocalTransport::new(self.host.clone()),
-                log: self.log.clone(),
-                wire: self.wire.clone(),
-            },
-            session_store,
-            access_store: Box::new(MemoryStore::default()),
-        };
-        let config = ClientConfig {
-            app_id: app_id.to_owned(),
-            ..ClientConfig::default()
-        };
-        block_on(Client::create(config, platform)).unwrap()
-    }
+        /// One request straight to the backend, as the application's server would make it.
+        pub fn server_call(&self, request: Request) -> Result<Reply> {
+            self.host
+                .with_backend(|backend| Ok(backend.handle(request)))
+                .unwrap()
+                .into()
+        }
 
-    /// One request straight to the backend, as the application's server would make it.
-    pub fn server_call(&self, request: Request) -> Result<Reply> {
-        self.host
-            .with_backend(|backend| Ok(backend.handle(request)))
-            .unwrap()
-            .into()
-    }
+        /// One request through the backend's JSON entry point, as an attacker's own HTTP
+        /// client would send it.
+        pub fn call(&self, request: &Request) -> Result<Reply> {
+            let response = self
+                .host
+                .handle_json(&serde_json::to_string(request).unwrap());
+            serde_json::from_str::<Response>(&response).unwrap().into()
+        }
 
-    /// One request through the backend's JSON entry point, as an attacker's own HTTP
-    /// client would send it.
-    pub fn call(&self, request: &Request) -> Result<Reply> {
-        let response = self
-            .host
-            .handle_json(&serde_json::to_string(request).unwrap());
-        serde_json::from_str::<Response>(&response).unwrap().into()
-    }
+        /// A fresh challenge for any device id (anyone may ask for one).
+        pub fn challenge(&self, device_id: &DeviceId) -> Token {
+            let reply = self.call(&Request::Challenge(ChallengeRequest {
+                device_id: device_id.clone(),
+            }));
+            reply!(reply, Reply::Challenge).unwrap().token
+        }
 
-    /// A fresh challenge for any device id (anyone may ask for one).
-    pub fn challenge(&self, device_id: &DeviceId) -> Token {
-        let reply = self.call(&Request::Challenge(ChallengeRequest {
-            device_id: device_id.clone(),
-        }));
-        reply!(reply, Reply::Challenge).unwrap().token
-    }
+        /// The backend's whole state as JSON: what a leaked database dump holds.
+        pub fn snapshot(&self) -> String {
+            self.host.with_backend(|b| b.snapshot()).unwrap()
+        }
 
-    /// The backend's whole state as JSON: what a leaked database dump holds.
-    pub fn snapshot(&self) -> String {
-        self.host.with_backend(|b| b.snapshot()).unwrap()
-    }
-
-    /// The newest reset token mailed to `email`.
-    pub fn reset_token_for(&self, email: &str) -> Token {
-        self.host
-            .with_backend(|b| {
-                Ok(b.outbox()
-                    .iter()
-                    .rev()
-                    .find(|m| m.to == email)
-                    .map(|m| m.reset_token.clone()))
-            })
-            .unwrap()
-            .expect("a reset email")
+        /// The newest reset token mailed to `email`.
+        pub fn reset_token_for(&self, email: &str) -> Token {
+            self.host
+                .with_backend(|b| {
+                    Ok(b.outbox()
+                        .iter()
+                        .rev()
+                        .find(|m| m.to == email)
+                        .map(|m| m.reset_token.clone()))
+                })
+                .unwrap()
+                .expect("a reset email")
+        }
     }
 }
 
