@@ -334,7 +334,8 @@ export async function corruptSnapshots() {
     ["an empty object", "{}"],
     ["a lone surrogate", "\ud800"],
     ["truncated", good.slice(0, good.length >> 1)],
-    ["a newer version", edit({ version: 2 })],
+    ["an older version (SHA-256 token hashes)", edit({ version: 1 })],
+    ["a newer version", edit({ version: 3 })],
     ["an unknown field", edit({ migratedFrom: "elsewhere" })],
     ["accounts of the wrong type", edit({ accounts: [] })],
     ["a pepper of the wrong length", edit({ pepper: "AAAA" })],
@@ -404,11 +405,11 @@ export async function corruptSnapshots() {
 /** "ok", or the error code of a protocol response. */
 const code = (response) => (response.ok ? "ok" : response.error?.code);
 
-/** Whether `text` is a snapshot this SDK wrote: version 1 JSON with its fields. */
+/** Whether `text` is a snapshot this SDK writes: version 2 JSON with its fields. */
 function readable(text) {
   try {
     const snapshot = JSON.parse(text);
-    return snapshot.version === 1 && typeof snapshot.accounts === "object" && typeof snapshot.pepper === "string";
+    return snapshot.version === 2 && typeof snapshot.accounts === "object" && typeof snapshot.pepper === "string";
   } catch {
     return false;
   }
