@@ -659,7 +659,7 @@ impl PinAuth {
             },
         };
         let storage = match options.text("storage", 16)? {
-            Some(choice) => StorageChoice::parse(&choice).map_err(|_| {
+            Some(choice) => StorageChoice::parse(&choice).ok_or_else(|| {
                 Error::invalid_argument(
                     "options.storage",
                     "must be \"local\", \"session\" or \"memory\"",
@@ -668,7 +668,7 @@ impl PinAuth {
             None => StorageChoice::Local,
         };
         let access = match options.text("accessTokenStorage", 16)? {
-            Some(choice) => AccessStorage::parse(&choice).map_err(|_| {
+            Some(choice) => AccessStorage::parse(&choice).ok_or_else(|| {
                 Error::invalid_argument(
                     "options.accessTokenStorage",
                     "must be \"memory\" or \"session\"",

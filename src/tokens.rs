@@ -6,7 +6,7 @@
 //! token is never stored. Each value records the device it was issued to: a value of
 //! another device, or one that does not parse, is discarded with a warning.
 
-use crate::error::{Error, Result, Warning};
+use crate::error::{Result, Warning};
 use crate::platform::{KeyValueStore, MemoryStore};
 use crate::protocol::{json, DeviceId, IssuedToken, Token};
 use alloc::{borrow::ToOwned, boxed::Box, string::String};
@@ -27,15 +27,13 @@ pub enum StorageChoice {
 }
 
 impl StorageChoice {
-    /// Parses `"local" | "session" | "memory"`.
-    pub fn parse(text: &str) -> Result<Self> {
+    /// Parses `"local" | "session" | "memory"`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
         match text {
-            "local" => Ok(StorageChoice::Local),
-            "session" => Ok(StorageChoice::Session),
-            "memory" => Ok(StorageChoice::Memory),
-            _ => Err(Error::invalid_input(
-                "storage must be \"local\", \"session\" or \"memory\"",
-            )),
+            "local" => Some(StorageChoice::Local),
+            "session" => Some(StorageChoice::Session),
+            "memory" => Some(StorageChoice::Memory),
+            _ => None,
         }
     }
 }
@@ -52,14 +50,12 @@ pub enum AccessStorage {
 }
 
 impl AccessStorage {
-    /// Parses `"memory" | "session"`.
-    pub fn parse(text: &str) -> Result<Self> {
+    /// Parses `"memory" | "session"`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
         match text {
-            "memory" => Ok(AccessStorage::Memory),
-            "session" => Ok(AccessStorage::Session),
-            _ => Err(Error::invalid_input(
-                "accessTokenStorage must be \"memory\" or \"session\"",
-            )),
+            "memory" => Some(AccessStorage::Memory),
+            "session" => Some(AccessStorage::Session),
+            _ => None,
         }
     }
 }
@@ -420,7 +416,12 @@ mod tests {
             StorageChoice::parse("session").unwrap(),
             StorageChoice::Session
         );
-        assert!(StorageChoice::parse("Local").is_err());
+        assert_eq!(StorageChoice::parse("Local"), None);
+        assert_eq!(
+            AccessStorage::parse("session"),
+            Some(AccessStorage::Session)
+        );
+        assert_eq!(AccessStorage::parse("local"), None);
     }
 
     #[test]
