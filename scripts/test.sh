@@ -18,9 +18,9 @@ step "clippy (wasm32)"
 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 step "clippy (wasm32, client only: no mock-backend)"
 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings
-step "clippy (wasm32 release build: no standard library, with and without mock-backend)"
-cargo clippy --release --lib --target wasm32-unknown-unknown -- -D warnings
-cargo clippy --release --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+step "clippy (the shipped wasm module, feature standalone: no standard library; with and without mock-backend)"
+cargo clippy --lib --target wasm32-unknown-unknown --features standalone -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features standalone -- -D warnings
 step "native tests"
 cargo test
 step "fuzzing, bounded (protocol decoding and snapshot loading; scripts/fuzz.sh)"

@@ -473,30 +473,30 @@ mod mock_backend {
             &self,
             #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         ) -> Promise {
-            self.run(text(&token, "token", MAX_TOKEN).map(|token| -> Work {
-                Box::new(move |backend| {
-                    let verdict = match Token::from_base64url(token.trim()) {
-                        Ok(reauth_token) => {
-                            backend.handle(Request::ValidateReauth(ValidateReauthRequest {
-                                reauth_token,
-                            }))
-                        }
-                        Err(error) => crate::protocol::Response::Error(error),
-                    };
-                    Ok(match Result::<Reply>::from(verdict) {
-                        Ok(Reply::ValidateReauth(who)) => object([
-                            ("valid", Some(JsValue::TRUE)),
-                            ("uid", Some(JsValue::from_str(&who.user_id))),
-                            (
-                                "deviceId",
-                                Some(JsValue::from_str(&who.device_id.to_base64url())),
-                            ),
-                            ("expiresAt", Some(JsValue::from_f64(who.expires_at as f64))),
-                        ]),
-                        _ => object([("valid", Some(JsValue::FALSE))]),
-                    })
+            let token = match text(&token, "token", MAX_TOKEN) {
+                Ok(token) => token,
+                Err(error) => return self.run(Err(error)),
+            };
+            let invalid = || object([("valid", Some(JsValue::FALSE))]);
+            let Ok(reauth_token) = Token::from_base64url(token.trim()) else {
+                // Not a token at all: no need to take a turn on the backend.
+                return Promise::resolve(&invalid());
+            };
+            self.run(Ok(Box::new(move |backend| {
+                let request = Request::ValidateReauth(ValidateReauthRequest { reauth_token });
+                Ok(match Result::<Reply>::from(backend.handle(request)) {
+                    Ok(Reply::ValidateReauth(who)) => object([
+                        ("valid", Some(JsValue::TRUE)),
+                        ("uid", Some(JsValue::from_str(&who.user_id))),
+                        (
+                            "deviceId",
+                            Some(JsValue::from_str(&who.device_id.to_base64url())),
+                        ),
+                        ("expiresAt", Some(JsValue::from_f64(who.expires_at as f64))),
+                    ]),
+                    _ => invalid(),
                 })
-            }))
+            })))
         }
 
         /// The devices registered on the account with `email`, oldest first.

@@ -18,12 +18,12 @@
 //! - `backend` (feature `mock-backend`, on by default): the server half, runnable in the page;
 //! - `web` (`wasm32` only): the browser implementations of the seams.
 //!
-//! The release wasm build leaves out the standard library: the crate needs only `core` and
-//! `alloc`, and a panic, which no JavaScript call can reach, traps without formatting a
-//! message. Debug builds (and with them the browser tests, whose harness needs it) and
-//! native builds link it.
+//! The shipped wasm module (feature `standalone`) leaves out the standard library: the
+//! crate needs only `core` and `alloc`, and a panic, which no JavaScript call can reach,
+//! traps without formatting a message. Other builds link it (the browser tests' harness
+//! needs it).
 
-#![cfg_attr(all(target_arch = "wasm32", not(debug_assertions)), no_std)]
+#![cfg_attr(all(target_arch = "wasm32", feature = "standalone"), no_std)]
 
 extern crate alloc;
 
@@ -54,7 +54,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 /// A panic traps the instance: without the standard library nothing formats or reports
 /// it, so the module carries no panic messages, locations or formatting code.
-#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()

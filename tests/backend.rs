@@ -333,10 +333,11 @@ fn foreign_keys_and_tampered_requests_fail_the_signature_check() {
         code(h.call(Request::LoginWithPin(foreign))),
         ErrorCode::SignatureInvalid
     );
-    // A request refused for its signature changes nothing (the browser build checks
-    // signatures between two passes of the same request): its challenge still serves
-    // the device itself.
-    assert!(h.call(Request::LoginWithPin(genuine)).is_ok());
+    // A refused request uses up its challenge: not even the device can use it again.
+    assert_eq!(
+        code(h.call(Request::LoginWithPin(genuine))),
+        ErrorCode::ChallengeInvalid
+    );
 
     let mut tampered = h.unlock_request(&phone, &ann.session, &proof(1));
     tampered.pin_proof = proof(2);
@@ -952,4 +953,41 @@ fn a_snapshot_whose_password_hash_asks_for_gigabytes_is_refused() {
         assert_ne!(crafted, snapshot);
         assert_eq!(code(restore(&crafted)), ErrorCode::SnapshotInvalid);
     }
+}
+
+#[test]
+fn a_request_refused_before_its_device_was_registered_cannot_be_replayed_after() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    h.register(ANN);
+    let login = h.login(ANN, &phone);
+    let PinStep::PinAuth(pin_auth) = login.pin else {
+        panic!("a new device must set a PIN")
+    };
+    // Signed by the phone's key before the phone is registered: refused...
+    let early = h.signed(
+        &phone,
+        ReauthenticateRequest {
+            access_token: login.access.token.clone(),
+            device_id: phone.id.clone(),
+            pin_proof: proof(1),
+            challenge: Token::new([0; 32]),
+            signature: Signature::new([0; 64]),
+        },
+    );
+    assert_eq!(
+        code(h.call(Request::Reauthenticate(early.clone()))),
+        ErrorCode::UnknownDevice
+    );
+    // ...and once the phone has registered that key and PIN, a copy of it is still
+    // refused: its challenge went with the refusal.
+    h.set_pin(&phone, &pin_auth.token, &proof(1)).unwrap();
+    assert_eq!(
+        code(h.call(Request::Reauthenticate(early))),
+        ErrorCode::ChallengeInvalid
+    );
+    // The device itself, with a fresh challenge, is fine.
+    assert!(h
+        .reauthenticate(&phone, &login.access.token, &proof(1))
+        .is_ok());
 }

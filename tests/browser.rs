@@ -174,8 +174,10 @@ async fn the_hosted_backend_checks_device_signatures_with_webcrypto() {
     };
     let pin_auth = pin_auth.token;
 
-    // Signed by another key than the one registered: refused, and nothing changed, so
-    // the same challenge still serves the device itself.
+    // Signed by another key than the one in the request: refused, and the refusal uses
+    // up the challenge. (Every signed request runs twice here, first to find the check
+    // it needs; that first run leaves the challenge, or no signed request could succeed,
+    // as the device's own below does.)
     let challenge = challenge_from(&host, &phone).await;
     let forged = set_pin_by(
         &phone,
@@ -185,17 +187,21 @@ async fn the_hosted_backend_checks_device_signatures_with_webcrypto() {
         &thief,
     );
     assert_eq!(code(ask(&host, &forged).await), ErrorCode::SignatureInvalid);
+    let late = set_pin_by(&phone, &pin_auth, &phone.public_key, challenge, &phone);
+    assert_eq!(code(ask(&host, &late).await), ErrorCode::ChallengeInvalid);
     // A public key that is no P-256 point: refused as bad input, as natively.
     let mut not_a_point = [0xff; 65];
     not_a_point[0] = 0x04;
+    let challenge = challenge_from(&host, &phone).await;
     let bad_key = set_pin_by(
         &phone,
         &pin_auth,
         &PublicKey::new(not_a_point),
-        challenge.clone(),
+        challenge,
         &phone,
     );
     assert_eq!(code(ask(&host, &bad_key).await), ErrorCode::InvalidInput);
+    let challenge = challenge_from(&host, &phone).await;
     let genuine = set_pin_by(&phone, &pin_auth, &phone.public_key, challenge, &phone);
     let session = reply!(ask(&host, &genuine).await, Reply::SetPin)
         .unwrap()
@@ -213,12 +219,12 @@ async fn the_hosted_backend_checks_device_signatures_with_webcrypto() {
         request.signature = signer.sign(&request);
         Request::LoginWithPin(request)
     };
-    let challenge = challenge_from(&host, &phone).await;
-    let by_thief = unlock(challenge.clone(), &thief);
+    let by_thief = unlock(challenge_from(&host, &phone).await, &thief);
     assert_eq!(
         code(ask(&host, &by_thief).await),
         ErrorCode::SignatureInvalid
     );
+    let challenge = challenge_from(&host, &phone).await;
     assert!(ask(&host, &unlock(challenge.clone(), &phone)).await.is_ok());
     // The challenge is used up now.
     assert_eq!(

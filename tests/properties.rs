@@ -943,20 +943,27 @@ impl Run {
                     let actual: pinauth::Result<Reply> =
                         serde_json::from_str::<Response>(&response).unwrap().into();
                     // Refused before its PIN is checked (so it counts no attempt): by its
-                    // used-up challenge, or earlier, by its used-up single-use token or
-                    // for the reason the first sending was refused.
+                    // challenge, used up by the first sending whatever its outcome, or
+                    // before the challenge is looked at, by its token (used up or revoked
+                    // by the first sending, a lockout say) or for the reason the first
+                    // sending was refused itself.
                     let replayed = outcome(&actual);
-                    let before_the_pin = match &replayed {
+                    let refused_early = match &replayed {
                         Ok(()) => false,
-                        Err((code, _)) => !matches!(
-                            code,
-                            ErrorCode::InvalidPin
-                                | ErrorCode::DeviceLocked
-                                | ErrorCode::RateLimited
-                        ),
+                        Err((code, _)) => {
+                            replayed == first
+                                || matches!(
+                                    code,
+                                    ErrorCode::ChallengeInvalid
+                                        | ErrorCode::SessionInvalid
+                                        | ErrorCode::AccessTokenInvalid
+                                        | ErrorCode::PinAuthTokenInvalid
+                                        | ErrorCode::ResetTokenInvalid
+                                )
+                        }
                     };
                     assert!(
-                        before_the_pin,
+                        refused_early,
                         "a replay was not refused: {json} ({replayed:?}, first {first:?})"
                     );
                 }

@@ -264,6 +264,7 @@ impl Backend {
     pub fn handle(&mut self, request: Request) -> Response {
         let now = self.clock.now_ms();
         self.state.purge(now, ms(self.config.password_lockout));
+        let challenge = pins::challenge_of(&request);
         let result: Result<Reply> = match request {
             Request::Register(r) => self.register(now, r),
             Request::Login(r) => self.login(now, r),
@@ -279,7 +280,25 @@ impl Backend {
             Request::ListDevices(r) => self.list_devices(now, r),
             Request::RevokeDevice(r) => self.revoke_device(now, r),
         };
+        // A signed request uses up its challenge however it ends, so that a refused one
+        // cannot be replayed once what refused it no longer holds (its key registered
+        // later, say): its challenge is taken after its signature is checked, and here
+        // when it failed. Except while it waits for the host's signature check (the
+        // browser build's first pass), which must change nothing.
+        if let (Err(_), Some((device_id, challenge))) = (&result, challenge) {
+            if !self.waits_for_signature_check() {
+                let _ = self.state.take_challenge(now, &device_id, &challenge);
+            }
+        }
         result.into()
+    }
+
+    /// Whether the request just handled waits for its host's signature check.
+    fn waits_for_signature_check(&self) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        return self.signatures.needed.borrow().is_some();
+        #[cfg(not(target_arch = "wasm32"))]
+        return false;
     }
 
     /// Answers one JSON request with a JSON response: the whole server as a string

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::Signature;
 use crate::protocol::{
     Bytes, ChallengeRequest, ChangePinRequest, DeviceId, IssuedToken, LoginWithPinRequest,
-    PinProof, PublicKey, ReauthenticateRequest, Reply, ResetPinRequest, ResetPinResponse,
+    PinProof, PublicKey, ReauthenticateRequest, Reply, Request, ResetPinRequest, ResetPinResponse,
     SetPinRequest, SignedRequest, Token, ValidateReauthRequest, ValidateReauthResponse,
 };
 use alloc::{string::String, vec::Vec};
@@ -47,6 +47,21 @@ impl SignatureCheck {
             .map_err(|_| Error::new(ErrorCode::SignatureInvalid))?;
         key.verify(&self.payload, &signature)
             .map_err(|_| Error::new(ErrorCode::SignatureInvalid))
+    }
+}
+
+/// The device and challenge of a signed request.
+pub(super) fn challenge_of(request: &Request) -> Option<(DeviceId, Token)> {
+    fn parts<R: SignedRequest>(r: &R) -> Option<(DeviceId, Token)> {
+        Some((r.device_id().clone(), r.challenge().clone()))
+    }
+    match request {
+        Request::SetPin(r) => parts(r),
+        Request::LoginWithPin(r) => parts(r),
+        Request::Reauthenticate(r) => parts(r),
+        Request::ChangePin(r) => parts(r),
+        Request::ResetPin(r) => parts(r),
+        _ => None,
     }
 }
 
@@ -221,7 +236,8 @@ impl Backend {
     }
 
     pub(super) fn set_pin(&mut self, now: u64, request: SetPinRequest) -> Result<Reply> {
-        // Nothing changes before the signature is checked (see `verify_signature`).
+        // Nothing changes before the signature is checked (see `verify_signature`); a
+        // refused request's challenge is used up by `Backend::handle`.
         let record = self
             .state
             .find(now, TokenKind::PinAuth, &request.pin_auth_token)?;
@@ -254,7 +270,8 @@ impl Backend {
         proof: &PinProof,
     ) -> Result<String> {
         let device_id = request.device_id();
-        // Nothing changes before the signature is checked (see `verify_signature`).
+        // Nothing changes before the signature is checked (see `verify_signature`); a
+        // refused request's challenge is used up by `Backend::handle`.
         let record = self.state.find(now, kind, token)?;
         record.require_device(device_id)?;
         let user_id = record.user_id.clone();
@@ -364,7 +381,8 @@ impl Backend {
     /// Sets a new PIN with a reset token from the outbox, registering the (possibly new)
     /// device key and clearing the device's lockout.
     pub(super) fn reset_pin(&mut self, now: u64, request: ResetPinRequest) -> Result<Reply> {
-        // Nothing changes before the signature is checked (see `verify_signature`).
+        // Nothing changes before the signature is checked (see `verify_signature`); a
+        // refused request's challenge is used up by `Backend::handle`.
         let user_id = self
             .state
             .find(now, TokenKind::Reset, &request.reset_token)?
