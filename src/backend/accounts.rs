@@ -358,11 +358,7 @@ mod tests {
     #[test]
     fn password_hashes_are_phc_strings_that_verify_only_their_password() {
         let rng = crate::platform::SeededRng::new(3);
-        let cost = Argon2Cost {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        };
+        let cost = CHEAP;
         let phc = hash_password(cost, &rng, "correct horse").unwrap();
         assert!(phc.expose().starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert!(verify_password(&phc, &SecretString::new("correct horse")));

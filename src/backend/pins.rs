@@ -5,11 +5,10 @@ use super::state::{Device, TokenKind, Verifier};
 use super::{ms, seconds_ceil, Backend, CHALLENGES_IN_ALL, CHALLENGES_PER_DEVICE};
 use crate::crypto::keyed_hash;
 use crate::error::{Error, ErrorCode, Result};
-use crate::protocol::Signature;
 use crate::protocol::{
     Bytes, ChallengeRequest, ChangePinRequest, DeviceId, IssuedToken, LoginWithPinRequest,
     PinProof, PublicKey, ReauthenticateRequest, Reply, Request, ResetPinRequest, ResetPinResponse,
-    SetPinRequest, SignedRequest, Token, ValidateReauthRequest, ValidateReauthResponse,
+    SetPinRequest, Signature, SignedRequest, Token, ValidateReauthRequest, ValidateReauthResponse,
 };
 use alloc::{string::String, vec::Vec};
 
