@@ -4,11 +4,11 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::pin::Pin;
 use crate::protocol::{Bytes, DeviceId, PinProof, Token};
 use alloc::vec::Vec;
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use blake2::digest::consts::U32;
 use blake2::digest::{Digest, Mac, Update};
 use blake2::{Blake2b, Blake2b512, Blake2bMac};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The device salt: 32 random bytes created with the device identity, never sent.
 pub type DeviceSalt = Bytes<32>;
@@ -32,16 +32,35 @@ impl Argon2Cost {
         parallelism: 1,
     };
 
-    /// Argon2id of `secret` with `salt` at this cost, 32 bytes.
+    /// Argon2id of `secret` with `salt` at this cost, 32 bytes. Its memory and the stack
+    /// it ran on are wiped afterwards: the last block alone gives the output, and in the
+    /// browser the module's memory stays readable to the page. A device that cannot spare
+    /// the memory gets `INTERNAL`, not a trap.
     pub(crate) fn hash(self, secret: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|_| Error::invalid_input("Argon2 parameters are out of range"))?;
+        let failed = || Error::new(ErrorCode::Internal);
+        let mut memory = Zeroizing::new(Vec::new());
+        memory
+            .try_reserve_exact(params.block_count())
+            .map_err(|_| failed())?;
+        memory.resize(params.block_count(), Block::default());
         let mut out = Zeroizing::new([0u8; 32]);
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(secret, salt, out.as_mut_slice())
-            .map_err(|_| Error::new(ErrorCode::Internal))?;
+            .hash_password_into_with_memory(secret, salt, out.as_mut_slice(), memory.as_mut_slice())
+            .map_err(|_| failed())?;
+        wipe_stack_below();
         Ok(out)
     }
+}
+
+/// Overwrites the stack below the caller's frame, where Argon2 leaves copies of its
+/// 1 KiB blocks (the last one among them) that it does not wipe.
+#[inline(never)]
+fn wipe_stack_below() {
+    let mut scratch = [0u8; 32 * 1024];
+    scratch.zeroize();
+    core::hint::black_box(&scratch);
 }
 
 /// `pin_proof = Argon2id(PIN, salt = device_salt)` at OWASP cost, 32 bytes: what the

@@ -45,6 +45,67 @@ fn repeated_pin_proofs_reuse_the_memory_of_the_first() {
 }
 
 #[wasm_bindgen_test]
+fn a_pin_proof_leaves_no_argon2_block_behind_in_the_page_memory() {
+    // The last Argon2 block is one BLAKE2b away from the proof, and any script of the
+    // page can read the module's memory: the proof's 19 MiB must be wiped once it is
+    // done. The block's first words are kept here masked, so that only a copy of the
+    // block itself matches.
+    use argon2::{Algorithm, Argon2, Block, Params, Version};
+    const MASK: u64 = 0xa5a5_5a5a_c3c3_3c3c;
+    let masked = {
+        let params = Params::new(19_456, 2, 1, Some(32)).unwrap();
+        let mut memory = zeroize::Zeroizing::new(vec![Block::default(); params.block_count()]);
+        let mut proof = zeroize::Zeroizing::new([0u8; 32]);
+        let salt: [u8; 32] = std::array::from_fn(|i| i as u8);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into_with_memory(
+                b"730519",
+                &salt,
+                proof.as_mut_slice(),
+                memory.as_mut_slice(),
+            )
+            .unwrap();
+        let last = memory.last().unwrap().as_ref();
+        [last[0] ^ MASK, last[1] ^ MASK]
+    };
+    // This reference run leaves its own copy on the stack: overwritten here, before the
+    // crate's proof runs, so it cannot hide what the crate leaves.
+    wipe_stack();
+    assert_eq!(derive_known_proof_hex(), KNOWN_PROOF_HEX);
+    // Counts the 8-byte-aligned places of the memory holding the block's first two words.
+    let count = js_sys::Function::new_with_args(
+        "memory, w",
+        "const words = new Uint32Array(memory.buffer); let found = 0;
+         for (let i = 0; i + 3 < words.length; i += 2) {
+           if (((words[i] ^ w[4]) >>> 0) === w[0] && ((words[i + 1] ^ w[5]) >>> 0) === w[1] &&
+               ((words[i + 2] ^ w[4]) >>> 0) === w[2] && ((words[i + 3] ^ w[5]) >>> 0) === w[3]) found++;
+         }
+         return found;",
+    );
+    let halves: js_sys::Array = [masked[0], masked[1], MASK]
+        .iter()
+        .flat_map(|word| [*word as u32, (word >> 32) as u32])
+        .map(wasm_bindgen::JsValue::from)
+        .collect();
+    let found = count
+        .call2(
+            &wasm_bindgen::JsValue::NULL,
+            &wasm_bindgen::memory(),
+            &halves,
+        )
+        .unwrap();
+    assert_eq!(found.as_f64(), Some(0.0));
+}
+
+#[inline(never)]
+fn wipe_stack() {
+    use zeroize::Zeroize;
+    let mut scratch = [0u8; 32 * 1024];
+    scratch.zeroize();
+    std::hint::black_box(&scratch);
+}
+
+#[wasm_bindgen_test]
 fn the_backend_runs_every_pin_flow_in_the_browser_at_owasp_cost() {
     // Real browser randomness (crypto.getRandomValues) and the production Argon2 cost.
     let mut h = Harness::with(BackendConfig::default(), Box::new(OsRng));
