@@ -227,6 +227,8 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     turns: Turns,
     /// Whether a PIN prompt of this client is open.
     prompt_open: Cell<bool>,
+    /// Whether `refresh` is running (page code its storage calls reach may ask again).
+    refreshing: Cell<bool>,
 }
 
 impl<K: DeviceKeys, T: Transport> core::fmt::Debug for Client<K, T> {
@@ -312,6 +314,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             next_listener: Cell::new(0),
             turns: Turns::default(),
             prompt_open: Cell::new(false),
+            refreshing: Cell::new(false),
         };
         for warning in warnings {
             client.warn(warning);
@@ -419,29 +422,46 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// expired tokens, and announces the state if it changed. Cheap: call it from timers
     /// and `storage` events.
     pub fn refresh(&self) -> AuthState {
+        // Asked again from inside (page code that a storage call reaches): the state as
+        // last announced, without another round of storage calls.
+        if self.refreshing.replace(true) {
+            return self
+                .held
+                .try_borrow()
+                .map_or(AuthState::SignedOut, |h| h.announced);
+        }
+        let state = self.refresh_now();
+        self.refreshing.set(false);
+        state
+    }
+
+    fn refresh_now(&self) -> AuthState {
         let now = self.clock.now_ms();
         let leeway = u64::try_from(self.config.access_token_leeway.as_millis()).unwrap_or(u64::MAX);
-        let (state, changed, warning) = {
+        // The storage is called with the client's state released: page code it reaches (a
+        // wrapped `Storage` method) may read the client.
+        let Ok(device_id) = self.held.try_borrow().map(|h| h.identity.device_id.clone()) else {
+            return AuthState::SignedOut;
+        };
+        let loaded = self.tokens.load(Slot::PinSession, &device_id);
+        let (state, changed, warning, keep_session, clear_access, clear_session) = {
             let Ok(mut held) = self.held.try_borrow_mut() else {
                 return AuthState::SignedOut;
             };
-            let (stored, warning) =
-                match self.tokens.load(Slot::PinSession, &held.identity.device_id) {
-                    Ok(stored) => (stored, None),
-                    // The storage failed (it is not a logout elsewhere): the session this
-                    // page holds stays, in memory from now on.
-                    Err(warning) if warning == Warning::STORAGE_FALLBACK => {
-                        if let Some(session) = &held.session {
-                            let _ = self.tokens.save(Slot::PinSession, session);
-                        }
-                        (held.session.clone(), Some(warning))
-                    }
-                    Err(warning) => (None, Some(warning)),
-                };
+            let (stored, warning, keep_session) = match loaded {
+                Ok(stored) => (stored, None, None),
+                // The storage failed (it is not a logout elsewhere): the session this
+                // page holds stays, in memory from now on.
+                Err(warning) if warning == Warning::STORAGE_FALLBACK => {
+                    (held.session.clone(), Some(warning), held.session.clone())
+                }
+                Err(warning) => (None, Some(warning), None),
+            };
+            let mut clear_access = false;
             if stored.is_none() && held.session.is_some() {
                 // Logged out elsewhere (or the storage was cleared): this tab follows.
                 held.access = None;
-                self.tokens.clear(Slot::Access);
+                clear_access = true;
             }
             held.session = stored;
             if held
@@ -450,11 +470,11 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 .is_some_and(|t| !t.is_live(now, leeway))
             {
                 held.access = None;
-                self.tokens.clear(Slot::Access);
+                clear_access = true;
             }
-            if held.session.as_ref().is_some_and(|t| now >= t.expires_at) {
+            let clear_session = held.session.as_ref().is_some_and(|t| now >= t.expires_at);
+            if clear_session {
                 held.session = None;
-                self.tokens.clear(Slot::PinSession);
             }
             if held.pin_auth.as_ref().is_some_and(|t| now >= t.expires_at) {
                 held.pin_auth = None;
@@ -468,12 +488,28 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             if state == AuthState::SignedOut {
                 held.access = None;
                 held.pin_auth = None;
-                self.tokens.clear(Slot::Access);
+                clear_access = true;
             }
             let changed = held.announced != state;
             held.announced = state;
-            (state, changed, warning)
+            (
+                state,
+                changed,
+                warning,
+                keep_session,
+                clear_access,
+                clear_session,
+            )
         };
+        if let Some(session) = keep_session {
+            let _ = self.tokens.save(Slot::PinSession, &session);
+        }
+        if clear_access {
+            self.tokens.clear(Slot::Access);
+        }
+        if clear_session {
+            self.tokens.clear(Slot::PinSession);
+        }
         if let Some(warning) = warning {
             self.warn(warning);
         }
@@ -502,10 +538,12 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Forgets every token of this client, locally.
     fn drop_tokens(&self) {
-        let mut held = self.held.borrow_mut();
-        held.session = None;
-        held.access = None;
-        held.pin_auth = None;
+        {
+            let mut held = self.held.borrow_mut();
+            held.session = None;
+            held.access = None;
+            held.pin_auth = None;
+        }
         self.tokens.clear(Slot::PinSession);
         self.tokens.clear(Slot::Access);
     }

@@ -186,6 +186,10 @@ extern "C" {
     /// since an exception unwinding through wasm would leave a promise pending forever.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     fn object_keys(object: &Object) -> core::result::Result<js_sys::Array, JsValue>;
+
+    /// `Array.isArray`, which throws for a revoked proxy: caught for the same reason.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> core::result::Result<bool, JsValue>;
 }
 
 /// A JavaScript options object: only known keys, each checked by type and range.
@@ -204,11 +208,11 @@ impl Options {
                 name,
             });
         }
-        let object = value
-            .dyn_ref::<Object>()
-            .filter(|_| value.is_object() && !js_sys::Array::is_array(value))
-            .cloned()
-            .ok_or_else(|| Error::invalid_argument(name, "must be an object"))?;
+        // Any non-array object, also one of another realm or without a prototype.
+        if !value.is_object() || is_array(value).unwrap_or(true) {
+            return Err(Error::invalid_argument(name, "must be an object"));
+        }
+        let object: Object = value.clone().unchecked_into();
         let keys =
             object_keys(&object).map_err(|_| Error::invalid_argument(name, "could not be read"))?;
         for key in keys.iter() {
@@ -429,7 +433,10 @@ mod mock_backend {
             let fits = request
                 .dyn_ref::<JsString>()
                 .is_some_and(|s| s.length() as usize <= MAX_REQUEST_BYTES);
-            let request = request.as_string().filter(|_| fits).unwrap_or_default();
+            let request = fits
+                .then(|| request.as_string())
+                .flatten()
+                .unwrap_or_default();
             let server = Rc::clone(&self.server);
             let request: Rc<str> = Rc::from(request);
             promise(async move {

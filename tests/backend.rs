@@ -850,18 +850,32 @@ fn a_snapshot_round_trip_keeps_accounts_devices_tokens_and_counters() {
 
 #[test]
 fn snapshots_hold_no_token_or_proof_in_clear() {
+    // One token of every kind alive at once. The only token in clear is the reset token,
+    // in the outbox: the users' mailbox, which the mock keeps in its snapshot.
     let mut h = Harness::new();
     let phone = TestDevice::new(1);
+    let tablet = TestDevice::new(2);
     let ann = h.enrol(ANN, &phone, &proof(1));
+    let reauth = h.reauthenticate(&phone, &ann.access, &proof(1)).unwrap();
+    let PinStep::PinAuth(pin_auth) = h.login(ANN, &tablet).pin else {
+        panic!("a new device is asked for a PIN");
+    };
+    h.forgot_pin(ANN).unwrap();
+    let reset = h.reset_token_for(ANN).to_base64url();
     let snapshot = h.backend.snapshot().unwrap();
     for secret in [
         ann.access.to_base64url(),
         ann.session.to_base64url(),
+        reauth.token.to_base64url(),
+        pin_auth.token.to_base64url(),
         proof(1).to_base64url(),
     ] {
         assert!(!snapshot.contains(&secret));
     }
     assert!(!snapshot.contains(PASSWORD));
+    let outbox = snapshot.find("\"outbox\":").unwrap();
+    assert_eq!(snapshot.matches(&reset).count(), 1);
+    assert!(snapshot.find(&reset).unwrap() > outbox, "only in the outbox");
 }
 
 #[test]

@@ -505,7 +505,7 @@ async fn a_logout_elsewhere_closes_a_waiting_prompt() {
 }
 
 #[wasm_bindgen_test]
-async fn cancelling_while_a_pin_is_checked_lets_the_answer_decide() {
+async fn while_a_pin_is_checked_it_is_out_of_the_page_and_cancel_waits_for_the_answer() {
     let (client, _, _) = enrolled(BackendConfig::default().with_cheap_password_hashing()).await;
     let pending = open(
         &client,
@@ -515,8 +515,19 @@ async fn cancelling_while_a_pin_is_checked_lets_the_answer_decide() {
         },
     )
     .await;
+    // "Show PIN" on: the digits show while typed, but not once the PIN is sent.
+    find("button.toggle").click();
     type_pin(PIN);
+    assert_eq!(text(".entry-area"), PIN);
     type_keys(&["Enter"]);
+    assert_eq!(
+        input().value(),
+        "",
+        "the PIN left the input when it was sent"
+    );
+    assert_eq!(text(".entry-area"), "••••••");
+    find("button.toggle").click();
+    assert_eq!(text(".entry-area"), "••••••");
     assert!(find("[data-action=cancel]")
         .dyn_into::<web_sys::HtmlButtonElement>()
         .unwrap()

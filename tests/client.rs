@@ -784,3 +784,69 @@ fn a_client_has_one_prompt_claim_at_a_time() {
     let again = client.claim_prompt().unwrap();
     drop((again, other_claim));
 }
+
+#[test]
+fn page_code_reached_by_the_storage_can_read_the_client() {
+    // A page that wraps `Storage` (logging, a polyfill) may read `deviceId`, `user` or
+    // `state` from inside the storage call the client is making: the client answers, with
+    // the state it last announced, and goes on.
+    type Hook = Rc<RefCell<Option<Box<dyn Fn()>>>>;
+    struct Wrapped {
+        inner: MemoryStore,
+        hook: Hook,
+    }
+    impl Wrapped {
+        fn run_hook(&self) {
+            if let Some(hook) = self.hook.borrow().as_ref() {
+                hook();
+            }
+        }
+    }
+    impl KeyValueStore for Wrapped {
+        fn get(&self, key: &str) -> pinauth::Result<Option<String>> {
+            self.run_hook();
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
+            self.run_hook();
+            self.inner.set(key, value)
+        }
+        fn remove(&self, key: &str) -> pinauth::Result<()> {
+            self.run_hook();
+            self.inner.remove(key)
+        }
+    }
+    let world = World::new();
+    let browser = Browser::new();
+    let hook: Hook = Rc::default();
+    let store = Wrapped {
+        inner: browser.local.clone(),
+        hook: hook.clone(),
+    };
+    let client = Rc::new(world.open_with(&browser, APP, Box::new(store)));
+    let seen: Rc<RefCell<Vec<AuthState>>> = Rc::default();
+    let (reader, sink) = (Rc::downgrade(&client), seen.clone());
+    *hook.borrow_mut() = Some(Box::new(move || {
+        if let Some(client) = reader.upgrade() {
+            let _ = client.device_id();
+            let _ = client.user();
+            let state = client.state();
+            sink.borrow_mut().push(state);
+        }
+    }));
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    block_on(client.login(ANN, PASSWORD)).unwrap();
+    block_on(client.set_pin(PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+    world.advance_secs(16 * 60);
+    assert_eq!(client.state(), PinRequired);
+    block_on(client.login_with_pin(PIN)).unwrap();
+    block_on(client.logout()).unwrap();
+    assert_eq!(client.state(), SignedOut);
+    let seen = seen.borrow();
+    assert!(
+        seen.contains(&SignedIn) && seen.contains(&PinRequired),
+        "{seen:?}"
+    );
+    *hook.borrow_mut() = None;
+}

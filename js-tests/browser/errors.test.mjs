@@ -69,6 +69,18 @@ test("isPinAuthError is false for everything else", () => {
   }
 });
 
+test("a misbehaving backend adapter: TRANSPORT_FAILED, and the client carries on", async () => {
+  const r = await call(page, "errors.js", "misbehavingBackend");
+  for (const mode of ["syncThen", "throwingThen", "huge"]) assertPinAuthError(r[mode], "TRANSPORT_FAILED");
+  assert.equal(r.afterwards.kind, "resolved", JSON.stringify(r.afterwards));
+  assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
+});
+
+test("options without a prototype or from another realm are read; an array of another realm is not", async () => {
+  const r = await call(page, "errors.js", "optionsFromElsewhere");
+  assert.deepEqual(r, { nullPrototype: "resolved", otherRealm: "resolved", otherRealmArray: "INVALID_INPUT" });
+});
+
 test("no page errors", () => {
   assert.deepEqual(errors, []);
 });

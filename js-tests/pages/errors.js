@@ -63,3 +63,51 @@ export async function errorShape() {
     },
   };
 }
+
+/**
+ * A backend adapter that misbehaves on demand: a `then` that answers at once, a `then`
+ * that throws, a reply of millions of characters. Each flow must settle with
+ * TRANSPORT_FAILED, and the same client must work again once the adapter behaves.
+ */
+export async function misbehavingBackend() {
+  const backend = MockBackend.create();
+  let mode = "normal";
+  const adapter = {
+    handle(json) {
+      if (mode === "normal") return backend.handle(json);
+      const reply = mode === "huge" ? "x".repeat(3_000_000) : "not json";
+      const answer = Promise.resolve(reply);
+      if (mode === "syncThen") answer.then = (ok) => ok(reply);
+      if (mode === "throwingThen") answer.then = () => { throw new Error("then failed"); };
+      return answer;
+    },
+  };
+  const auth = await PinAuth.create({ backend: adapter, appId: "misbehaving" });
+  const email = freshEmail("misbehaving");
+  const r = {};
+  for (const m of ["syncThen", "throwingThen", "huge"]) {
+    mode = m;
+    r[m] = await outcome(() => auth.register(email, PASSWORD));
+  }
+  mode = "normal";
+  r.afterwards = await outcome(() => auth.register(email, PASSWORD));
+  r.login = await outcome(() => auth.login(email, PASSWORD));
+  return r;
+}
+
+/** Options objects without a prototype, or made in another realm (an iframe), are read. */
+export async function optionsFromElsewhere() {
+  const backend = MockBackend.create();
+  const frame = document.createElement("iframe");
+  document.body.append(frame);
+  const created = async (options) => (await outcome(() => PinAuth.create(options))).kind;
+  const foreign = new frame.contentWindow.Object();
+  Object.assign(foreign, { backend, appId: "elsewhere" });
+  const r = {
+    nullPrototype: await created(Object.assign(Object.create(null), { backend, appId: "elsewhere" })),
+    otherRealm: await created(foreign),
+    otherRealmArray: (await outcome(() => PinAuth.create(new frame.contentWindow.Array()))).error?.code,
+  };
+  frame.remove();
+  return r;
+}

@@ -8,8 +8,8 @@
 // It works under a strict Content-Security-Policy (no inline styles, no `eval`: the
 // styles are a constructable stylesheet adopted by the shadow root), is operable by
 // keyboard alone, announces errors through a live region, traps focus while open and
-// gives it back when closed. The PIN lives in the input element only while it is typed;
-// the dialog is removed from the DOM when it closes.
+// gives it back when closed. The PIN lives in the input element only while it is typed
+// (emptied when it is sent); the dialog is removed from the DOM when it closes.
 
 const STYLES = `
 :host { all: initial; }
@@ -313,6 +313,13 @@ export function openPrompt(config, check, submit) {
       renderStep();
       return undefined;
     }
+    // While it is checked the PIN is no longer in the page: the input is emptied and the
+    // cells show bullets only, whatever "Show PIN" says.
+    input.value = "";
+    for (const cell of cells) {
+      cell.className = "cell filled";
+      cell.textContent = "•";
+    }
     setBusy(true);
     const pins = entered;
     entered = [];
@@ -407,7 +414,7 @@ export function openPrompt(config, check, submit) {
     input.type = masked ? "password" : "text";
     toggle.textContent = masked ? strings.show : strings.hide;
     toggle.setAttribute("aria-pressed", masked ? "false" : "true");
-    renderCells();
+    if (!busy) renderCells();
   });
   for (const b of buttons) {
     const key = b.dataset.key ?? b.dataset.action;

@@ -4,10 +4,14 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::Transport;
 use crate::protocol::{Reply, Request, Response};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, JsString, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
+
+/// The longest reply read, in UTF-16 units (the longest the backend writes, a device
+/// list, is a few KiB); a longer one is `TRANSPORT_FAILED`.
+const MAX_REPLY_UNITS: u32 = 1 << 20;
 
 /// Sends each request as JSON to `target.handle(json)`, which answers with the response
 /// JSON, or a promise of it.
@@ -32,16 +36,26 @@ impl Transport for JsTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
         let failed = || Error::new(ErrorCode::TransportFailed);
         let json = request.to_json();
-        let mut answer = self
+        let answer = self
             .handle
             .call1(&self.target, &JsValue::from_str(&json))
             .map_err(|_| failed())?;
-        if let Some(promise) = answer.dyn_ref::<Promise>() {
-            answer = JsFuture::from(promise.clone())
-                .await
-                .map_err(|_| failed())?;
-        }
-        let text = Zeroizing::new(answer.as_string().ok_or_else(failed)?);
+        // Followed through a promise of this realm: a thenable (a promise of another realm,
+        // or one whose `then` answers at once or throws) is then called asynchronously, so
+        // it can neither reenter the module nor throw through it.
+        let answer = Promise::new(&mut |resolve, _| {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &answer);
+        });
+        let answer = JsFuture::from(answer).await.map_err(|_| failed())?;
+        // Measured before it is copied into the module, whose memory never shrinks.
+        let fits = answer
+            .dyn_ref::<JsString>()
+            .is_some_and(|s| s.length() <= MAX_REPLY_UNITS);
+        let text = Zeroizing::new(
+            fits.then(|| answer.as_string())
+                .flatten()
+                .ok_or_else(failed)?,
+        );
         Response::from_json(&text).ok_or_else(failed)?
     }
 }
