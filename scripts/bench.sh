@@ -21,7 +21,7 @@ cat "$work/native.json"
 
 echo "==> browser figures (headless Chromium)"
 wasm-pack build --release --target web --out-dir target/bench-pkg --no-pack --no-typescript --features bench,standalone >/dev/null 2>&1
-shrink_build target/bench-pkg
+finish_build target/bench-pkg
 (cd bench && npm ci --no-audit --no-fund --loglevel=error)
 node bench/run.mjs "${quick[@]}" > "$work/browser.json"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: `wasm-pack build --target web`, wasm-opt -Oz (npm
-# binaryen) and short names between the wasm and its glue (see scripts/wasm-opt.sh), then
+# binaryen), short names between the wasm and its glue and the guard against calls on freed
+# objects (see scripts/wasm-opt.sh), then
 # the overlay from pkg-template/ (package.json with Cargo.toml's version, README, LICENSE),
 # then a declaration clean-up (see scripts/finish-dts.mjs). Prints the path of `npm
 # pack`'s tarball.
@@ -10,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/wasm-opt.sh
 
 wasm-pack build --release --target web --out-dir pkg --no-pack --features standalone >&2
-shrink_build pkg
+finish_build pkg
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 cp pkg-template/README.md pkg-template/LICENSE pkg/
 node -e '

@@ -36,7 +36,7 @@ for variant in full client; do
   if [ "${1:-}" = --raw ]; then
     row "$variant-raw"
   fi
-  shrink_build "$out"
+  finish_build "$out"
   row "$variant"
   json+="\"$variant\":{\"wasm\":$wasm_bytes,\"wasmGz\":$wasm_gz,\"jsGz\":$js,\"jsMinGz\":$js_min},"
 done

@@ -33,10 +33,14 @@ optimize_wasm() {
   mv "$1.opt" "$1"
 }
 
-# `shrink_build DIR` shrinks the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js):
-# wasm-opt, then short names for the links between the wasm and its glue
-# (scripts/short-names.mjs).
-shrink_build() {
+# `finish_build DIR` finishes the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js)
+# as the package ships it: wasm-opt, short names for the links between the wasm and its
+# glue (scripts/short-names.mjs), and the guard against calls on freed objects appended
+# to the glue (scripts/freed-guard.js).
+finish_build() {
+  local scripts
+  scripts="$(dirname "${BASH_SOURCE[0]}")"
   optimize_wasm "$1/pinauth_bg.wasm"
-  node "$(dirname "${BASH_SOURCE[0]}")/short-names.mjs" "$1"
+  node "$scripts/short-names.mjs" "$1"
+  cat "$scripts/freed-guard.js" >> "$1/pinauth.js"
 }

@@ -111,3 +111,35 @@ export async function optionsFromElsewhere() {
   frame.remove();
   return r;
 }
+
+/**
+ * Calls on freed objects, and methods called with another `this`: each a PinAuthError,
+ * tens of thousands of times, and the module still works for the page afterwards.
+ */
+export async function freedObjects() {
+  const backend = MockBackend.create();
+  const auth = await PinAuth.create({ backend, appId: "freed" });
+  auth.free();
+  const r = {
+    state: await outcome(() => auth.state),
+    checkPin: await outcome(() => auth.checkPin("482916")),
+    onStateChange: await outcome(() => auth.onStateChange(() => {})),
+    login: await outcome(() => auth.login("ann@example.com", PASSWORD)),
+    freeAgain: await outcome(() => auth.free()),
+    dispose: await outcome(() => auth[Symbol.dispose]?.()),
+    otherThis: await outcome(() => PinAuth.prototype.checkPin.call({}, "482916")),
+  };
+  const gone = MockBackend.create();
+  gone.free();
+  r.handle = await outcome(() => gone.handle("{}"));
+  for (let i = 0; i < 30_000; i++) {
+    try { auth.state; } catch {}
+    try { PinAuth.prototype.checkPin.call({}, "1"); } catch {}
+    gone.outbox("ann@example.com").catch(() => {});
+  }
+  const fresh = await PinAuth.create({ backend, appId: "freed-after" });
+  const email = freshEmail("freed");
+  await fresh.register(email, PASSWORD);
+  r.afterwards = await outcome(() => fresh.login(email, PASSWORD));
+  return r;
+}

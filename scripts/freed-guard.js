@@ -1,0 +1,28 @@
+
+// ---- appended by scripts/wasm-opt.sh (finish_build), from scripts/freed-guard.js ----
+// A call on an object after `free()` (or with a `this` that is not one) would reach the
+// module with a null pointer: wasm-bindgen throws from inside it, which leaves part of
+// the module's stack behind each time, until every instance of the page fails. Such a
+// call rejects (or throws, for the methods that answer at once) with a PinAuthError
+// here instead, and a second `free()` does nothing.
+for (const [Class, name, sync] of [
+  [typeof PinAuth === "function" && PinAuth, "PinAuth", ["checkPin", "onStateChange", "onWarning"]],
+  [typeof MockBackend === "function" && MockBackend, "MockBackend", []],
+]) {
+  if (!Class) continue;
+  const proto = Class.prototype;
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+    const part = d.get ? "get" : "value";
+    const call = d[part];
+    if (key === "constructor" || key.startsWith("__") || typeof call !== "function") continue;
+    d[part] = function (...args) {
+      if (this instanceof Class && this.__wbg_ptr) return call.apply(this, args);
+      if (key === "free") return;
+      const error = Object.assign(new Error(`This ${name} was freed.`), { name: "PinAuthError", code: "INVALID_INPUT" });
+      if (d.get || sync.includes(key)) throw error;
+      return Promise.reject(error);
+    };
+    Object.defineProperty(proto, key, d);
+  }
+  if (typeof Symbol.dispose === "symbol" && proto[Symbol.dispose]) proto[Symbol.dispose] = proto.free;
+}
