@@ -875,7 +875,10 @@ fn snapshots_hold_no_token_or_proof_in_clear() {
     assert!(!snapshot.contains(PASSWORD));
     let outbox = snapshot.find("\"outbox\":").unwrap();
     assert_eq!(snapshot.matches(&reset).count(), 1);
-    assert!(snapshot.find(&reset).unwrap() > outbox, "only in the outbox");
+    assert!(
+        snapshot.find(&reset).unwrap() > outbox,
+        "only in the outbox"
+    );
 }
 
 #[test]

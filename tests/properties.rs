@@ -939,7 +939,14 @@ impl Run {
             }
             Op::Replay => {
                 if let Some((json, first)) = self.last_signed.clone() {
+                    let before = self.h.backend.snapshot().unwrap();
                     let response = self.h.backend.handle_json(&json);
+                    // Whatever it is refused with, a replay changes nothing on the server.
+                    assert_eq!(
+                        self.h.backend.snapshot().unwrap(),
+                        before,
+                        "a replay changed the state: {json}"
+                    );
                     let actual: pinauth::Result<Reply> =
                         serde_json::from_str::<Response>(&response).unwrap().into();
                     // Refused before its PIN is checked (so it counts no attempt): by its
