@@ -69,11 +69,14 @@ test("isPinAuthError is false for everything else", () => {
   }
 });
 
-test("a misbehaving backend adapter: TRANSPORT_FAILED, and the client carries on", async () => {
+test("a misbehaving or silent backend adapter: TRANSPORT_FAILED, and the client carries on", async () => {
   const r = await call(page, "errors.js", "misbehavingBackend");
   for (const mode of ["syncThen", "throwingThen", "huge"]) assertPinAuthError(r[mode], "TRANSPORT_FAILED");
   assert.equal(r.afterwards.kind, "resolved", JSON.stringify(r.afterwards));
   assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
+  assertPinAuthError(r.hang, "TRANSPORT_FAILED");
+  assert.deepEqual(r.logoutBehindHang, { kind: "resolved", value: null });
+  assert.equal(r.stateAfterLogout, "signedOut");
 });
 
 test("options without a prototype or from another realm are read; an array of another realm is not", async () => {

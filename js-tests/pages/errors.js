@@ -66,7 +66,7 @@ export async function errorShape() {
 
 /**
  * A backend adapter that misbehaves on demand: a `then` that answers at once, a `then`
- * that throws, a reply of millions of characters. Each flow must settle with
+ * that throws, a reply of millions of characters, no answer at all. Each flow must settle with
  * TRANSPORT_FAILED, and the same client must work again once the adapter behaves.
  */
 export async function misbehavingBackend() {
@@ -75,6 +75,7 @@ export async function misbehavingBackend() {
   const adapter = {
     handle(json) {
       if (mode === "normal") return backend.handle(json);
+      if (mode === "hang") return new Promise(() => {});
       const reply = mode === "huge" ? "x".repeat(3_000_000) : "not json";
       const answer = Promise.resolve(reply);
       if (mode === "syncThen") answer.then = (ok) => ok(reply);
@@ -92,6 +93,19 @@ export async function misbehavingBackend() {
   mode = "normal";
   r.afterwards = await outcome(() => auth.register(email, PASSWORD));
   r.login = await outcome(() => auth.login(email, PASSWORD));
+  // A backend that never answers: a request fails after the timeout (30 s, shortened to
+  // 50 ms here), and a logout called behind a hanging flow still signs out.
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (f, ms, ...rest) => realSetTimeout(f, ms === 30_000 ? 50 : ms, ...rest);
+  try {
+    mode = "hang";
+    const hanging = outcome(() => auth.login(email, PASSWORD));
+    r.logoutBehindHang = await outcome(() => auth.logout());
+    r.hang = await hanging;
+    r.stateAfterLogout = auth.state;
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
   return r;
 }
 

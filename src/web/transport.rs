@@ -4,7 +4,8 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::Transport;
 use crate::protocol::{Reply, Request, Response};
-use js_sys::{Function, JsString, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Promise, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
@@ -12,6 +13,17 @@ use zeroize::Zeroizing;
 /// The longest reply read, in UTF-16 units (the longest the backend writes, a device
 /// list, is a few KiB); a longer one is `TRANSPORT_FAILED`.
 const MAX_REPLY_UNITS: u32 = 1 << 20;
+
+/// How long a request may take, in milliseconds, before it is `TRANSPORT_FAILED`.
+const REQUEST_TIMEOUT_MS: i32 = 30_000;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
 
 /// Sends each request as JSON to `target.handle(json)`, which answers with the response
 /// JSON, or a promise of it.
@@ -42,11 +54,19 @@ impl Transport for JsTransport {
             .map_err(|_| failed())?;
         // Followed through a promise of this realm: a thenable (a promise of another realm,
         // or one whose `then` answers at once or throws) is then called asynchronously, so
-        // it can neither reenter the module nor throw through it.
+        // it can neither reenter the module nor throw through it. Raced with a timer that
+        // answers `undefined`: a server that never answers fails the request rather than
+        // holding every later flow of the client (a logout waits for the flow before it).
         let answer = Promise::new(&mut |resolve, _| {
             let _ = resolve.call1(&JsValue::UNDEFINED, &answer);
         });
-        let answer = JsFuture::from(answer).await.map_err(|_| failed())?;
+        let mut timer = JsValue::UNDEFINED;
+        let timeout = Promise::new(&mut |resolve, _| {
+            timer = set_timeout(&resolve, REQUEST_TIMEOUT_MS);
+        });
+        let answer = JsFuture::from(Promise::race(&Array::of2(&answer, &timeout))).await;
+        clear_timeout(&timer);
+        let answer = answer.map_err(|_| failed())?;
         // Measured before it is copied into the module, whose memory never shrinks.
         let fits = answer
             .dyn_ref::<JsString>()
