@@ -176,6 +176,59 @@ fn unknown_emails_pay_the_same_argon2_cost_as_real_accounts() {
     );
 }
 
+#[test]
+fn a_password_hashed_at_an_older_cost_is_rehashed_at_the_next_login() {
+    // After the configured cost changes, an account's login must cost what an unknown
+    // email's does (the dummy hash follows the configuration at once), or its timing
+    // would tell that the email has an account.
+    let mut h = Harness::new();
+    h.register(ANN);
+    let cost_of_account = |snapshot: &str| {
+        let v: serde_json::Value = serde_json::from_str(snapshot).unwrap();
+        let phc = v["accounts"].as_object().unwrap().values().next().unwrap()["passwordHash"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        phc.split('$').nth(3).unwrap().to_owned()
+    };
+    let mut config = BackendConfig::default().with_cheap_password_hashing();
+    config.password_hashing.memory_kib = 128;
+    let mut restored = Backend::restore(
+        &h.backend.snapshot().unwrap(),
+        config,
+        Box::new(ManualClock::new(START_MS)),
+        Box::new(SeededRng::new(2)),
+    )
+    .unwrap();
+    assert_eq!(
+        cost_of_account(&restored.snapshot().unwrap()),
+        "m=64,t=1,p=1"
+    );
+    let login = |backend: &mut Backend, password: &str| {
+        backend.handle(Request::Login(LoginRequest {
+            email: ANN.into(),
+            password: SecretString::new(password),
+            device_id: TestDevice::new(1).id.clone(),
+        }))
+    };
+    // A wrong password changes nothing.
+    assert_eq!(
+        code(pinauth::Result::<Reply>::from(login(&mut restored, "wrong"))),
+        ErrorCode::InvalidCredentials
+    );
+    assert_eq!(
+        cost_of_account(&restored.snapshot().unwrap()),
+        "m=64,t=1,p=1"
+    );
+    assert!(pinauth::Result::<Reply>::from(login(&mut restored, PASSWORD)).is_ok());
+    assert_eq!(
+        cost_of_account(&restored.snapshot().unwrap()),
+        "m=128,t=1,p=1"
+    );
+    // The rehashed password still signs in.
+    assert!(pinauth::Result::<Reply>::from(login(&mut restored, PASSWORD)).is_ok());
+}
+
 // ---- PIN auth tokens and setPin ----
 
 #[test]

@@ -229,11 +229,25 @@ impl Backend {
         let phc = account.map_or(&self.state.dummy_password_hash, |(_, a)| &a.password_hash);
         self.argon2_runs = self.argon2_runs.saturating_add(1);
         let password_ok = verify_password(phc, &request.password);
+        let outdated = !hash_has_cost(phc, self.config.password_hashing);
         let user_id = match account {
             Some((user_id, _)) if password_ok => user_id.clone(),
             _ => return Err(self.record_password_failure(now, email)),
         };
         self.state.password_failures.remove(&email);
+        if outdated {
+            // Hashed before the configured cost changed: rehashed at it now, so that the
+            // account's logins take as long as an unknown email's and cannot be told apart.
+            let rehashed = hash_password(
+                self.config.password_hashing,
+                self.rng.as_ref(),
+                request.password.expose(),
+            )?;
+            self.argon2_runs = self.argon2_runs.saturating_add(1);
+            if let Some(account) = self.state.accounts.get_mut(&user_id) {
+                account.password_hash = rehashed;
+            }
+        }
 
         let device_id = &request.device_id;
         let has_pin = self
