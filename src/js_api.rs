@@ -289,6 +289,7 @@ mod mock_backend {
     use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
     use crate::web::{DateClock, TabTurns, WebStorage};
     use core::cell::RefCell;
+    use zeroize::Zeroizing;
 
     const YEAR_SECONDS: u32 = 366 * 24 * 3600;
 
@@ -324,9 +325,9 @@ mod mock_backend {
         /// the verdict on the signature check it needed before.
         async fn pass(
             &self,
-            request: &Rc<str>,
+            request: &Rc<Zeroizing<String>>,
             checked: Option<Checked>,
-        ) -> Result<(String, Option<SignatureCheck>)> {
+        ) -> Result<(Zeroizing<String>, Option<SignatureCheck>)> {
             let request = Rc::clone(request);
             let needed = Rc::new(RefCell::new(None));
             let slot = Rc::clone(&needed);
@@ -337,7 +338,10 @@ mod mock_backend {
             });
             let response = self.with_backend(work).await?;
             let check = needed.borrow_mut().take();
-            Ok((response.as_string().unwrap_or_default(), check))
+            Ok((
+                Zeroizing::new(response.as_string().unwrap_or_default()),
+                check,
+            ))
         }
     }
 
@@ -438,7 +442,8 @@ mod mock_backend {
                 .flatten()
                 .unwrap_or_default();
             let server = Rc::clone(&self.server);
-            let request: Rc<str> = Rc::from(request);
+            // The request and the response carry PIN proofs and tokens: wiped when dropped.
+            let request = Rc::new(Zeroizing::new(request));
             promise(async move {
                 let pass = |checked| server.pass(&request, checked);
                 // Even a failed turn answers with a response, as a server would.

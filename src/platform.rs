@@ -15,6 +15,7 @@ use core::time::Duration;
 #[cfg(all(feature = "mock-backend", not(target_arch = "wasm32")))]
 use p256::ecdsa::{signature::Signer, SigningKey};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 /// Wall-clock time in Unix milliseconds.
 pub trait Clock {
@@ -150,9 +151,13 @@ impl KeyValueStore for UnavailableStore {
 
 /// A key-value store in memory; clones share the same entries, so a clone models the same
 /// storage seen after a reload. Its `Debug` shows the keys only: values are tokens and
-/// snapshots. It holds a handful of keys, so a list (no map code in the module) serves.
+/// snapshots, wiped when replaced or removed. It holds a handful of keys, so a list (no map
+/// code in the module) serves.
 #[derive(Clone, Default)]
-pub struct MemoryStore(Rc<RefCell<Vec<(String, String)>>>);
+pub struct MemoryStore(Rc<RefCell<Vec<Entry>>>);
+
+/// A key and its value.
+type Entry = (String, Zeroizing<String>);
 
 impl core::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -172,12 +177,13 @@ impl KeyValueStore for MemoryStore {
         Ok(entries
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone()))
+            .map(|(_, v)| String::clone(v)))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<()> {
         self.remove(key)?;
-        self.0.borrow_mut().push((key.to_owned(), value.to_owned()));
+        let value = Zeroizing::new(value.to_owned());
+        self.0.borrow_mut().push((key.to_owned(), value));
         Ok(())
     }
 

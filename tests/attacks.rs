@@ -716,7 +716,7 @@ fn probe(h: &mut Harness, request: &Request) -> (String, u64) {
     let response = h
         .backend
         .handle_json(&serde_json::to_string(request).unwrap());
-    (response, h.argon2_runs() - before)
+    (response.to_string(), h.argon2_runs() - before)
 }
 
 fn login(email: &str, password: &str) -> Request {

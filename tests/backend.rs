@@ -213,7 +213,10 @@ fn a_password_hashed_at_an_older_cost_is_rehashed_at_the_next_login() {
     };
     // A wrong password changes nothing.
     assert_eq!(
-        code(pinauth::Result::<Reply>::from(login(&mut restored, "wrong"))),
+        code(pinauth::Result::<Reply>::from(login(
+            &mut restored,
+            "wrong"
+        ))),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
@@ -948,7 +951,7 @@ fn corrupt_or_foreign_snapshots_are_refused_with_a_clear_error() {
     };
     assert!(restore(&good).is_ok());
     let wrong_version = good.replacen("\"version\":2", "\"version\":1", 1);
-    assert_ne!(wrong_version, good, "the version is found and replaced");
+    assert_ne!(wrong_version, *good, "the version is found and replaced");
     for bad in [
         "",
         "null",
@@ -1020,7 +1023,7 @@ fn a_snapshot_whose_password_hash_asks_for_gigabytes_is_refused() {
         snapshot.replace("m=64,t=1,p=1", "m=64,t=1000,p=1"),
         snapshot.replace("$argon2id$", "$argon2i$"),
     ] {
-        assert_ne!(crafted, snapshot);
+        assert_ne!(crafted, *snapshot);
         assert_eq!(code(restore(&crafted)), ErrorCode::SnapshotInvalid);
     }
 }

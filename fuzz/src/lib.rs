@@ -164,7 +164,7 @@ fn build_fixture() -> Fixture {
         ("$KEY2", public_keys[1].to_base64url()),
     ];
     Fixture {
-        snapshot,
+        snapshot: snapshot.to_string(),
         keys,
         ids,
         tokens,
@@ -197,7 +197,10 @@ fn check_response(request: &str, response: &str) -> Response {
     let as_value = |r: Request| serde_json::to_value(r).unwrap();
     let ours = Request::from_json(request).map(as_value);
     let theirs = serde_json::from_str::<Request>(request).ok().map(as_value);
-    assert_eq!(ours, theirs, "the backend read {request:?} differently from serde");
+    assert_eq!(
+        ours, theirs,
+        "the backend read {request:?} differently from serde"
+    );
     if serde_json::from_str::<Request>(request).is_err() {
         match &parsed {
             Response::Error(e) if e.code() == ErrorCode::InvalidInput => {}
@@ -260,7 +263,7 @@ pub fn run_script(data: &[u8]) {
                 );
                 let response = backend.handle_json(&request);
                 let Response::Ok(Reply::Challenge(c)) = check_response(&request, &response) else {
-                    panic!("a challenge was refused: {response}")
+                    panic!("a challenge was refused: {}", *response)
                 };
                 previous = c.token.to_base64url();
                 line = line.replacen(name, &previous, 1);
@@ -287,7 +290,7 @@ pub fn run_script(data: &[u8]) {
         }
         let response = backend.handle_json(&line);
         if tracing() {
-            eprintln!("> {line}\n< {response}");
+            eprintln!("> {line}\n< {}", *response);
         }
         if let Response::Ok(reply) = check_response(&line, &response) {
             let (token, access) = match reply {
@@ -723,7 +726,11 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     .unwrap()
     .snapshot()
     .unwrap();
-    seeds.push(("restore_snapshot", "empty".to_owned(), empty.into_bytes()));
+    seeds.push((
+        "restore_snapshot",
+        "empty".to_owned(),
+        empty.as_bytes().to_vec(),
+    ));
     for (name, text) in client_json_seeds() {
         seeds.push(("client_json", name, text.into_bytes()));
     }

@@ -95,6 +95,11 @@ test("calls on freed objects: a PinAuthError each time, and the module keeps wor
   assert.deepEqual(r.afterwards, { kind: "resolved", value: "pinSetupRequired" });
 });
 
+test("after a PIN flow and a sign-out, the module's memory holds no PIN proof and no token of the session", async () => {
+  const r = await call(page, "errors.js", "memoryAfterSignOut");
+  assert.deepEqual(r, { pinProof: 0, access: 0, reauth: 0, flowsRan: true });
+});
+
 test("no page errors", () => {
   assert.deepEqual(errors, []);
 });

@@ -1,5 +1,5 @@
 // Page side of the error-shape test: provokes each kind of PinAuthError and reports it.
-import { MockBackend, PinAuth, isPinAuthError } from "pinauth";
+import init, { MockBackend, PinAuth, isPinAuthError } from "pinauth";
 import { describe, outcome, freshEmail } from "./common.js";
 
 const PASSWORD = "correct horse battery";
@@ -156,4 +156,25 @@ export async function freedObjects() {
   await fresh.register(email, PASSWORD);
   r.afterwards = await outcome(() => fresh.login(email, PASSWORD));
   return r;
+}
+
+/**
+ * After a PIN flow and a sign-out, the module's memory (which any script of the page can
+ * read) holds no request with a PIN proof and none of the session's tokens: the client's
+ * and the in-page backend's copies were wiped.
+ */
+export async function memoryAfterSignOut() {
+  const { memory } = await init();
+  const backend = MockBackend.create();
+  const auth = await PinAuth.create({ backend, appId: "memory" });
+  const email = freshEmail("memory");
+  await auth.register(email, PASSWORD);
+  await auth.login(email, PASSWORD);
+  await auth.setPin(PIN);
+  const access = await auth.getAccessToken();
+  const { token: reauth } = await auth.reauthenticate(PIN);
+  await auth.logout();
+  const text = new TextDecoder("latin1").decode(new Uint8Array(memory.buffer));
+  const count = (needle) => text.split(needle).length - 1;
+  return { pinProof: count('"pinProof"'), access: count(access), reauth: count(reauth), flowsRan: access.length > 0 };
 }

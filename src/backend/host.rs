@@ -149,7 +149,7 @@ impl BackendHost {
             return ran(f(&mut backend), 0);
         };
         let stored = match p.store.get(&p.key) {
-            Ok(stored) => stored,
+            Ok(stored) => stored.map(Zeroizing::new),
             Err(error) => return ran(Err(error), latest),
         };
         let parsed = stored
@@ -197,14 +197,14 @@ impl BackendHost {
 
     /// Answers one JSON request with a JSON response (see [`Backend::handle_json`]).
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn handle_json(&self, request: &str) -> String {
+    pub fn handle_json(&self, request: &str) -> Zeroizing<String> {
         or_error_json(self.with_backend(|backend| Ok(backend.handle_json(request))))
     }
 
     /// Answers one JSON request with a JSON response, checking the device signature it
     /// needs with WebCrypto (see [`answer_checked`]).
     #[cfg(target_arch = "wasm32")]
-    pub async fn handle_json(&self, request: &str) -> String {
+    pub async fn handle_json(&self, request: &str) -> Zeroizing<String> {
         let pass = |checked| {
             core::future::ready(
                 self.with_backend(|backend| Ok(backend.handle_json_checked(request, checked))),
@@ -226,10 +226,10 @@ const SIGNATURE_PASSES: usize = 3;
 /// with WebCrypto between passes. Its verdict is bound to the key, payload and signature
 /// checked, so a pass that needs another check gets no verdict for it.
 #[cfg(target_arch = "wasm32")]
-pub async fn answer_checked<F, Fut>(mut pass: F) -> Result<String>
+pub async fn answer_checked<F, Fut>(mut pass: F) -> Result<Zeroizing<String>>
 where
     F: FnMut(Option<super::Checked>) -> Fut,
-    Fut: core::future::Future<Output = Result<(String, Option<super::SignatureCheck>)>>,
+    Fut: core::future::Future<Output = Result<(Zeroizing<String>, Option<super::SignatureCheck>)>>,
 {
     let mut checked = None;
     let mut passes = 0;
@@ -247,8 +247,8 @@ where
 }
 
 /// The response JSON in `result`, or the error response JSON of its error.
-pub fn or_error_json(result: Result<String>) -> String {
-    result.unwrap_or_else(|error| core::mem::take(&mut *Response::Error(error).to_json()))
+pub fn or_error_json(result: Result<Zeroizing<String>>) -> Zeroizing<String> {
+    result.unwrap_or_else(|error| Response::Error(error).to_json())
 }
 
 /// The in-page transport: each request is serialized to JSON (by the client's own codec,
@@ -269,9 +269,9 @@ impl Transport for LocalTransport {
         // The response carries tokens: wiped when dropped, like the browser transport's.
         let request = request.to_json();
         #[cfg(not(target_arch = "wasm32"))]
-        let response = Zeroizing::new(self.0.handle_json(&request));
+        let response = self.0.handle_json(&request);
         #[cfg(target_arch = "wasm32")]
-        let response = Zeroizing::new(self.0.handle_json(&request).await);
+        let response = self.0.handle_json(&request).await;
         Response::from_json(&response).ok_or_else(|| Error::new(ErrorCode::TransportFailed))?
     }
 }

@@ -30,6 +30,7 @@ use alloc::{boxed::Box, string::String, vec::Vec};
 use core::time::Duration;
 use list_map::ListMap;
 use state::{State, SNAPSHOT_VERSION};
+use zeroize::Zeroizing;
 
 /// Lifetimes, limits and costs of the backend. [`Default`] gives the values of DESIGN.md.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,8 +211,8 @@ impl Backend {
 
     /// The whole state as JSON, for [`Backend::restore`]. It holds the server's secrets
     /// (the verifier key, password hashes): keep it where the server's database would be.
-    pub fn snapshot(&self) -> Result<String> {
-        Ok(core::mem::take(&mut *self.state.to_json()))
+    pub fn snapshot(&self) -> Result<Zeroizing<String>> {
+        Ok(self.state.to_json())
     }
 
     /// Replaces the whole state with a snapshot's. On error the state is unchanged.
@@ -304,7 +305,7 @@ impl Backend {
     /// Answers one JSON request with a JSON response: the whole server as a string
     /// function. Oversized or malformed requests get an `INVALID_INPUT` response whose
     /// message never echoes the input.
-    pub fn handle_json(&mut self, request: &str) -> String {
+    pub fn handle_json(&mut self, request: &str) -> Zeroizing<String> {
         let response = if request.len() > MAX_REQUEST_BYTES {
             Response::Error(Error::invalid_input("the request is too large"))
         } else {
@@ -315,7 +316,7 @@ impl Backend {
                 )),
             }
         };
-        core::mem::take(&mut *response.to_json())
+        response.to_json()
     }
 
     /// [`Backend::handle_json`] in the browser build, which checks device signatures
@@ -329,7 +330,7 @@ impl Backend {
         &mut self,
         request: &str,
         checked: Option<Checked>,
-    ) -> (String, Option<SignatureCheck>) {
+    ) -> (Zeroizing<String>, Option<SignatureCheck>) {
         self.signatures.checked = checked;
         self.signatures.needed.take();
         let response = self.handle_json(request);

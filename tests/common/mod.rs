@@ -169,7 +169,7 @@ impl Harness {
 
     #[cfg(not(target_arch = "wasm32"))]
     fn answer(&mut self, json: &str) -> String {
-        self.backend.handle_json(json)
+        self.backend.handle_json(json).to_string()
     }
 
     /// The browser build's backend leaves device signature checks to its host: this
@@ -179,14 +179,14 @@ impl Harness {
     fn answer(&mut self, json: &str) -> String {
         let (response, needed) = self.backend.handle_json_checked(json, None);
         let Some(check) = needed else {
-            return response;
+            return response.to_string();
         };
         let verdict = p256_verdict(&check);
         let (response, needed) = self
             .backend
             .handle_json_checked(json, Some((check, verdict)));
         assert!(needed.is_none(), "the verdict was taken");
-        response
+        response.to_string()
     }
 
     pub fn register(&mut self, email: &str) -> String {
@@ -652,7 +652,10 @@ mod client_harness {
 
         /// The backend's whole state as JSON: what a leaked database dump holds.
         pub fn snapshot(&self) -> String {
-            self.host.with_backend(|b| b.snapshot()).unwrap()
+            self.host
+                .with_backend(|b| b.snapshot())
+                .unwrap()
+                .to_string()
         }
 
         /// The newest reset token mailed to `email`.
