@@ -850,3 +850,36 @@ fn page_code_reached_by_the_storage_can_read_the_client() {
     );
     *hook.borrow_mut() = None;
 }
+
+#[test]
+fn a_listener_that_reads_the_state_leaves_the_others_with_the_current_one() {
+    // Listener A, on `signedIn`, clears the PIN session from storage (as another script
+    // might) and reads the state; listener B must still end on the client's real state.
+    let world = World::new();
+    let browser = Browser::new();
+    let client = Rc::new(world.open(&browser, APP));
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    block_on(client.login(ANN, PASSWORD)).unwrap();
+    block_on(client.set_pin(PIN)).unwrap();
+    world.advance_secs(16 * 60);
+    assert_eq!(client.state(), PinRequired);
+    let (reader, local) = (Rc::downgrade(&client), browser.local.clone());
+    let fired = Rc::new(std::cell::Cell::new(false));
+    let once = fired.clone();
+    client.on_state_change(move |state| {
+        if *state == SignedIn && !once.replace(true) {
+            for key in Browser::storage_keys(APP) {
+                local.remove(&key).unwrap();
+            }
+            let _ = reader.upgrade().unwrap().state();
+        }
+    });
+    let seen: Rc<RefCell<Vec<AuthState>>> = Rc::default();
+    let sink = seen.clone();
+    client.on_state_change(move |state| sink.borrow_mut().push(*state));
+    block_on(client.login_with_pin(PIN)).unwrap();
+    assert!(fired.get());
+    let now = client.state();
+    assert_eq!(now, SignedOut, "the PIN session was removed from storage");
+    assert_eq!(seen.borrow().last(), Some(&now), "{:?}", seen.borrow());
+}
