@@ -20,6 +20,7 @@ use js_sys::{Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+use zeroize::Zeroizing;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -161,15 +162,16 @@ fn array(items: impl Iterator<Item = JsValue>) -> JsValue {
     items.collect::<js_sys::Array>().into()
 }
 
-/// A string argument of at most `max` UTF-16 units, checked before it is copied.
-fn text(value: &JsValue, field: &str, max: u32) -> Result<String> {
+/// A string argument of at most `max` UTF-16 units, checked before it is copied; the copy
+/// is wiped when dropped (passwords, PINs and tokens come this way).
+fn text(value: &JsValue, field: &str, max: u32) -> Result<Zeroizing<String>> {
     let string = value
         .dyn_ref::<JsString>()
         .ok_or_else(|| Error::invalid_argument(field, "must be a string"))?;
     if string.length() > max {
         return Err(Error::invalid_argument(field, "is too long"));
     }
-    Ok(String::from(string))
+    Ok(Zeroizing::new(String::from(string)))
 }
 
 /// A listener argument.
@@ -241,7 +243,7 @@ impl Options {
 
     fn text(&self, key: &str, max: u32) -> Result<Option<String>> {
         self.get(key)?
-            .map(|v| text(&v, &self.field(key), max))
+            .map(|v| text(&v, &self.field(key), max).map(|t| String::clone(&t)))
             .transpose()
     }
 
@@ -289,7 +291,6 @@ mod mock_backend {
     use crate::protocol::{Reply, Request, Token, ValidateReauthRequest};
     use crate::web::{DateClock, TabTurns, WebStorage};
     use core::cell::RefCell;
-    use zeroize::Zeroizing;
 
     const YEAR_SECONDS: u32 = 366 * 24 * 3600;
 
