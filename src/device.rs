@@ -19,33 +19,50 @@ pub struct Loaded<K> {
     pub warnings: Vec<Warning>,
 }
 
-/// Creates a fresh identity and saves it for `app_id`. When saving fails the identity is
-/// still returned, for this page only, with a warning.
+/// A fresh identity for this page only (not saved), with the warning that says so.
+async fn for_this_page<K: DeviceKeys>(keys: &K, rng: &dyn Rng) -> Result<Loaded<K::Key>> {
+    let (key, public_key) = keys.generate().await?;
+    Ok(Loaded {
+        identity: StoredIdentity {
+            device_id: random_bytes(rng)?,
+            salt: random_bytes(rng)?,
+            key,
+            public_key,
+        },
+        created: true,
+        warnings: vec![Warning::DEVICE_NOT_PERSISTED],
+    })
+}
+
+/// Creates a fresh identity and saves it for `app_id`. When another tab saved one first
+/// (both found none at the same moment), that one is loaded and used instead, so the tabs
+/// of a browser are one device. When saving fails the identity is still returned, for
+/// this page only, with a warning.
 pub async fn create<K: DeviceKeys>(
     keys: &K,
     rng: &dyn Rng,
     app_id: &str,
 ) -> Result<Loaded<K::Key>> {
-    let (key, public_key) = keys.generate().await?;
-    let identity = StoredIdentity {
-        device_id: random_bytes(rng)?,
-        salt: random_bytes(rng)?,
-        key,
-        public_key,
-    };
-    let warnings = match keys.save(app_id, &identity).await {
-        Ok(()) => Vec::new(),
-        Err(_) => vec![Warning::DEVICE_NOT_PERSISTED],
-    };
-    Ok(Loaded {
-        identity,
-        created: true,
-        warnings,
-    })
+    let mut fresh = for_this_page(keys, rng).await?;
+    match keys.save_new(app_id, &fresh.identity).await {
+        Ok(true) => fresh.warnings.clear(),
+        Ok(false) => {
+            if let Ok(LoadedIdentity::Found(identity)) = keys.load(app_id).await {
+                return Ok(Loaded {
+                    identity,
+                    created: false,
+                    warnings: Vec::new(),
+                });
+            }
+        }
+        Err(_) => {}
+    }
+    Ok(fresh)
 }
 
-/// The identity saved for `app_id`, or a new one when there is none, it is corrupt, or the
-/// store cannot be read. Fails only when no key can be generated at all.
+/// The identity saved for `app_id`, or a new one when there is none or it is corrupt. When
+/// the store cannot be read, the new identity is for this page only: it is not saved over
+/// an identity that may be there. Fails only when no key can be generated at all.
 pub async fn load_or_create<K: DeviceKeys>(
     keys: &K,
     rng: &dyn Rng,
@@ -64,7 +81,7 @@ pub async fn load_or_create<K: DeviceKeys>(
             let _ = keys.delete(app_id).await;
             Some(Warning::DEVICE_RESET)
         }
-        Err(_) => Some(Warning::DEVICE_NOT_PERSISTED),
+        Err(_) => return for_this_page(keys, rng).await,
     };
     let mut loaded = create(keys, rng, app_id).await?;
     if let Some(warning) = reset {

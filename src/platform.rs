@@ -99,8 +99,9 @@ pub trait DeviceKeys {
     async fn sign(&self, key: &Self::Key, payload: &[u8]) -> Result<Signature>;
     /// The identity saved for `app_id`.
     async fn load(&self, app_id: &str) -> Result<LoadedIdentity<Self::Key>>;
-    /// Saves the identity for `app_id`, replacing any earlier one.
-    async fn save(&self, app_id: &str, identity: &StoredIdentity<Self::Key>) -> Result<()>;
+    /// Saves the identity for `app_id` unless one is saved already (another tab's, made at
+    /// the same moment): `false` then, and nothing is written.
+    async fn save_new(&self, app_id: &str, identity: &StoredIdentity<Self::Key>) -> Result<bool>;
     /// Deletes the identity of `app_id`; deleting a missing one succeeds.
     async fn delete(&self, app_id: &str) -> Result<()>;
 }
@@ -260,11 +261,13 @@ impl DeviceKeys for SoftwareKeys {
         })
     }
 
-    async fn save(&self, app_id: &str, identity: &StoredIdentity<SigningKey>) -> Result<()> {
-        self.saved
-            .borrow_mut()
-            .insert(app_id.to_owned(), Some(identity.clone()));
-        Ok(())
+    async fn save_new(&self, app_id: &str, identity: &StoredIdentity<SigningKey>) -> Result<bool> {
+        let mut saved = self.saved.borrow_mut();
+        if saved.contains_key(app_id) {
+            return Ok(false);
+        }
+        saved.insert(app_id.to_owned(), Some(identity.clone()));
+        Ok(true)
     }
 
     async fn delete(&self, app_id: &str) -> Result<()> {

@@ -144,7 +144,7 @@ async fn a_saved_identity_reloads_from_indexeddb_and_its_key_signs_verifiably() 
     let app = unique("persist");
     let writer = WebCryptoKeys::new();
     let identity = new_identity(&writer).await;
-    writer.save(&app, &identity).await.unwrap();
+    assert!(writer.save_new(&app, &identity).await.unwrap());
 
     // A new instance has nothing in memory: what it finds comes from IndexedDB.
     let reader = WebCryptoKeys::new();
@@ -206,7 +206,7 @@ async fn the_private_key_cannot_be_exported_even_after_a_reload() {
     let keys = WebCryptoKeys::new();
     let app = unique("export");
     let identity = new_identity(&keys).await;
-    keys.save(&app, &identity).await.unwrap();
+    assert!(keys.save_new(&app, &identity).await.unwrap());
     let loaded = found(&keys, &app).await;
     for key in [&identity.key, &loaded.key] {
         for format in ["pkcs8", "jwk"] {
@@ -224,8 +224,8 @@ async fn app_ids_hold_distinct_identities_and_delete_is_idempotent() {
     assert!(is_missing(&keys, &one).await);
     let first = new_identity(&keys).await;
     let second = new_identity(&keys).await;
-    keys.save(&one, &first).await.unwrap();
-    keys.save(&two, &second).await.unwrap();
+    assert!(keys.save_new(&one, &first).await.unwrap());
+    assert!(keys.save_new(&two, &second).await.unwrap());
 
     let (a, b) = (found(&keys, &one).await, found(&keys, &two).await);
     assert_eq!(a.device_id, first.device_id);
@@ -233,10 +233,11 @@ async fn app_ids_hold_distinct_identities_and_delete_is_idempotent() {
     assert_ne!(a.device_id, b.device_id);
     assert_ne!(a.public_key, b.public_key);
 
-    // Saving again replaces the earlier identity.
+    // A second identity is not saved over the first (another tab's, made at the same
+    // moment): the first stays.
     let replacement = new_identity(&keys).await;
-    keys.save(&one, &replacement).await.unwrap();
-    assert_eq!(found(&keys, &one).await.public_key, replacement.public_key);
+    assert!(!keys.save_new(&one, &replacement).await.unwrap());
+    assert_eq!(found(&keys, &one).await.public_key, first.public_key);
 
     keys.delete(&one).await.unwrap();
     assert!(is_missing(&keys, &one).await);
@@ -413,4 +414,33 @@ async fn malformed_records_in_indexeddb_load_as_corrupt() {
         keys.delete(&app).await.unwrap();
         assert!(is_missing(&keys, &app).await, "{what}: delete clears it");
     }
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_that_create_the_identity_at_once_become_one_device() {
+    // Two clients of one app id start at the same moment on a browser with no identity:
+    // IndexedDB takes the first identity saved, and the other client uses it.
+    let app = unique("together");
+    let start = |app: String| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let keys = WebCryptoKeys::new();
+            let loaded = pinauth::device::load_or_create(&keys, &pinauth::platform::OsRng, &app)
+                .await
+                .unwrap();
+            assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+            Ok(JsValue::from_str(&loaded.identity.device_id.to_base64url()))
+        })
+    };
+    let both = js_sys::Array::of2(&start(app.clone()), &start(app.clone()));
+    let ids: js_sys::Array = JsFuture::from(Promise::all(&both))
+        .await
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(ids.get(0), ids.get(1));
+    let stored = found(&WebCryptoKeys::new(), &app).await;
+    assert_eq!(
+        JsValue::from_str(&stored.device_id.to_base64url()),
+        ids.get(0)
+    );
+    WebCryptoKeys::new().delete(&app).await.unwrap();
 }

@@ -241,12 +241,13 @@ fn a_copied_session_and_salt_are_useless_without_the_device_key() {
         key,
         public_key,
     };
-    block_on(pinauth::platform::DeviceKeys::save(
+    block_on(pinauth::platform::DeviceKeys::delete(&thief.keys, APP)).unwrap();
+    assert!(block_on(pinauth::platform::DeviceKeys::save_new(
         &thief.keys,
         APP,
         &forged,
     ))
-    .unwrap();
+    .unwrap());
 
     let client = world.open(&thief, APP);
     assert_eq!(client.state(), PinRequired);
@@ -882,4 +883,72 @@ fn a_listener_that_reads_the_state_leaves_the_others_with_the_current_one() {
     let now = client.state();
     assert_eq!(now, SignedOut, "the PIN session was removed from storage");
     assert_eq!(seen.borrow().last(), Some(&now), "{:?}", seen.borrow());
+}
+
+#[test]
+fn two_tabs_that_create_the_identity_at_once_become_one_device() {
+    // Both found no identity; the second to save finds the first's and uses it.
+    let browser = Browser::new();
+    let rng = pinauth::platform::OsRng;
+    let first = block_on(pinauth::device::create(&browser.keys, &rng, APP)).unwrap();
+    let second = block_on(pinauth::device::create(&browser.keys, &rng, APP)).unwrap();
+    assert!(first.created && !second.created);
+    assert_eq!(first.identity.device_id, second.identity.device_id);
+    assert!(first.warnings.is_empty() && second.warnings.is_empty());
+    assert_eq!(
+        browser.identity(APP).device_id,
+        first.identity.device_id,
+        "the first stays saved"
+    );
+}
+
+#[test]
+fn an_identity_store_that_cannot_be_read_once_keeps_the_identity_it_holds() {
+    // A failed read is not a missing identity: the page gets one of its own, which is
+    // never saved over the one in the store.
+    struct ReadFailsOnce {
+        inner: pinauth::platform::SoftwareKeys,
+        failed: std::cell::Cell<bool>,
+    }
+    impl pinauth::platform::DeviceKeys for ReadFailsOnce {
+        type Key = p256::ecdsa::SigningKey;
+        async fn generate(&self) -> pinauth::Result<(Self::Key, PublicKey)> {
+            self.inner.generate().await
+        }
+        async fn sign(&self, key: &Self::Key, payload: &[u8]) -> pinauth::Result<Signature> {
+            self.inner.sign(key, payload).await
+        }
+        async fn load(
+            &self,
+            app_id: &str,
+        ) -> pinauth::Result<pinauth::platform::LoadedIdentity<Self::Key>> {
+            if !self.failed.replace(true) {
+                return Err(Error::new(ErrorCode::StorageUnavailable));
+            }
+            self.inner.load(app_id).await
+        }
+        async fn save_new(
+            &self,
+            app_id: &str,
+            identity: &StoredIdentity<Self::Key>,
+        ) -> pinauth::Result<bool> {
+            self.inner.save_new(app_id, identity).await
+        }
+        async fn delete(&self, app_id: &str) -> pinauth::Result<()> {
+            self.inner.delete(app_id).await
+        }
+    }
+    let browser = Browser::new();
+    let rng = pinauth::platform::OsRng;
+    let enrolled = block_on(pinauth::device::create(&browser.keys, &rng, APP)).unwrap();
+    let keys = ReadFailsOnce {
+        inner: browser.keys.clone(),
+        failed: std::cell::Cell::new(false),
+    };
+    let page = block_on(pinauth::device::load_or_create(&keys, &rng, APP)).unwrap();
+    assert_eq!(page.warnings, vec![Warning::DEVICE_NOT_PERSISTED]);
+    assert_ne!(page.identity.device_id, enrolled.identity.device_id);
+    let later = block_on(pinauth::device::load_or_create(&keys, &rng, APP)).unwrap();
+    assert!(!later.created && later.warnings.is_empty());
+    assert_eq!(later.identity.device_id, enrolled.identity.device_id);
 }

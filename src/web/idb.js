@@ -37,9 +37,10 @@ function open(name, version, store) {
 
 /**
  * Opens the database, runs one request on its store: `get(key)` (in a read-only
- * transaction), `put(value, key)` or `delete(key)` by `method`, and resolves with the
- * request's result once the transaction has completed (so a write is committed when it
- * resolves). The database is closed after.
+ * transaction), `put(value, key)`, `add(value, key)` or `delete(key)` by `method`, and
+ * resolves with the request's result once the transaction has completed (so a write is
+ * committed when it resolves); an `add` at a key that holds a value resolves with `null`.
+ * The database is closed after.
  */
 export async function idbRun(name, version, store, method, key, value) {
   const database = await open(name, version, store);
@@ -54,17 +55,23 @@ export async function idbRun(name, version, store, method, key, value) {
     }
     let request;
     try {
-      request = method === "put" ? objects.put(value, key) : method === "get" ? objects.get(key) : objects.delete(key);
+      request =
+        method === "get" ? objects.get(key)
+        : method === "put" ? objects.put(value, key)
+        : method === "add" ? objects.add(value, key)
+        : objects.delete(key);
     } catch {
       throw "request";
     }
-    await new Promise((resolve, reject) => {
-      transaction.oncomplete = resolve;
-      transaction.onerror = reject;
-      transaction.onabort = reject;
-    }).catch(() => {
-      throw "complete";
+    const completed = await new Promise((resolve) => {
+      transaction.oncomplete = () => resolve(true);
+      transaction.onerror = () => resolve(false);
+      transaction.onabort = () => resolve(false);
     });
+    if (!completed) {
+      if (method === "add" && request.error?.name === "ConstraintError") return null;
+      throw "complete";
+    }
     try {
       return request.result;
     } catch {

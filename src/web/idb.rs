@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(module = "/src/web/idb.js")]
 extern "C" {
-    /// Runs one request (`method` on `key`, with `value` for a put) in a transaction;
+    /// Runs one request (`method` on `key`, with `value` for a put or add) in a transaction;
     /// resolves with its result once the transaction completed.
     #[wasm_bindgen(js_name = idbRun)]
     fn idb_run(
@@ -43,6 +43,8 @@ pub(super) enum Request<'a> {
     Get(&'a JsValue),
     /// Writes a value at a key.
     Put(&'a JsValue, &'a JsValue),
+    /// Writes a value at a key that holds none; the result is `null` when it holds one.
+    Add(&'a JsValue, &'a JsValue),
     /// Removes the value at a key.
     Delete(&'a JsValue),
 }
@@ -55,6 +57,7 @@ impl Database {
         let (method, key, value) = match request {
             Request::Get(key) => ("get", key, &JsValue::UNDEFINED),
             Request::Put(key, value) => ("put", key, value),
+            Request::Add(key, value) => ("add", key, value),
             Request::Delete(key) => ("delete", key, &JsValue::UNDEFINED),
         };
         let run = idb_run(self.name, self.version, self.store, method, key, value);

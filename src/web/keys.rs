@@ -174,10 +174,11 @@ impl DeviceKeys for WebCryptoKeys {
         })
     }
 
-    async fn save(&self, app_id: &str, identity: &StoredIdentity<CryptoKey>) -> Result<()> {
+    async fn save_new(&self, app_id: &str, identity: &StoredIdentity<CryptoKey>) -> Result<bool> {
         let record = write_record(identity)?;
         let id = JsValue::from_str(app_id);
-        IDENTITIES.run(Request::Put(&id, &record)).await.map(drop)
+        let added = IDENTITIES.run(Request::Add(&id, &record)).await?;
+        Ok(!added.is_null())
     }
 
     async fn delete(&self, app_id: &str) -> Result<()> {

@@ -547,7 +547,10 @@ mod client_harness {
         pub fn restore_profile(&self, copy: &ProfileCopy) {
             match &copy.identity {
                 Some(identity) => {
-                    block_on(DeviceKeys::save(&self.keys, &copy.app_id, identity)).unwrap()
+                    block_on(DeviceKeys::delete(&self.keys, &copy.app_id)).unwrap();
+                    assert!(
+                        block_on(DeviceKeys::save_new(&self.keys, &copy.app_id, identity)).unwrap()
+                    );
                 }
                 None => block_on(DeviceKeys::delete(&self.keys, &copy.app_id)).unwrap(),
             }
