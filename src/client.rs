@@ -505,10 +505,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             let _ = self.tokens.save(Slot::PinSession, &session);
         }
         if clear_access {
-            self.tokens.clear(Slot::Access);
+            self.tokens.clear(Slot::Access, &device_id);
         }
         if clear_session {
-            self.tokens.clear(Slot::PinSession);
+            self.tokens.clear(Slot::PinSession, &device_id);
         }
         if let Some(warning) = warning {
             self.warn(warning);
@@ -538,14 +538,15 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Forgets every token of this client, locally.
     fn drop_tokens(&self) {
-        {
+        let device_id = {
             let mut held = self.held.borrow_mut();
             held.session = None;
             held.access = None;
             held.pin_auth = None;
-        }
-        self.tokens.clear(Slot::PinSession);
-        self.tokens.clear(Slot::Access);
+            held.identity.device_id.clone()
+        };
+        self.tokens.clear(Slot::PinSession, &device_id);
+        self.tokens.clear(Slot::Access, &device_id);
     }
 
     /// Applies what a backend error says about the tokens used, then refreshes the state.

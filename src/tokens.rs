@@ -210,21 +210,28 @@ impl TokenStore {
         }
     }
 
-    /// The token in a slot if it is readable and bound to `device_id`. Anything else is
-    /// removed and reported as `Err(warning)`; the caller treats it as absent.
+    /// The token in a slot if it is readable and bound to `device_id`. Another device's
+    /// token (another tab's identity, after a `forgetDevice` there) is absent for this one
+    /// and left where it is; anything unreadable is removed and reported as
+    /// `Err(warning)`, and the caller treats it as absent.
     pub fn load(&self, slot: Slot, device_id: &DeviceId) -> Result<Option<SavedToken>, Warning> {
-        let key = self.key(slot);
-        let text = match self.store(slot).get(&key) {
-            Ok(Some(text)) => text,
-            Ok(None) => return Ok(None),
-            Err(_) => return Err(self.fall_back()),
-        };
-        match SavedToken::from_json(&Zeroizing::new(text)) {
-            Some(saved) if &saved.device_id == device_id => Ok(Some(saved)),
-            _ => {
-                self.clear(slot);
+        match self.read(slot) {
+            Ok(Some(Some(saved))) => Ok(Some(saved).filter(|s| &s.device_id == device_id)),
+            Ok(Some(None)) => {
+                let _ = self.store(slot).remove(&self.key(slot));
                 Err(Warning::STORAGE_CORRUPT)
             }
+            Ok(None) => Ok(None),
+            Err(()) => Err(self.fall_back()),
+        }
+    }
+
+    /// What a slot holds: nothing, a token, or (`Some(None)`) something unreadable.
+    #[allow(clippy::option_option)]
+    fn read(&self, slot: Slot) -> Result<Option<Option<SavedToken>>, ()> {
+        match self.store(slot).get(&self.key(slot)) {
+            Ok(text) => Ok(text.map(|t| SavedToken::from_json(&Zeroizing::new(t)))),
+            Err(_) => Err(()),
         }
     }
 
@@ -241,17 +248,20 @@ impl TokenStore {
         Err(warning)
     }
 
-    /// Empties a slot (best effort: a storage that fails to remove is left alone).
-    pub fn clear(&self, slot: Slot) {
+    /// Empties a slot of `device_id`'s token: another device's is left to it (best effort:
+    /// a storage that fails to remove is left alone).
+    pub fn clear(&self, slot: Slot, device_id: &DeviceId) {
         let key = self.key(slot);
-        let _ = self.store(slot).remove(&key);
+        if !matches!(self.read(slot), Ok(Some(Some(s))) if &s.device_id != device_id) {
+            let _ = self.store(slot).remove(&key);
+        }
         let _ = self.fallback.remove(&key);
     }
 
     /// Keeps every slot in memory for the rest of the page and leaves the storage as it
     /// is: for a device identity that lives for this page only (IndexedDB unavailable).
-    /// No later page could use its tokens, and another page of the origin (another
-    /// identity) would find them foreign and delete them, taking its own tokens' place.
+    /// No later page could use its tokens, and in the storage they would take the place of
+    /// another page's (another identity's).
     /// The storage is only read, to report `Err(STORAGE_FALLBACK)` if it fails too.
     pub fn keep_in_memory(&self) -> Result<(), Warning> {
         self.fell_back.set(true);
@@ -312,14 +322,37 @@ mod tests {
             None,
             "access stays out of local"
         );
-        store.clear(Slot::PinSession);
+        store.clear(Slot::PinSession, &device);
         assert_eq!(store.load(Slot::PinSession, &device), Ok(None));
         assert!(store.owns_key("pinauth:shop:v1:pinSession"));
         assert!(!store.owns_key("pinauth:shop2:v1:pinSession"));
     }
 
     #[test]
-    fn corrupt_and_foreign_values_are_discarded_with_a_warning() {
+    fn another_devices_token_is_absent_for_this_one_and_left_to_it() {
+        let local = MemoryStore::default();
+        let store = TokenStore::new(
+            "shop",
+            Box::new(local.clone()),
+            Box::new(MemoryStore::default()),
+        );
+        let (mine, theirs) = (DeviceId::new([1; 16]), DeviceId::new([2; 16]));
+        let key = "pinauth:shop:v1:pinSession";
+        let foreign = serde_json::to_string(&token(2, 5_000)).unwrap();
+        local.set(key, &foreign).unwrap();
+        assert_eq!(store.load(Slot::PinSession, &mine), Ok(None));
+        store.clear(Slot::PinSession, &mine);
+        assert_eq!(local.get(key).unwrap().as_deref(), Some(foreign.as_str()));
+        assert_eq!(
+            store.load(Slot::PinSession, &theirs),
+            Ok(Some(token(2, 5_000)))
+        );
+        store.clear(Slot::PinSession, &theirs);
+        assert_eq!(local.get(key).unwrap(), None);
+    }
+
+    #[test]
+    fn corrupt_values_are_discarded_with_a_warning() {
         let local = MemoryStore::default();
         let store = TokenStore::new(
             "shop",
@@ -328,15 +361,7 @@ mod tests {
         );
         let device = DeviceId::new([1; 16]);
         let key = "pinauth:shop:v1:pinSession";
-        let foreign = serde_json::to_string(&token(2, 5_000)).unwrap();
-        for bad in [
-            "",
-            "{",
-            "null",
-            "{\"deviceId\":1}",
-            "\u{0}\u{1}",
-            foreign.as_str(),
-        ] {
+        for bad in ["", "{", "null", "{\"deviceId\":1}", "\u{0}\u{1}"] {
             local.set(key, bad).unwrap();
             assert_eq!(
                 store.load(Slot::PinSession, &device),
@@ -385,7 +410,7 @@ mod tests {
             store.load(Slot::PinSession, &device),
             Ok(Some(token(1, 5_000)))
         );
-        store.clear(Slot::PinSession);
+        store.clear(Slot::PinSession, &device);
         assert_eq!(local.get(key).unwrap(), Some(other_tab), "untouched");
     }
 

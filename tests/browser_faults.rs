@@ -488,8 +488,7 @@ async fn without_indexeddb_a_second_page_does_not_sign_the_first_out() {
 
     // A second page (another tab, or this one reloaded) is another device identity. The
     // first page's PIN session belongs to an identity nobody else can ever load, so it is
-    // not left in localStorage, where the second page would find it foreign and delete it
-    // (signing the first page out on its next refresh).
+    // not left in localStorage, where it would take the place of another page's session.
     let second = open(&world, &app_id, StorageChoice::Local).await;
     assert_eq!(second.warnings(), vec!["DEVICE_NOT_PERSISTED"]);
     assert_eq!(second.client.state(), SignedOut);
