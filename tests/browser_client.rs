@@ -387,3 +387,48 @@ async fn a_tab_waits_for_the_latest_snapshot_before_it_writes() {
     assert!(again.is_ok(), "the stale write lost A's account");
     local().remove_item(&key).unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_request_that_waits_too_long_for_another_tabs_turn_fails_and_never_runs() {
+    use js_sys::{Function, Promise};
+    use pinauth::web::{TabTurns, WebStorage};
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_futures::JsFuture;
+    // Another tab holds the backend's turn; the wait limit (20 s, 50 ms here) passes: the
+    // request fails, and once the turn is free again it has not run.
+    let key = format!("pinauth-test-server:{}", fresh_app_id());
+    let hold = Function::new_with_args(
+        "name",
+        "return new Promise((held) => navigator.locks.request(name, () => new Promise(held)));",
+    );
+    let held = hold
+        .call1(
+            &JsValue::NULL,
+            &JsValue::from_str(&format!("pinauth-mock-backend:{key}")),
+        )
+        .unwrap();
+    let release: Function = JsFuture::from(held.dyn_into::<Promise>().unwrap())
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let shorten = Function::new_no_args(
+        "const timeout = AbortSignal.timeout;
+         AbortSignal.timeout = (ms) => timeout.call(AbortSignal, ms === 20000 ? 50 : ms);
+         return () => { AbortSignal.timeout = timeout; };",
+    );
+    let undo: Function = shorten.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
+    let config = BackendConfig::default().with_cheap_password_hashing();
+    let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
+    let tab = BackendHost::persistent(backend, Box::new(WebStorage::local().unwrap()), &key);
+    let turns = TabTurns::new(&key);
+    let waited = turns.run(&tab, register_on(ANN)).await;
+    undo.call0(&JsValue::NULL).unwrap();
+    assert_eq!(
+        waited.map_err(|e| e.code()),
+        Err(pinauth::ErrorCode::TransportFailed)
+    );
+    release.call0(&JsValue::NULL).unwrap();
+    turns.run(&tab, register_on(ANN)).await.unwrap();
+    local().remove_item(&key).unwrap();
+}

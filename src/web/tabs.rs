@@ -14,9 +14,9 @@
 use super::idb::{Database, Request};
 use super::{global_property, property};
 use crate::backend::{Attempt, Backend, BackendHost};
-use crate::error::{ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use alloc::{borrow::ToOwned, string::String};
-use js_sys::{Array, Date, Function, Object, Promise};
+use js_sys::{Array, Date, Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -40,6 +40,10 @@ const CATCH_UP_MS: f64 = 1000.0;
 /// The pause between two looks at `localStorage` while waiting.
 const POLL_MS: i32 = 5;
 
+/// How long a request waits for another tab's turn before it fails, having done nothing:
+/// well within the client's 30 seconds, so a request the client gave up on never runs.
+const TURN_WAIT_MS: u32 = 20_000;
+
 /// Takes the requests to the backend persisted under one key in turns with every other
 /// tab of the origin.
 #[derive(Debug)]
@@ -61,7 +65,7 @@ impl TabTurns {
         host: &BackendHost,
         f: impl FnOnce(&mut Backend) -> Result<T>,
     ) -> Result<T> {
-        let _turn = WebLock::acquire(&(String::from("pinauth-mock-backend:") + &self.key)).await;
+        let _turn = WebLock::acquire(&(String::from("pinauth-mock-backend:") + &self.key)).await?;
         let latest = self.latest().await.unwrap_or(0);
         let deadline = Date::now() + CATCH_UP_MS;
         let mut f = f;
@@ -108,34 +112,63 @@ struct WebLock {
 }
 
 impl WebLock {
-    /// Waits for the exclusive lock `name`; `None` where Web Locks are not available or
-    /// the request fails (the caller goes on without).
-    async fn acquire(name: &str) -> Option<WebLock> {
-        let locks: Object = global_property::<Object>("navigator")
-            .and_then(|navigator| property(&navigator, "locks"))?;
-        let request: Function = property(&locks, "request")?;
+    /// Waits for the exclusive lock `name`, at most [`TURN_WAIT_MS`]: `Err` when that
+    /// passed first; `Ok(None)` where Web Locks are not available or the request fails
+    /// (the caller goes on without).
+    async fn acquire(name: &str) -> Result<Option<WebLock>> {
+        let Some((locks, request)) = global_property::<Object>("navigator")
+            .and_then(|navigator| property::<Object>(&navigator, "locks"))
+            .and_then(|locks| Some((locks.clone(), property::<Function>(&locks, "request")?)))
+        else {
+            return Ok(None);
+        };
         // The lock is held until `held` settles, which `release` does.
         let mut release = None;
         let held = Promise::new(&mut |resolve, _| release = Some(resolve));
         let mut grant = None;
         let granted = Promise::new(&mut |resolve, _| grant = Some(resolve));
-        let (release, grant) = (release?, grant?);
+        let (Some(release), Some(grant)) = (release, grant) else {
+            return Ok(None);
+        };
         let callback = Closure::once_into_js(move || -> JsValue {
             let _ = grant.call0(&JsValue::UNDEFINED);
             held.into()
         });
-        let done: Promise = request
-            .call2(&locks, &JsValue::from_str(name), &callback)
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        // `done` rejects if the request fails; once granted it settles only after the
-        // release. (The race handles `done`, so a late rejection is not reported.)
-        JsFuture::from(Promise::race(&Array::of2(&granted, &done)))
-            .await
-            .ok()?;
-        Some(WebLock { release })
+        let options = Object::new();
+        if let Some(signal) = wait_limit() {
+            let _ = Reflect::set(&options, &JsValue::from_str("signal"), &signal);
+        }
+        let Some(done) = request
+            .call3(&locks, &JsValue::from_str(name), &options, &callback)
+            .ok()
+            .and_then(|done| done.dyn_into::<Promise>().ok())
+        else {
+            return Ok(None);
+        };
+        // `done` rejects if the request fails or waits too long; once granted it settles
+        // only after the release. (The race handles `done`, so a late rejection is not
+        // reported.)
+        match JsFuture::from(Promise::race(&Array::of2(&granted, &done))).await {
+            Ok(_) => Ok(Some(WebLock { release })),
+            Err(reason)
+                if property::<JsValue>(&reason, "name").and_then(|n| n.as_string())
+                    == Some(String::from("TimeoutError")) =>
+            {
+                Err(Error::with_message(
+                    ErrorCode::TransportFailed,
+                    "Another tab held the mock backend too long.",
+                ))
+            }
+            Err(_) => Ok(None),
+        }
     }
+}
+
+/// `AbortSignal.timeout(TURN_WAIT_MS)`, where the browser has it.
+fn wait_limit() -> Option<JsValue> {
+    let abort = global_property::<Object>("AbortSignal")?;
+    let timeout: Function = property(&abort, "timeout")?;
+    timeout.call1(&abort, &JsValue::from(TURN_WAIT_MS)).ok()
 }
 
 impl Drop for WebLock {
