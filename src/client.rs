@@ -545,8 +545,12 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             held.pin_auth = None;
             held.identity.device_id.clone()
         };
+        // Page code these storage calls reach gets the state as last announced, not one
+        // re-read from a storage that still holds the session being dropped.
+        let refreshing = self.refreshing.replace(true);
         self.tokens.clear(Slot::PinSession, &device_id);
         self.tokens.clear(Slot::Access, &device_id);
+        self.refreshing.set(refreshing);
     }
 
     /// Applies what a backend error says about the tokens used, then refreshes the state.

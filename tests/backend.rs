@@ -177,7 +177,7 @@ fn unknown_emails_pay_the_same_argon2_cost_as_real_accounts() {
 }
 
 #[test]
-fn a_password_hashed_at_an_older_cost_is_rehashed_at_the_next_login() {
+fn a_password_hashed_at_a_lower_cost_is_rehashed_at_the_next_login() {
     // After the configured cost changes, an account's login must cost what an unknown
     // email's does (the dummy hash follows the configuration at once), or its timing
     // would tell that the email has an account.
@@ -230,6 +230,19 @@ fn a_password_hashed_at_an_older_cost_is_rehashed_at_the_next_login() {
     );
     // The rehashed password still signs in.
     assert!(pinauth::Result::<Reply>::from(login(&mut restored, PASSWORD)).is_ok());
+    // A lower configured cost never weakens a stored hash.
+    let mut lowered = Backend::restore(
+        &restored.snapshot().unwrap(),
+        BackendConfig::default().with_cheap_password_hashing(),
+        Box::new(ManualClock::new(START_MS)),
+        Box::new(SeededRng::new(3)),
+    )
+    .unwrap();
+    assert!(pinauth::Result::<Reply>::from(login(&mut lowered, PASSWORD)).is_ok());
+    assert_eq!(
+        cost_of_account(&lowered.snapshot().unwrap()),
+        "m=128,t=1,p=1"
+    );
 }
 
 // ---- PIN auth tokens and setPin ----

@@ -832,6 +832,9 @@ fn page_code_reached_by_the_storage_can_read_the_client() {
             sink.borrow_mut().push(state);
         }
     }));
+    let announced: Rc<RefCell<Vec<AuthState>>> = Rc::default();
+    let sink = announced.clone();
+    client.on_state_change(move |state| sink.borrow_mut().push(*state));
     block_on(client.register(ANN, PASSWORD)).unwrap();
     block_on(client.login(ANN, PASSWORD)).unwrap();
     block_on(client.set_pin(PIN)).unwrap();
@@ -841,6 +844,12 @@ fn page_code_reached_by_the_storage_can_read_the_client() {
     block_on(client.login_with_pin(PIN)).unwrap();
     block_on(client.logout()).unwrap();
     assert_eq!(client.state(), SignedOut);
+    // Each state announced once, in order: no state read from inside a storage call is
+    // announced on the way (a logout does not pass through `pinRequired`).
+    assert_eq!(
+        *announced.borrow(),
+        vec![PinSetupRequired, SignedIn, PinRequired, SignedIn, SignedOut]
+    );
     let seen = seen.borrow();
     assert!(
         seen.contains(&SignedIn) && seen.contains(&PinRequired),

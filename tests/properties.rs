@@ -939,6 +939,9 @@ impl Run {
             }
             Op::Replay => {
                 if let Some((json, first)) = self.last_signed.clone() {
+                    // Every request first drops what has expired; a request that touches
+                    // nothing (a logout without tokens) does that before the comparison.
+                    self.h.backend.handle_json("{\"endpoint\":\"logout\"}");
                     let before = self.h.backend.snapshot().unwrap();
                     let response = self.h.backend.handle_json(&json);
                     // Whatever it is refused with, a replay changes nothing on the server.
@@ -951,9 +954,9 @@ impl Run {
                         serde_json::from_str::<Response>(&response).unwrap().into();
                     // Refused before its PIN is checked (so it counts no attempt): by its
                     // challenge, used up by the first sending whatever its outcome, or
-                    // before the challenge is looked at, by its token (used up or revoked
-                    // by the first sending, a lockout say) or for the reason the first
-                    // sending was refused itself.
+                    // before the challenge is looked at, by its token (used up, revoked by
+                    // the first sending, a lockout say, or expired since) or for the reason
+                    // the first sending was refused itself.
                     let replayed = outcome(&actual);
                     let refused_early = match &replayed {
                         Ok(()) => false,
@@ -963,6 +966,8 @@ impl Run {
                                     code,
                                     ErrorCode::ChallengeInvalid
                                         | ErrorCode::SessionInvalid
+                                        | ErrorCode::SessionExpired
+                                        | ErrorCode::TokenExpired
                                         | ErrorCode::AccessTokenInvalid
                                         | ErrorCode::PinAuthTokenInvalid
                                         | ErrorCode::ResetTokenInvalid

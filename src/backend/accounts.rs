@@ -156,6 +156,17 @@ pub(super) fn hash_has_cost(phc: &SecretString, cost: Argon2Cost) -> bool {
     hash_cost(phc) == Some(cost)
 }
 
+/// Whether a PHC string was made at a cost below `cost` in some parameter (and none
+/// above it to make up for that).
+fn hash_is_cheaper(phc: &SecretString, cost: Argon2Cost) -> bool {
+    hash_cost(phc).is_some_and(|made| {
+        made != cost
+            && made.memory_kib <= cost.memory_kib
+            && made.iterations <= cost.iterations
+            && made.parallelism <= cost.parallelism
+    })
+}
+
 /// The most a stored password hash may ask for: a crafted snapshot must not make a login
 /// allocate gigabytes (64 MiB, 10 passes, 4 lanes are well above any sane setting).
 const MAX_STORED_COST: Argon2Cost = Argon2Cost {
@@ -229,22 +240,24 @@ impl Backend {
         let phc = account.map_or(&self.state.dummy_password_hash, |(_, a)| &a.password_hash);
         self.argon2_runs = self.argon2_runs.saturating_add(1);
         let password_ok = verify_password(phc, &request.password);
-        let outdated = !hash_has_cost(phc, self.config.password_hashing);
+        let outdated = hash_is_cheaper(phc, self.config.password_hashing);
         let user_id = match account {
             Some((user_id, _)) if password_ok => user_id.clone(),
             _ => return Err(self.record_password_failure(now, email)),
         };
         self.state.password_failures.remove(&email);
         if outdated {
-            // Hashed before the configured cost changed: rehashed at it now, so that the
-            // account's logins take as long as an unknown email's and cannot be told apart.
+            // Hashed before the configured cost was raised: rehashed at it now, so that
+            // the account's logins take as long as an unknown email's and cannot be told
+            // apart. (Best effort: the password was right, so the login goes on.)
             let rehashed = hash_password(
                 self.config.password_hashing,
                 self.rng.as_ref(),
                 request.password.expose(),
-            )?;
+            );
             self.argon2_runs = self.argon2_runs.saturating_add(1);
-            if let Some(account) = self.state.accounts.get_mut(&user_id) {
+            if let (Ok(rehashed), Some(account)) = (rehashed, self.state.accounts.get_mut(&user_id))
+            {
                 account.password_hash = rehashed;
             }
         }
