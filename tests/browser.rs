@@ -46,10 +46,11 @@ fn repeated_pin_proofs_reuse_the_memory_of_the_first() {
 
 #[wasm_bindgen_test]
 fn a_pin_proof_leaves_no_argon2_block_behind_in_the_page_memory() {
-    // The last Argon2 block is one BLAKE2b away from the proof, and any script of the
-    // page can read the module's memory: the proof's 19 MiB must be wiped once it is
-    // done. The block's first words are kept here masked, so that only a copy of the
-    // block itself matches.
+    // The last Argon2 block is one BLAKE2b away from the proof, and the first blocks
+    // give every later one (and so the proof) without the PIN; any script of the page
+    // can read the module's memory: the proof's 19 MiB must be wiped once it is done.
+    // Each block's first words are kept here masked, so that only a copy of the block
+    // itself matches.
     use argon2::{Algorithm, Argon2, Block, Params, Version};
     const MASK: u64 = 0xa5a5_5a5a_c3c3_3c3c;
     let masked = {
@@ -65,8 +66,12 @@ fn a_pin_proof_leaves_no_argon2_block_behind_in_the_page_memory() {
                 memory.as_mut_slice(),
             )
             .unwrap();
-        let last = memory.last().unwrap().as_ref();
-        [last[0] ^ MASK, last[1] ^ MASK]
+        let words = |block: &Block| [block.as_ref()[0] ^ MASK, block.as_ref()[1] ^ MASK];
+        [
+            words(&memory[0]),
+            words(&memory[1]),
+            words(memory.last().unwrap()),
+        ]
     };
     // This reference run leaves its own copy on the stack: overwritten here, before the
     // crate's proof runs, so it cannot hide what the crate leaves.
@@ -82,19 +87,21 @@ fn a_pin_proof_leaves_no_argon2_block_behind_in_the_page_memory() {
          }
          return found;",
     );
-    let halves: js_sys::Array = [masked[0], masked[1], MASK]
-        .iter()
-        .flat_map(|word| [*word as u32, (word >> 32) as u32])
-        .map(wasm_bindgen::JsValue::from)
-        .collect();
-    let found = count
-        .call2(
-            &wasm_bindgen::JsValue::NULL,
-            &wasm_bindgen::memory(),
-            &halves,
-        )
-        .unwrap();
-    assert_eq!(found.as_f64(), Some(0.0));
+    for (block, [first, second]) in ["first", "second", "last"].into_iter().zip(masked) {
+        let halves: js_sys::Array = [first, second, MASK]
+            .iter()
+            .flat_map(|word| [*word as u32, (word >> 32) as u32])
+            .map(wasm_bindgen::JsValue::from)
+            .collect();
+        let found = count
+            .call2(
+                &wasm_bindgen::JsValue::NULL,
+                &wasm_bindgen::memory(),
+                &halves,
+            )
+            .unwrap();
+        assert_eq!(found.as_f64(), Some(0.0), "the {block} block");
+    }
 }
 
 #[inline(never)]

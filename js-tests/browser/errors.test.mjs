@@ -71,7 +71,8 @@ test("isPinAuthError is false for everything else", () => {
 
 test("a misbehaving or silent backend adapter: TRANSPORT_FAILED, and the client carries on", async () => {
   const r = await call(page, "errors.js", "misbehavingBackend");
-  for (const mode of ["syncThen", "throwingThen", "huge"]) assertPinAuthError(r[mode], "TRANSPORT_FAILED");
+  assert.deepEqual(r.syncThen, { kind: "resolved", value: null }, "a then that answers at once");
+  for (const mode of ["throwingThen", "huge"]) assertPinAuthError(r[mode], "TRANSPORT_FAILED");
   assert.equal(r.afterwards.kind, "resolved", JSON.stringify(r.afterwards));
   assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
   assertPinAuthError(r.hang, "TRANSPORT_FAILED");
@@ -95,9 +96,9 @@ test("calls on freed objects: a PinAuthError each time, and the module keeps wor
   assert.deepEqual(r.afterwards, { kind: "resolved", value: "pinSetupRequired" });
 });
 
-test("after a PIN flow and a sign-out, the module's memory holds no PIN proof and no token of the session", async () => {
+test("after a PIN flow and a sign-out, the module's memory holds no PIN proof, access, re-auth or PIN session token", async () => {
   const r = await call(page, "errors.js", "memoryAfterSignOut");
-  assert.deepEqual(r, { pinProof: 0, access: 0, reauth: 0, flowsRan: true });
+  assert.deepEqual(r, { pinProof: 0, access: 0, reauth: 0, session: 0, flowsRan: true });
 });
 
 test("no page errors", () => {

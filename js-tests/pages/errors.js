@@ -65,20 +65,24 @@ export async function errorShape() {
 }
 
 /**
- * A backend adapter that misbehaves on demand: a `then` that answers at once, a `then`
- * that throws, a reply of millions of characters, no answer at all. Each flow must settle with
- * TRANSPORT_FAILED, and the same client must work again once the adapter behaves.
+ * A backend adapter that misbehaves on demand: a `then` that answers at once (with a
+ * real reply: the flow succeeds), a `then` that throws, a real reply padded to millions
+ * of characters, no answer at all (each of these TRANSPORT_FAILED); the same client
+ * works again once the adapter behaves.
  */
 export async function misbehavingBackend() {
   const backend = MockBackend.create();
+  // A real answer to a registration, for the adapter to give back at once.
+  const registered = await backend.handle(JSON.stringify({ endpoint: "register", email: freshEmail("canned"), password: PASSWORD }));
   let mode = "normal";
   const adapter = {
     handle(json) {
       if (mode === "normal") return backend.handle(json);
       if (mode === "hang") return new Promise(() => {});
-      const reply = mode === "huge" ? "x".repeat(3_000_000) : "not json";
-      const answer = Promise.resolve(reply);
-      if (mode === "syncThen") answer.then = (ok) => ok(reply);
+      // A real reply made longer than any reply (spaces are valid JSON around it).
+      if (mode === "huge") return backend.handle(json).then((reply) => reply + " ".repeat(3_000_000));
+      const answer = Promise.resolve(registered);
+      if (mode === "syncThen") answer.then = (ok) => ok(registered);
       if (mode === "throwingThen") answer.then = () => { throw new Error("then failed"); };
       return answer;
     },
@@ -88,7 +92,7 @@ export async function misbehavingBackend() {
   const r = {};
   for (const m of ["syncThen", "throwingThen", "huge"]) {
     mode = m;
-    r[m] = await outcome(() => auth.register(email, PASSWORD));
+    r[m] = await outcome(() => auth.register(freshEmail(m), PASSWORD));
   }
   mode = "normal";
   r.afterwards = await outcome(() => auth.register(email, PASSWORD));
@@ -160,8 +164,8 @@ export async function freedObjects() {
 
 /**
  * After a PIN flow and a sign-out, the module's memory (which any script of the page can
- * read) holds no request with a PIN proof and none of the session's tokens: the client's
- * and the in-page backend's copies were wiped.
+ * read) holds no request with a PIN proof and none of the access, re-auth and PIN session
+ * tokens: the client's and the in-page backend's copies were wiped.
  */
 export async function memoryAfterSignOut() {
   const { memory } = await init();
@@ -173,8 +177,15 @@ export async function memoryAfterSignOut() {
   await auth.setPin(PIN);
   const access = await auth.getAccessToken();
   const { token: reauth } = await auth.reauthenticate(PIN);
+  const session = JSON.parse(localStorage.getItem("pinauth:memory:v1:pinSession")).token;
   await auth.logout();
   const text = new TextDecoder("latin1").decode(new Uint8Array(memory.buffer));
   const count = (needle) => text.split(needle).length - 1;
-  return { pinProof: count('"pinProof"'), access: count(access), reauth: count(reauth), flowsRan: access.length > 0 };
+  return {
+    pinProof: count('"pinProof"'),
+    access: count(access),
+    reauth: count(reauth),
+    session: count(session),
+    flowsRan: access.length > 0 && session.length > 0,
+  };
 }
