@@ -121,7 +121,10 @@ export class Bank {
     return true;
   }
 
-  /** The bank server's side: validates the approval token (which uses it up). */
+  /** The bank server's side: validates the approval token (which uses it up). A real
+   * server compares the token's `uid` (and `deviceId`, if it cares which device) with the
+   * user of its own session, not with what the page says, and binds the approval to the
+   * transfer itself: a re-auth token proves a recent PIN entry, not what it was for. */
   async submit(): Promise<Verdict | null> {
     const approval = this.approval;
     if (!approval) return null;

@@ -102,7 +102,10 @@ export class App {
   go(hash: string): void {
     if (location.hash === hash || (hash === "" && location.hash === "")) this.render();
     else if (hash === "") {
-      history.pushState(null, "", location.pathname + location.search);
+      // Leaving a reset link replaces it: its token must not stay in the history.
+      const url = location.pathname + location.search;
+      if (this.route().name === "reset") history.replaceState(null, "", url);
+      else history.pushState(null, "", url);
       this.render();
     } else location.hash = hash;
   }
@@ -256,7 +259,13 @@ export class App {
   async forgetDevice(): Promise<void> {
     const before = this.auth.deviceId;
     this.expectSignOut = true;
-    await this.quietly(() => this.auth.forgetDevice());
+    try {
+      await this.quietly(() => this.auth.forgetDevice());
+    } catch (e) {
+      this.expectSignOut = false;
+      this.explain(e);
+      return;
+    }
     this.expectSignOut = this.auth.state === "signedOut" && this.state !== "signedOut";
     this.rememberDeviceName(before);
     this.notice = {
@@ -426,7 +435,8 @@ async function main(): Promise<void> {
   const auth = await PinAuth.create({ backend, appId: device.appId });
   const app = new App({ backend, auth, appId: device.appId, deviceName: device.name, lifetimes });
   app.start();
-  // For poking around in the console.
+  // For poking around in the console: a demo only. A real app does not hand its client
+  // (and so its access token) to every script of the page.
   Object.assign(window, { pinpay: { app, auth, backend } });
 }
 
