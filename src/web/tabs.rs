@@ -11,13 +11,13 @@
 //! missing (an insecure context, a private mode without IndexedDB) requests run without
 //! them, as the best effort of [`BackendHost`] alone.
 
+use super::global_property;
 use super::idb::{Database, Request};
-use super::{global_property, property};
 use crate::backend::{Attempt, Backend, BackendHost};
 use crate::error::{Error, ErrorCode, Result};
 use alloc::{borrow::ToOwned, string::String};
-use js_sys::{Array, Date, Function, Object, Promise, Reflect};
-use wasm_bindgen::closure::Closure;
+use js_sys::{Date, Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -111,64 +111,24 @@ struct WebLock {
     release: Function,
 }
 
+#[wasm_bindgen(module = "/src/web/tabs.js")]
+extern "C" {
+    /// Requests the Web Lock `name` for at most `ms`: a promise of the function that
+    /// releases it (`null` without Web Locks), rejected when the wait passed first.
+    #[wasm_bindgen(js_name = lockTurn)]
+    fn lock_turn(name: &str, ms: u32) -> Promise;
+}
+
 impl WebLock {
     /// Waits for the exclusive lock `name`, at most [`TURN_WAIT_MS`]: `Err` when that
     /// passed first; `Ok(None)` where Web Locks are not available or the request fails
     /// (the caller goes on without).
     async fn acquire(name: &str) -> Result<Option<WebLock>> {
-        let Some((locks, request)) = global_property::<Object>("navigator")
-            .and_then(|navigator| property::<Object>(&navigator, "locks"))
-            .and_then(|locks| Some((locks.clone(), property::<Function>(&locks, "request")?)))
-        else {
-            return Ok(None);
-        };
-        // The lock is held until `held` settles, which `release` does.
-        let mut release = None;
-        let held = Promise::new(&mut |resolve, _| release = Some(resolve));
-        let mut grant = None;
-        let granted = Promise::new(&mut |resolve, _| grant = Some(resolve));
-        let (Some(release), Some(grant)) = (release, grant) else {
-            return Ok(None);
-        };
-        let callback = Closure::once_into_js(move || -> JsValue {
-            let _ = grant.call0(&JsValue::UNDEFINED);
-            held.into()
-        });
-        let options = Object::new();
-        if let Some(signal) = wait_limit() {
-            let _ = Reflect::set(&options, &JsValue::from_str("signal"), &signal);
-        }
-        let Some(done) = request
-            .call3(&locks, &JsValue::from_str(name), &options, &callback)
-            .ok()
-            .and_then(|done| done.dyn_into::<Promise>().ok())
-        else {
-            return Ok(None);
-        };
-        // `done` rejects if the request fails or waits too long; once granted it settles
-        // only after the release. (The race handles `done`, so a late rejection is not
-        // reported.)
-        match JsFuture::from(Promise::race(&Array::of2(&granted, &done))).await {
-            Ok(_) => Ok(Some(WebLock { release })),
-            Err(reason)
-                if property::<JsValue>(&reason, "name").and_then(|n| n.as_string())
-                    == Some(String::from("TimeoutError")) =>
-            {
-                Err(Error::with_message(
-                    ErrorCode::TransportFailed,
-                    "Another tab held the mock backend too long.",
-                ))
-            }
-            Err(_) => Ok(None),
+        match JsFuture::from(lock_turn(name, TURN_WAIT_MS)).await {
+            Ok(release) => Ok(release.dyn_into().ok().map(|release| WebLock { release })),
+            Err(_) => Err(Error::new(ErrorCode::TransportFailed)),
         }
     }
-}
-
-/// `AbortSignal.timeout(TURN_WAIT_MS)`, where the browser has it.
-fn wait_limit() -> Option<JsValue> {
-    let abort = global_property::<Object>("AbortSignal")?;
-    let timeout: Function = property(&abort, "timeout")?;
-    timeout.call1(&abort, &JsValue::from(TURN_WAIT_MS)).ok()
 }
 
 impl Drop for WebLock {

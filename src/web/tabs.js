@@ -1,0 +1,21 @@
+// The Web Lock that gives the tabs of an origin their turns on a persisted mock backend
+// (src/web/tabs.rs): a few lines here instead of the bindings and closures in the module.
+
+/**
+ * Requests the exclusive Web Lock `name`, waiting at most `ms` milliseconds. Resolves with
+ * the function that releases it once it is held, or with `null` where Web Locks are not
+ * available or the request fails (the caller goes on without); rejects when the wait
+ * passed first.
+ */
+export function lockTurn(name, ms) {
+  return new Promise((held, waitedTooLong) => {
+    try {
+      const signal = typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(ms) : undefined;
+      navigator.locks
+        .request(name, { signal }, () => new Promise(held))
+        .catch((e) => (e?.name === "TimeoutError" ? waitedTooLong() : held(null)));
+    } catch {
+      held(null);
+    }
+  });
+}
