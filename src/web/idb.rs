@@ -41,7 +41,8 @@ pub(super) struct Database {
 pub(super) enum Request<'a> {
     /// Reads the value at a key (`undefined` when there is none).
     Get(&'a JsValue),
-    /// Writes a value at a key.
+    /// Writes a value at a key (the mock backend's revisions).
+    #[cfg(feature = "mock-backend")]
     Put(&'a JsValue, &'a JsValue),
     /// Writes a value at a key that holds none; the result is `null` when it holds one.
     Add(&'a JsValue, &'a JsValue),
@@ -56,6 +57,7 @@ impl Database {
     pub async fn run(&self, request: Request<'_>) -> Result<JsValue> {
         let (method, key, value) = match request {
             Request::Get(key) => ("get", key, &JsValue::UNDEFINED),
+            #[cfg(feature = "mock-backend")]
             Request::Put(key, value) => ("put", key, value),
             Request::Add(key, value) => ("add", key, value),
             Request::Delete(key) => ("delete", key, &JsValue::UNDEFINED),
