@@ -14,7 +14,7 @@ use crate::device;
 use crate::error::{Error, ErrorCode, Result, Warning};
 use crate::pin::{Pin, PinPolicy};
 use crate::platform::{
-    lowercase, Clock, DeviceKeys, KeyValueStore, Rng, StoredIdentity, Transport,
+    lowercase, Clock, DeviceKeys, KeyValueStore, LoadedIdentity, Rng, StoredIdentity, Transport,
 };
 use crate::protocol::{
     ChallengeRequest, ChangePinRequest, DeviceId, ForgotPinRequest, IssuedToken, LoginRequest,
@@ -229,6 +229,9 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     prompt_open: Cell<bool>,
     /// Whether `refresh` is running (page code its storage calls reach may ask again).
     refreshing: Cell<bool>,
+    /// Another device's PIN session seen in the shared storage (another tab replaced the
+    /// identity, by `forgetDevice`), not yet looked up; and the last one looked up.
+    identity_change: RefCell<(Option<DeviceId>, Option<DeviceId>)>,
 }
 
 impl<K: DeviceKeys, T: Transport> core::fmt::Debug for Client<K, T> {
@@ -315,6 +318,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             turns: Turns::default(),
             prompt_open: Cell::new(false),
             refreshing: Cell::new(false),
+            identity_change: RefCell::new((None, None)),
         };
         for warning in warnings {
             client.warn(warning);
@@ -444,6 +448,14 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             return AuthState::SignedOut;
         };
         let loaded = self.tokens.load(Slot::PinSession, &device_id);
+        if matches!(loaded, Ok(None)) {
+            if let Some(other) = self.tokens.other_device(Slot::PinSession, &device_id) {
+                let mut change = self.identity_change.borrow_mut();
+                if change.1.as_ref() != Some(&other) {
+                    change.0 = Some(other);
+                }
+            }
+        }
         let (state, changed, warning, keep_session, clear_access, clear_session) = {
             let Ok(mut held) = self.held.try_borrow_mut() else {
                 return AuthState::SignedOut;
@@ -905,6 +917,37 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         }
         self.refresh();
         Ok(())
+    }
+
+    /// Whether [`Client::refresh`] saw another device's PIN session in the shared storage
+    /// that [`Client::adopt_stored_identity`] has not looked into yet (asked once per
+    /// device: the caller then runs the adoption).
+    pub fn take_identity_change(&self) -> bool {
+        let mut change = self.identity_change.borrow_mut();
+        match change.0.take() {
+            Some(other) => {
+                change.1 = Some(other);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes up the identity saved for this app when it is not this client's: another tab
+    /// replaced it (`forgetDevice` there) and signed in as the new device, whose session
+    /// this tab then follows. Waits for a running flow first.
+    pub async fn adopt_stored_identity(&self) {
+        let _turn = self.turns.take().await;
+        if let Ok(LoadedIdentity::Found(identity)) = self.keys.load(&self.config.app_id).await {
+            let mut held = self.held.borrow_mut();
+            if held.identity.device_id != identity.device_id {
+                held.identity = identity;
+                held.session = None;
+                held.access = None;
+                held.pin_auth = None;
+            }
+        }
+        self.refresh();
     }
 
     /// Whether a storage key holds this client's tokens (so a `storage` event for it

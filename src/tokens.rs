@@ -226,6 +226,14 @@ impl TokenStore {
         }
     }
 
+    /// The device whose token a slot holds, when it is not `device_id`.
+    pub fn other_device(&self, slot: Slot, device_id: &DeviceId) -> Option<DeviceId> {
+        match self.read(slot) {
+            Ok(Some(Some(saved))) if &saved.device_id != device_id => Some(saved.device_id),
+            _ => None,
+        }
+    }
+
     /// What a slot holds: nothing, a token, or (`Some(None)`) something unreadable.
     #[allow(clippy::option_option)]
     fn read(&self, slot: Slot) -> Result<Option<Option<SavedToken>>, ()> {

@@ -432,3 +432,27 @@ async fn a_request_that_waits_too_long_for_another_tabs_turn_fails_and_never_run
     turns.run(&tab, register_on(ANN)).await.unwrap();
     local().remove_item(&key).unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_tab_takes_up_the_identity_another_tab_made_by_forgetting_the_device() {
+    // Tab A forgets the device and signs in as the new one; tab B, watched as a page is,
+    // takes up the new identity from IndexedDB within a tick and follows A's session.
+    let host = backend(BackendConfig::default().with_cheap_password_hashing());
+    let app_id = fresh_app_id();
+    let a = enrolled(&host, &app_id, StorageChoice::Local).await;
+    let b = Rc::new(open(&host, &app_id, StorageChoice::Local).await);
+    let _watch = watch(&b).unwrap();
+    assert_eq!(b.device_id(), a.device_id());
+    a.forget_device().await.unwrap();
+    a.login(ANN, PASSWORD).await.unwrap();
+    a.set_pin(PIN).await.unwrap();
+    assert_ne!(b.device_id(), a.device_id());
+    sleep(Duration::from_millis(2500)).await;
+    assert_eq!(b.device_id(), a.device_id(), "B took up A's new identity");
+    assert_eq!(b.state(), PinRequired);
+    b.login_with_pin(PIN).await.unwrap();
+    assert_eq!((a.state(), b.state()), (SignedIn, SignedIn));
+    local()
+        .remove_item(&format!("pinauth:{app_id}:v1:pinSession"))
+        .unwrap();
+}

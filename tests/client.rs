@@ -986,4 +986,16 @@ fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it
     block_on(b.logout()).unwrap();
     assert_eq!(a.state(), SignedIn, "B's logout ends only B's own tokens");
     assert!(warnings.borrow().is_empty(), "{:?}", warnings.borrow());
+
+    // B saw A's new device in the storage: once, it takes up the identity saved for the
+    // app (the page's watcher runs this), and follows A's session as one device again.
+    assert!(b.take_identity_change());
+    assert!(!b.take_identity_change(), "asked once per device");
+    block_on(b.adopt_stored_identity());
+    assert_eq!(b.device_id(), a.device_id());
+    assert_eq!(b.state(), PinRequired);
+    block_on(b.login_with_pin(PIN)).unwrap();
+    assert_eq!(b.state(), SignedIn);
+    assert_eq!(a.state(), SignedIn);
+    assert!(!b.take_identity_change());
 }

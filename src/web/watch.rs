@@ -1,6 +1,7 @@
 //! Keeps a client's state current in the page: a `storage` event listener, so a sign-in
-//! or logout in another tab of the origin is followed here, and a once-a-second timer, so
-//! expiry shows without waiting for the next call.
+//! or logout in another tab of the origin is followed here (and a device identity that
+//! another tab replaced is taken up), and a once-a-second timer, so expiry shows without
+//! waiting for the next call.
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
@@ -50,13 +51,13 @@ where
             let Some(client) = weak.upgrade() else { return };
             // A `None` key means the whole storage was cleared.
             if event.key().is_none_or(|key| client.owns_storage_key(&key)) {
-                client.refresh();
+                follow(client);
             }
         }
     });
     let on_tick = Closure::<dyn FnMut()>::new(move || {
         if let Some(client) = weak.upgrade() {
-            client.refresh();
+            follow(client);
         }
     });
     let failed = |_| Error::with_message(ErrorCode::Internal, "The page refused the listener.");
@@ -75,6 +76,19 @@ where
         _on_tick: on_tick,
         interval,
     })
+}
+
+/// Brings the client up to date; when another tab replaced the device identity (its new
+/// device's session is in the shared storage), takes the new identity up.
+fn follow<K, T>(client: Rc<Client<K, T>>)
+where
+    K: DeviceKeys + 'static,
+    T: Transport + 'static,
+{
+    client.refresh();
+    if client.take_identity_change() {
+        wasm_bindgen_futures::spawn_local(async move { client.adopt_stored_identity().await });
+    }
 }
 
 impl Drop for Watch {
