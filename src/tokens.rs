@@ -308,14 +308,19 @@ mod tests {
         SavedToken::new(&DeviceId::new([device; 16]), "u_1", "a@b.co", issued, 1_000)
     }
 
-    #[test]
-    fn tokens_round_trip_under_namespaced_versioned_keys() {
-        let local = MemoryStore::default();
-        let store = TokenStore::new(
+    /// A store for app "shop" over `local`, with access tokens in memory.
+    fn store_over(local: &MemoryStore) -> TokenStore {
+        TokenStore::new(
             "shop",
             Box::new(local.clone()),
             Box::new(MemoryStore::default()),
-        );
+        )
+    }
+
+    #[test]
+    fn tokens_round_trip_under_namespaced_versioned_keys() {
+        let local = MemoryStore::default();
+        let store = store_over(&local);
         let device = DeviceId::new([1; 16]);
         assert_eq!(store.load(Slot::PinSession, &device), Ok(None));
         store.save(Slot::PinSession, &token(1, 5_000)).unwrap();
@@ -339,11 +344,7 @@ mod tests {
     #[test]
     fn another_devices_token_is_absent_for_this_one_and_left_to_it() {
         let local = MemoryStore::default();
-        let store = TokenStore::new(
-            "shop",
-            Box::new(local.clone()),
-            Box::new(MemoryStore::default()),
-        );
+        let store = store_over(&local);
         let (mine, theirs) = (DeviceId::new([1; 16]), DeviceId::new([2; 16]));
         let key = "pinauth:shop:v1:pinSession";
         let foreign = serde_json::to_string(&token(2, 5_000)).unwrap();
@@ -362,11 +363,7 @@ mod tests {
     #[test]
     fn corrupt_values_are_discarded_with_a_warning() {
         let local = MemoryStore::default();
-        let store = TokenStore::new(
-            "shop",
-            Box::new(local.clone()),
-            Box::new(MemoryStore::default()),
-        );
+        let store = store_over(&local);
         let device = DeviceId::new([1; 16]);
         let key = "pinauth:shop:v1:pinSession";
         for bad in ["", "{", "null", "{\"deviceId\":1}", "\u{0}\u{1}"] {
