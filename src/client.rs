@@ -447,15 +447,21 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         let Ok(device_id) = self.held.try_borrow().map(|h| h.identity.device_id.clone()) else {
             return AuthState::SignedOut;
         };
-        let loaded = self.tokens.load(Slot::PinSession, &device_id);
-        if matches!(loaded, Ok(None)) {
-            if let Some(other) = self.tokens.other_device(Slot::PinSession, &device_id) {
-                let mut change = self.identity_change.borrow_mut();
-                if change.1.as_ref() != Some(&other) {
-                    change.0 = Some(other);
+        // Another device's session (another tab's identity) is absent for this one; seen
+        // for the first time, it is noted for `take_identity_change`.
+        let loaded = self
+            .tokens
+            .load_any(Slot::PinSession)
+            .map(|saved| match saved {
+                Some(other) if other.device_id != device_id => {
+                    let mut change = self.identity_change.borrow_mut();
+                    if change.1.as_ref() != Some(&other.device_id) {
+                        change.0 = Some(other.device_id.clone());
+                    }
+                    None
                 }
-            }
-        }
+                mine => mine,
+            });
         let (state, changed, warning, keep_session, clear_access, clear_session) = {
             let Ok(mut held) = self.held.try_borrow_mut() else {
                 return AuthState::SignedOut;

@@ -215,22 +215,21 @@ impl TokenStore {
     /// and left where it is; anything unreadable is removed and reported as
     /// `Err(warning)`, and the caller treats it as absent.
     pub fn load(&self, slot: Slot, device_id: &DeviceId) -> Result<Option<SavedToken>, Warning> {
+        self.load_any(slot)
+            .map(|saved| saved.filter(|s| &s.device_id == device_id))
+    }
+
+    /// The token in a slot if it is readable, whichever device it belongs to; anything
+    /// unreadable is removed and reported as `Err(warning)`.
+    pub fn load_any(&self, slot: Slot) -> Result<Option<SavedToken>, Warning> {
         match self.read(slot) {
-            Ok(Some(Some(saved))) => Ok(Some(saved).filter(|s| &s.device_id == device_id)),
+            Ok(Some(Some(saved))) => Ok(Some(saved)),
             Ok(Some(None)) => {
                 let _ = self.store(slot).remove(&self.key(slot));
                 Err(Warning::STORAGE_CORRUPT)
             }
             Ok(None) => Ok(None),
             Err(()) => Err(self.fall_back()),
-        }
-    }
-
-    /// The device whose token a slot holds, when it is not `device_id`.
-    pub fn other_device(&self, slot: Slot, device_id: &DeviceId) -> Option<DeviceId> {
-        match self.read(slot) {
-            Ok(Some(Some(saved))) if &saved.device_id != device_id => Some(saved.device_id),
-            _ => None,
         }
     }
 

@@ -41,7 +41,18 @@ use crate::platform::{KeyValueStore, MemoryStore, OsRng, Transport, UnavailableS
 use crate::tokens::{AccessStorage, StorageChoice};
 use alloc::boxed::Box;
 use alloc::rc::Rc;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `setTimeout(handler, ms)`: the timer's id.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
+    /// `clearTimeout(id)`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
 
 /// The browser platform for a client: `Date.now()`, `crypto.getRandomValues`, WebCrypto
 /// keys in IndexedDB, the PIN session and the access token in the chosen storages. A

@@ -199,10 +199,12 @@ export function openPrompt(config, check, submit) {
   /** Every control that takes focus, in tab order. */
   const focusable = () => [input, toggle, ...buttons.filter((b) => !b.disabled)];
 
-  const renderCells = () => {
+  /** Shows the typed digits (as bullets unless "Show PIN"), or, once the PIN is `sent`,
+   * a bullet in every cell. */
+  const renderCells = (sent = false) => {
     const value = input.value;
     cells.forEach((cell, i) => {
-      const shown = i < value.length ? (masked ? "•" : value[i]) : "";
+      const shown = sent ? "•" : i < value.length ? (masked ? "•" : value[i]) : "";
       cell.className = shown ? "cell filled" : "cell";
       cell.textContent = shown;
     });
@@ -316,10 +318,7 @@ export function openPrompt(config, check, submit) {
     // While it is checked the PIN is no longer in the page: the input is emptied and the
     // cells show bullets only, whatever "Show PIN" says.
     input.value = "";
-    for (const cell of cells) {
-      cell.className = "cell filled";
-      cell.textContent = "•";
-    }
+    renderCells(true);
     setBusy(true);
     const pins = entered;
     entered = [];

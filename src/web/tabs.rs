@@ -11,8 +11,8 @@
 //! missing (an insecure context, a private mode without IndexedDB) requests run without
 //! them, as the best effort of [`BackendHost`] alone.
 
-use super::global_property;
 use super::idb::{Database, Request};
+use super::set_timeout;
 use crate::backend::{Attempt, Backend, BackendHost};
 use crate::error::{Error, ErrorCode, Result};
 use alloc::{borrow::ToOwned, string::String};
@@ -137,13 +137,10 @@ impl Drop for WebLock {
     }
 }
 
-/// Resolves after `ms` milliseconds (at once where there is no `setTimeout`).
+/// Resolves after `ms` milliseconds.
 async fn sleep(ms: i32) {
-    let Some(set_timeout) = global_property::<Function>("setTimeout") else {
-        return;
-    };
     let elapsed = Promise::new(&mut |resolve, _| {
-        let _ = set_timeout.call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(ms));
+        set_timeout(&resolve, ms);
     });
     let _ = JsFuture::from(elapsed).await;
 }

@@ -1,11 +1,11 @@
 //! A transport to any JavaScript object with a `handle(requestJson)` method: the
 //! `MockBackend` in the page, or an adapter that forwards the JSON to a server.
 
+use super::{clear_timeout, set_timeout};
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::Transport;
 use crate::protocol::{Reply, Request, Response};
 use js_sys::{Array, Function, JsString, Promise, Reflect};
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
@@ -16,14 +16,6 @@ const MAX_REPLY_UNITS: u32 = 1 << 20;
 
 /// How long a request may take, in milliseconds, before it is `TRANSPORT_FAILED`.
 const REQUEST_TIMEOUT_MS: i32 = 30_000;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: i32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
 
 /// Sends each request as JSON to `target.handle(json)`, which answers with the response
 /// JSON, or a promise of it.
