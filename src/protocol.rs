@@ -180,8 +180,12 @@ impl fmt::Debug for SecretString {
 pub struct IssuedToken {
     /// The opaque token.
     pub token: Token,
-    /// Unix milliseconds from which the backend refuses it.
+    /// Unix milliseconds from which the backend refuses it, by the backend's clock.
     pub expires_at: u64,
+    /// Its lifetime in milliseconds when it was issued: the client counts it from the
+    /// token's arrival, so that a page whose clock differs from the server's still sees
+    /// it expire on time.
+    pub expires_in: u64,
 }
 
 /// One call to the backend. The `endpoint` field names it on the wire.
@@ -717,7 +721,7 @@ impl Reply {
         let endpoint = value.get("endpoint")?.as_str()?;
         let fields = |known: &[&str]| value.only(&[&["endpoint"], known].concat());
         let issued = || {
-            fields(&["token", "expiresAt"])?;
+            fields(&["token", "expiresAt", "expiresIn"])?;
             IssuedToken::from_value(value)
         };
         Some(match endpoint {
@@ -799,12 +803,13 @@ impl IssuedToken {
         Some(IssuedToken {
             token: value.get("token")?.to_bytes()?,
             expires_at: value.get("expiresAt")?.as_u64()?,
+            expires_in: value.get("expiresIn")?.as_u64()?,
         })
     }
 
     /// An object holding a token and its expiry and nothing else.
     fn checked(value: &json::Value) -> Option<IssuedToken> {
-        value.only(&["token", "expiresAt"])?;
+        value.only(&["token", "expiresAt", "expiresIn"])?;
         IssuedToken::from_value(value)
     }
 }
@@ -1059,10 +1064,11 @@ impl Reply {
 }
 
 impl IssuedToken {
-    /// Writes `token` and `expiresAt` into `out`.
+    /// Writes `token`, `expiresAt` and `expiresIn` into `out`.
     fn members<'a>(&self, out: &'a mut json::Object) -> &'a mut json::Object {
         out.bytes("token", &self.token)
             .number("expiresAt", self.expires_at)
+            .number("expiresIn", self.expires_in)
     }
 
     fn to_json(&self) -> Zeroizing<String> {
@@ -1720,17 +1726,21 @@ mod tests {
             access: IssuedToken {
                 token: Token::new([0; 32]),
                 expires_at: 5,
+                expires_in: 4,
             },
             pin: PinStep::PinAuth(IssuedToken {
                 token: Token::new([1; 32]),
                 expires_at: 6,
+                expires_in: 3,
             }),
         });
         let value = serde_json::to_value(&login).unwrap();
         assert_eq!(value["endpoint"], "login");
         assert_eq!(value["userId"], "u1");
         assert_eq!(value["access"]["expiresAt"], 5);
+        assert_eq!(value["access"]["expiresIn"], 4);
         assert_eq!(value["pin"]["pinAuth"]["expiresAt"], 6);
+        assert_eq!(value["pin"]["pinAuth"]["expiresIn"], 3);
     }
 
     #[test]
@@ -1947,6 +1957,7 @@ mod tests {
         let issued = |b| IssuedToken {
             token: Token::new([b; 32]),
             expires_at: u64::MAX - u64::from(b),
+            expires_in: 900_000 + u64::from(b),
         };
         let device = |current: bool| DeviceInfo {
             device_id: DeviceId::new([4; 16]),
@@ -2046,15 +2057,34 @@ mod tests {
             r#"{"ok":{"endpoint":"register"}}"#.into(),
             r#"{"ok":{"endpoint":"register","userId":"u","admin":true}}"#.into(),
             r#"{"ok":{"endpoint":"register","userId":7}}"#.into(),
-            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1.5}}}}"#),
-            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":-1}}}}"#),
-            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":01}}}}"#),
             format!(
-                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":18446744073709551616}}}}"#
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":1.5}}}}"#
             ),
-            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}x","expiresAt":1}}}}"#),
-            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1,"x":0}}}}"#),
-            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1}}}} x"#),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":-1}}}}"#
+            ),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":01}}}}"#
+            ),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":18446744073709551616}}}}"#
+            ),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}x","expiresIn":1,"expiresAt":1}}}}"#
+            ),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":1,"x":0}}}}"#
+            ),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":1}}}} x"#
+            ),
+            format!(r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresAt":1}}}}"#),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":-1,"expiresAt":1}}}}"#
+            ),
+            format!(
+                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":"1","expiresAt":1}}}}"#
+            ),
             r#"{"error":{"message":"no code"}}"#.into(),
             r#"{"error":{"code":"INVALID_PIN","message":"m","attemptsRemaining":4294967296}}"#
                 .into(),
@@ -2072,7 +2102,7 @@ mod tests {
     #[test]
     fn hand_read_responses_accept_what_serde_accepts() {
         let accepted = [
-            r#" { "ok" : { "expiresAt" : 0 , "endpoint" : "challenge" , "token" : "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE" } } "#,
+            r#" { "ok" : { "expiresAt" : 0 , "expiresIn" : 0 , "endpoint" : "challenge" , "token" : "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE" } } "#,
             r#"{"ok":{"endpoint":"logout","extra":[1,{"a":null}]}}"#,
             r#"{"error":{"code":"SOMETHING_NEW","message":"\u00e9\ud83d\ude00\/","future":{}}}"#,
             r#"{"error":{"code":"RATE_LIMITED","message":"m","retryAfterSeconds":null,"reason":null}}"#,

@@ -4,7 +4,8 @@
 //! Keys are `pinauth:<appId>:v1:<slot>`. The PIN session token goes to the chosen storage
 //! (`local` by default), the access token to memory unless asked otherwise; the PIN auth
 //! token is never stored. Each value records the device it was issued to: a value of
-//! another device, or one that does not parse, is discarded with a warning.
+//! another device is absent for this one and left in place; one that does not parse is
+//! discarded with a warning. A storage that fails moves only its own slot to memory.
 
 use crate::error::{Result, Warning};
 use crate::platform::{KeyValueStore, MemoryStore};
@@ -92,12 +93,15 @@ pub struct SavedToken {
     pub token: Token,
     /// Client time (Unix ms) when it arrived.
     pub received_at: u64,
-    /// Server expiry (Unix ms).
+    /// Client time (Unix ms) when it expires: the lifetime the server gave it, counted
+    /// from its arrival, so that a page clock that differs from the server's does not
+    /// end it early or keep it late. The server's own expiry is what counts; this is the
+    /// client's hint.
     pub expires_at: u64,
 }
 
 impl SavedToken {
-    /// Records a token issued to `device_id` for a user, received at `now`.
+    /// Records a token issued to `device_id` for a user, received at `now` (client time).
     pub fn new(
         device_id: &DeviceId,
         user_id: &str,
@@ -111,7 +115,7 @@ impl SavedToken {
             email: email.to_owned(),
             token: issued.token,
             received_at: now,
-            expires_at: issued.expires_at,
+            expires_at: now.saturating_add(issued.expires_in),
         }
     }
 
@@ -163,14 +167,16 @@ pub struct TokenStore {
     session_store: Box<dyn KeyValueStore>,
     access_store: Box<dyn KeyValueStore>,
     fallback: MemoryStore,
-    fell_back: Cell<bool>,
+    session_fell_back: Cell<bool>,
+    access_fell_back: Cell<bool>,
 }
 
 impl core::fmt::Debug for TokenStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TokenStore")
             .field("prefix", &self.prefix)
-            .field("fell_back", &self.fell_back.get())
+            .field("session_fell_back", &self.session_fell_back.get())
+            .field("access_fell_back", &self.access_fell_back.get())
             .finish_non_exhaustive()
     }
 }
@@ -188,7 +194,8 @@ impl TokenStore {
             session_store,
             access_store,
             fallback: MemoryStore::default(),
-            fell_back: Cell::new(false),
+            session_fell_back: Cell::new(false),
+            access_fell_back: Cell::new(false),
         }
     }
 
@@ -202,11 +209,28 @@ impl TokenStore {
         key.starts_with(&self.prefix)
     }
 
-    fn store(&self, slot: Slot) -> &dyn KeyValueStore {
+    /// Whether a slot is kept in memory for the rest of the page.
+    fn fell_back(&self, slot: Slot) -> &Cell<bool> {
         match slot {
-            _ if self.fell_back.get() => &self.fallback,
+            Slot::PinSession => &self.session_fell_back,
+            Slot::Access => &self.access_fell_back,
+        }
+    }
+
+    /// The storage chosen for a slot.
+    fn chosen(&self, slot: Slot) -> &dyn KeyValueStore {
+        match slot {
             Slot::PinSession => self.session_store.as_ref(),
             Slot::Access => self.access_store.as_ref(),
+        }
+    }
+
+    /// Where a slot is kept now.
+    fn store(&self, slot: Slot) -> &dyn KeyValueStore {
+        if self.fell_back(slot).get() {
+            &self.fallback
+        } else {
+            self.chosen(slot)
         }
     }
 
@@ -229,7 +253,7 @@ impl TokenStore {
                 Err(Warning::STORAGE_CORRUPT)
             }
             Ok(None) => Ok(None),
-            Err(()) => Err(self.fall_back()),
+            Err(()) => Err(self.fall_back(slot)),
         }
     }
 
@@ -250,7 +274,7 @@ impl TokenStore {
         if self.store(slot).set(&key, &text).is_ok() {
             return Ok(());
         }
-        let warning = self.fall_back();
+        let warning = self.fall_back(slot);
         let _ = self.fallback.set(&key, &text);
         Err(warning)
     }
@@ -271,24 +295,21 @@ impl TokenStore {
     /// another page's (another identity's).
     /// The storage is only read, to report `Err(STORAGE_FALLBACK)` if it fails too.
     pub fn keep_in_memory(&self) -> Result<(), Warning> {
-        self.fell_back.set(true);
+        self.session_fell_back.set(true);
+        self.access_fell_back.set(true);
         match self.session_store.get(&self.key(Slot::PinSession)) {
             Ok(_) => Ok(()),
             Err(_) => Err(Warning::STORAGE_FALLBACK),
         }
     }
 
-    /// Switches every slot to memory for the rest of the page, moving nothing: tokens the
-    /// failing storage held are dropped from it where possible.
-    fn fall_back(&self) -> Warning {
-        if !self.fell_back.replace(true) {
-            for slot in [Slot::PinSession, Slot::Access] {
-                let key = self.key(slot);
-                let _ = match slot {
-                    Slot::PinSession => self.session_store.remove(&key),
-                    Slot::Access => self.access_store.remove(&key),
-                };
-            }
+    /// Keeps a slot whose storage failed in memory for the rest of the page, moving
+    /// nothing: what the failing storage held for it is dropped from it where possible.
+    /// The other slot stays where it is (a full `sessionStorage` is no reason to drop the
+    /// PIN session from `localStorage`).
+    fn fall_back(&self, slot: Slot) -> Warning {
+        if !self.fell_back(slot).replace(true) {
+            let _ = self.chosen(slot).remove(&self.key(slot));
         }
         Warning::STORAGE_FALLBACK
     }
@@ -303,6 +324,7 @@ mod tests {
         let issued = IssuedToken {
             token: Token::new([device; 32]),
             expires_at,
+            expires_in: expires_at.saturating_sub(1_000),
         };
         SavedToken::new(&DeviceId::new([device; 16]), "u_1", "a@b.co", issued, 1_000)
     }

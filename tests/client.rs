@@ -143,6 +143,37 @@ fn the_state_follows_the_clock() {
 }
 
 #[test]
+fn the_state_follows_the_servers_lifetimes_whatever_the_page_clock_says() {
+    for skew_hours in [-30 * 24, -1, 1, 30 * 24] {
+        let world = World::new();
+        let browser = Browser::new();
+        let skew_ms = skew_hours * 3_600_000;
+        let client = world.open_skewed(&browser, APP, skew_ms);
+        block_on(client.register(ANN, PASSWORD)).unwrap();
+        let after_login = block_on(client.login(ANN, PASSWORD)).unwrap();
+        assert_eq!(after_login, PinSetupRequired, "{skew_hours} h");
+        block_on(client.set_pin(PIN)).unwrap();
+        assert_eq!(client.state(), SignedIn, "{skew_hours} h");
+
+        // The access token's 15 minutes, less the leeway, by either clock.
+        world.advance_secs(15 * 60 - 31);
+        assert_eq!(client.state(), SignedIn, "{skew_hours} h");
+        world.advance_secs(1);
+        assert_eq!(client.refresh(), PinRequired, "{skew_hours} h");
+        let reloaded = world.open_skewed(&browser, APP, skew_ms);
+        assert_eq!(reloaded.state(), PinRequired, "{skew_hours} h");
+        block_on(reloaded.login_with_pin(PIN)).unwrap();
+        assert_eq!(reloaded.state(), SignedIn, "{skew_hours} h");
+
+        // The PIN session's 7 days from set-up.
+        world.advance_secs(7 * 24 * 3600 - (15 * 60 - 30) - 1);
+        assert_eq!(reloaded.refresh(), PinRequired, "{skew_hours} h");
+        world.advance_secs(1);
+        assert_eq!(reloaded.refresh(), SignedOut, "{skew_hours} h");
+    }
+}
+
+#[test]
 fn two_devices_of_one_account_have_independent_pins() {
     let world = World::new();
     let phone = Browser::new();
@@ -497,6 +528,53 @@ fn a_failing_storage_falls_back_to_memory_with_a_warning() {
         "the page keeps working from memory"
     );
     assert_eq!(*warnings.borrow(), vec!["STORAGE_FALLBACK"]);
+}
+
+#[test]
+fn a_failing_access_token_storage_keeps_the_pin_session_where_it_is() {
+    struct Full;
+    impl KeyValueStore for Full {
+        fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &str) -> pinauth::Result<()> {
+            Err(Error::new(ErrorCode::StorageUnavailable))
+        }
+        fn remove(&self, _: &str) -> pinauth::Result<()> {
+            Ok(())
+        }
+    }
+    let world = World::new();
+    let browser = Browser::new();
+    drop(enrolled(&world, &browser));
+    // A reload whose sessionStorage is full: unlocking stores the access token there.
+    let local = Box::new(browser.local.clone());
+    let client = world.open_with_stores(&browser, APP, local, Box::new(Full));
+    let warnings = Rc::new(RefCell::new(Vec::new()));
+    let sink = warnings.clone();
+    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    block_on(client.login_with_pin(PIN)).unwrap();
+    assert_eq!(
+        client.refresh(),
+        SignedIn,
+        "the access token is kept in memory"
+    );
+    assert_eq!(*warnings.borrow(), vec!["STORAGE_FALLBACK"]);
+    assert!(
+        browser
+            .local
+            .get("pinauth:shop:v1:pinSession")
+            .unwrap()
+            .is_some(),
+        "the PIN session stays in localStorage"
+    );
+    drop(client);
+    let reloaded = world.open(&browser, APP);
+    assert_eq!(
+        reloaded.state(),
+        PinRequired,
+        "a reload asks for the PIN only"
+    );
 }
 
 #[test]

@@ -530,6 +530,11 @@ impl Run {
     fn issued(&mut self, issued: &IssuedToken, kind: Kind, account: usize, device: Option<usize>) {
         let expires_at = self.now() + kind.ttl_ms(&self.model.config);
         assert_eq!(issued.expires_at, expires_at, "{kind:?} lifetime");
+        assert_eq!(
+            issued.expires_in,
+            kind.ttl_ms(&self.model.config),
+            "{kind:?} lifetime as sent"
+        );
         assert!(
             self.model.tokens.iter().all(|t| t.token != issued.token),
             "a token value was issued twice"
@@ -815,6 +820,7 @@ impl Run {
                 let token = IssuedToken {
                     token: message.reset_token,
                     expires_at: message.expires_at,
+                    expires_in: message.expires_at.saturating_sub(message.sent_at),
                 };
                 self.issued(&token, Kind::Reset, account, None);
             }

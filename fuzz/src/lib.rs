@@ -541,6 +541,7 @@ fn client_json_seeds() -> Vec<(String, String)> {
     let issued = |b: u8| IssuedToken {
         token: Token::new([b; 32]),
         expires_at: START_MS + u64::from(b),
+        expires_in: u64::from(b),
     };
     let device = |b: u8, current: bool| DeviceInfo {
         device_id: DeviceId::new([b; 16]),

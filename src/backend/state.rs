@@ -222,7 +222,11 @@ impl State {
                 expires_at,
             },
         );
-        Ok(IssuedToken { token, expires_at })
+        Ok(IssuedToken {
+            token,
+            expires_at,
+            expires_in: ttl_ms,
+        })
     }
 
     /// The live record of a token of `kind`, or why it is refused.
@@ -298,6 +302,7 @@ impl State {
         Ok(IssuedToken {
             token: challenge,
             expires_at,
+            expires_in: ttl_ms,
         })
     }
 

@@ -603,14 +603,59 @@ mod client_harness {
             self.open_with(browser, app_id, Box::new(browser.local.clone()))
         }
 
+        /// A client whose PIN session is kept in `session_store`, access token in memory.
         pub fn open_with(
             &self,
             browser: &Browser,
             app_id: &str,
             session_store: Box<dyn KeyValueStore>,
         ) -> TestClient {
+            let access_store = Box::new(MemoryStore::default());
+            self.open_with_stores(browser, app_id, session_store, access_store)
+        }
+
+        /// A client over the given stores for the PIN session and the access token.
+        pub fn open_with_stores(
+            &self,
+            browser: &Browser,
+            app_id: &str,
+            session_store: Box<dyn KeyValueStore>,
+            access_store: Box<dyn KeyValueStore>,
+        ) -> TestClient {
+            let clock = Rc::new(self.clock.clone());
+            self.open_on(browser, app_id, clock, session_store, access_store)
+        }
+
+        /// A client in `browser` whose clock is `skew_ms` ahead of the backend's (behind
+        /// when negative), PIN session in its localStorage.
+        pub fn open_skewed(&self, browser: &Browser, app_id: &str, skew_ms: i64) -> TestClient {
+            struct Skewed(ManualClock, i64);
+            impl Clock for Skewed {
+                fn now_ms(&self) -> u64 {
+                    self.0.now_ms().saturating_add_signed(self.1)
+                }
+            }
+            let clock = Rc::new(Skewed(self.clock.clone(), skew_ms));
+            let local = Box::new(browser.local.clone());
+            self.open_on(
+                browser,
+                app_id,
+                clock,
+                local,
+                Box::new(MemoryStore::default()),
+            )
+        }
+
+        fn open_on(
+            &self,
+            browser: &Browser,
+            app_id: &str,
+            clock: Rc<dyn Clock>,
+            session_store: Box<dyn KeyValueStore>,
+            access_store: Box<dyn KeyValueStore>,
+        ) -> TestClient {
             let platform = Platform {
-                clock: Rc::new(self.clock.clone()),
+                clock,
                 rng: Rc::new(OsRng),
                 keys: browser.keys.clone(),
                 transport: Network {
@@ -619,7 +664,7 @@ mod client_harness {
                     wire: self.wire.clone(),
                 },
                 session_store,
-                access_store: Box::new(MemoryStore::default()),
+                access_store,
             };
             let config = ClientConfig {
                 app_id: app_id.to_owned(),
