@@ -25,6 +25,21 @@ const ANN: &str = "ann@example.com";
 const PIN: &str = "730519";
 const NEW_PIN: &str = "281946";
 
+/// A storage that reads as empty and refuses every write (full, or over quota).
+struct Full;
+
+impl KeyValueStore for Full {
+    fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &str) -> pinauth::Result<()> {
+        Err(Error::new(ErrorCode::StorageUnavailable))
+    }
+    fn remove(&self, _: &str) -> pinauth::Result<()> {
+        Ok(())
+    }
+}
+
 /// Registers Ann and signs her in on `browser` with a PIN: a client in `signedIn`.
 fn enrolled(world: &World, browser: &Browser) -> TestClient {
     let client = world.open(browser, APP);
@@ -43,6 +58,14 @@ fn record_states(client: &TestClient) -> Rc<RefCell<Vec<AuthState>>> {
     let sink = states.clone();
     client.on_state_change(move |s| sink.borrow_mut().push(*s));
     states
+}
+
+/// The codes of the warnings `client` reports from now on.
+fn record_warnings(client: &TestClient) -> Rc<RefCell<Vec<&'static str>>> {
+    let warnings = Rc::new(RefCell::new(Vec::new()));
+    let sink = warnings.clone();
+    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    warnings
 }
 
 #[test]
@@ -488,9 +511,7 @@ fn corrupt_storage_gives_a_fresh_state_and_warnings_never_an_error() {
     browser.keys.corrupt(APP);
     let client = world.open(&browser, APP);
     assert_eq!(client.state(), SignedOut);
-    let warnings = Rc::new(RefCell::new(Vec::new()));
-    let sink = warnings.clone();
-    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    let warnings = record_warnings(&client);
     assert_eq!(*warnings.borrow(), vec!["DEVICE_RESET", "STORAGE_CORRUPT"]);
     assert_eq!(
         block_on(client.login(ANN, PASSWORD)).unwrap(),
@@ -501,24 +522,10 @@ fn corrupt_storage_gives_a_fresh_state_and_warnings_never_an_error() {
 
 #[test]
 fn a_failing_storage_falls_back_to_memory_with_a_warning() {
-    struct Full;
-    impl KeyValueStore for Full {
-        fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
-            Ok(None)
-        }
-        fn set(&self, _: &str, _: &str) -> pinauth::Result<()> {
-            Err(Error::new(ErrorCode::StorageUnavailable))
-        }
-        fn remove(&self, _: &str) -> pinauth::Result<()> {
-            Ok(())
-        }
-    }
     let world = World::new();
     let browser = Browser::new();
     let client = world.open_with(&browser, APP, Box::new(Full));
-    let warnings = Rc::new(RefCell::new(Vec::new()));
-    let sink = warnings.clone();
-    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    let warnings = record_warnings(&client);
     block_on(client.register(ANN, PASSWORD)).unwrap();
     block_on(client.login(ANN, PASSWORD)).unwrap();
     block_on(client.set_pin(PIN)).unwrap();
@@ -532,27 +539,13 @@ fn a_failing_storage_falls_back_to_memory_with_a_warning() {
 
 #[test]
 fn a_failing_access_token_storage_keeps_the_pin_session_where_it_is() {
-    struct Full;
-    impl KeyValueStore for Full {
-        fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
-            Ok(None)
-        }
-        fn set(&self, _: &str, _: &str) -> pinauth::Result<()> {
-            Err(Error::new(ErrorCode::StorageUnavailable))
-        }
-        fn remove(&self, _: &str) -> pinauth::Result<()> {
-            Ok(())
-        }
-    }
     let world = World::new();
     let browser = Browser::new();
     drop(enrolled(&world, &browser));
     // A reload whose sessionStorage is full: unlocking stores the access token there.
     let local = Box::new(browser.local.clone());
     let client = world.open_with_stores(&browser, APP, local, Box::new(Full));
-    let warnings = Rc::new(RefCell::new(Vec::new()));
-    let sink = warnings.clone();
-    client.on_warning(move |w| sink.borrow_mut().push(w.code));
+    let warnings = record_warnings(&client);
     block_on(client.login_with_pin(PIN)).unwrap();
     assert_eq!(
         client.refresh(),
@@ -1055,9 +1048,7 @@ fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it
     assert_eq!(b.state(), SignedOut);
     block_on(a.login(ANN, PASSWORD)).unwrap();
     block_on(a.set_pin(PIN)).unwrap();
-    let warnings = Rc::new(RefCell::new(Vec::new()));
-    let sink = warnings.clone();
-    b.on_warning(move |w| sink.borrow_mut().push(w.code));
+    let warnings = record_warnings(&b);
     assert_eq!(b.state(), SignedOut);
     assert_eq!(a.state(), SignedIn, "A keeps its session");
     assert_eq!(browser.stored_session(APP).device_id, a.device_id());
