@@ -258,13 +258,6 @@ fn check_app_id(app_id: &str) -> Result<()> {
     }
 }
 
-fn unexpected_reply() -> Error {
-    Error::with_message(
-        ErrorCode::TransportFailed,
-        "The server sent an unexpected reply.",
-    )
-}
-
 impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// A client for `config.app_id`: loads this device's identity (or creates one) and any
     /// stored session. Old, corrupt or foreign stored data never makes this fail: it is
@@ -633,7 +626,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             .await?
         {
             Reply::Challenge(challenge) => challenge.token,
-            _ => return Err(unexpected_reply()),
+            _ => return Err(Error::unexpected_reply()),
         };
         request.set_challenge(challenge);
         let signature = self.keys.sign(&key, &request.signing_payload()).await?;
@@ -652,7 +645,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         });
         match self.send(request, Spent::Nothing).await? {
             Reply::Register(_) => Ok(()),
-            _ => Err(unexpected_reply()),
+            _ => Err(Error::unexpected_reply()),
         }
     }
 
@@ -667,7 +660,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             device_id: device_id.clone(),
         });
         let Reply::Login(reply) = self.send(request, Spent::Nothing).await? else {
-            return Err(unexpected_reply());
+            return Err(Error::unexpected_reply());
         };
         let now = self.now();
         let email = lowercase(email.trim());
@@ -706,7 +699,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         let request = self.sign(request).await?;
         let Reply::SetPin(session) = self.send(Request::SetPin(request), Spent::PinAuth).await?
         else {
-            return Err(unexpected_reply());
+            return Err(Error::unexpected_reply());
         };
         let now = self.now();
         self.save(
@@ -745,7 +738,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             .send(Request::LoginWithPin(request), Spent::Session)
             .await?
         else {
-            return Err(unexpected_reply());
+            return Err(Error::unexpected_reply());
         };
         let now = self.now();
         self.save(
@@ -781,7 +774,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             .await?
         {
             Reply::Reauthenticate(token) => Ok(token),
-            _ => Err(unexpected_reply()),
+            _ => Err(Error::unexpected_reply()),
         }
     }
 
@@ -809,7 +802,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             .await?
         {
             Reply::ChangePin => Ok(()),
-            _ => Err(unexpected_reply()),
+            _ => Err(Error::unexpected_reply()),
         }
     }
 
@@ -821,7 +814,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         });
         match self.send(request, Spent::Nothing).await? {
             Reply::ForgotPin => Ok(()),
-            _ => Err(unexpected_reply()),
+            _ => Err(Error::unexpected_reply()),
         }
     }
 
@@ -831,7 +824,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     pub async fn reset_pin(&self, reset_token: &str, new_pin: &str) -> Result<()> {
         let _turn = self.turns.take().await;
         let pin = self.config.pin_policy.check(new_pin)?;
-        let reset_token = Token::from_base64url(reset_token.trim())?;
+        // A mistyped or cut-off token from the email is as invalid as a used one.
+        let reset_token = Token::from_base64url(reset_token.trim())
+            .map_err(|_| Error::new(ErrorCode::ResetTokenInvalid))?;
         let (device_id, public_key) = {
             let held = self.held.borrow();
             (
@@ -853,7 +848,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             .send(Request::ResetPin(request), Spent::Nothing)
             .await?
         else {
-            return Err(unexpected_reply());
+            return Err(Error::unexpected_reply());
         };
         let now = self.now();
         let session = SavedToken::new(

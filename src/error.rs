@@ -173,6 +173,15 @@ impl Error {
         }
     }
 
+    /// `TRANSPORT_FAILED` for an answer that is not a reply to the request: not JSON of
+    /// the protocol, or the reply of another endpoint.
+    pub fn unexpected_reply() -> Self {
+        Error::with_message(
+            ErrorCode::TransportFailed,
+            "The server sent an unexpected reply.",
+        )
+    }
+
     /// An `INVALID_INPUT` error naming the field and rule that failed.
     pub fn invalid_input(reason: &'static str) -> Self {
         Error::with_message(ErrorCode::InvalidInput, reason)

@@ -462,6 +462,15 @@ async fn change_mode_takes_current_new_and_confirmation() {
     assert_eq!(text(".step"), "Enter your current PIN.");
     type_pin(PIN);
     type_keys(&["Enter"]);
+    // The current PIN again is refused as the new one, on the spot, and the step stays.
+    type_pin(PIN);
+    assert_eq!(
+        text(".message"),
+        "That is your current PIN. Choose a different one."
+    );
+    type_keys(&["Enter"]);
+    assert_eq!(text(".step"), "Choose a 6-digit PIN for this device.");
+    assert_eq!(filled_cells(), 0);
     type_pin("281946");
     type_keys(&["Enter"]);
     type_pin("281946");

@@ -596,7 +596,7 @@ function labels(page) {
 
 test("every strings key replaces its text, through the JS API", async () => {
   const keys = await declaredStringKeys();
-  assert.equal(keys.length, 26, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
+  assert.equal(keys.length, 27, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
   const strings = Object.fromEntries(keys.map((k) => [k, marked(k)]));
   const seen = new Set();
   const saw = (key, actual, expected = marked(key)) => {
@@ -650,6 +650,10 @@ test("every strings key replaces its text, through the JS API", async () => {
   await openWithKeyboard(page, "#open-change");
   saw("changeTitle", (await view(page)).title);
   saw("currentPinStep", (await view(page)).step);
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(PIN);
+  saw("samePin", await message(page, marked("samePin")));
   await page.keyboard.press("Escape");
 
   // Re-authentication: wrong PINs until the last attempt, then the account's rate limit

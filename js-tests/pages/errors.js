@@ -81,6 +81,9 @@ export async function misbehavingBackend() {
       if (mode === "hang") return new Promise(() => {});
       // A real reply made longer than any reply (spaces are valid JSON around it).
       if (mode === "huge") return backend.handle(json).then((reply) => reply + " ".repeat(3_000_000));
+      if (mode === "notJson") return Promise.resolve("<html>502 Bad Gateway</html>");
+      if (mode === "rejects") return Promise.reject(new Error("HTTP 502"));
+      if (mode === "nothing") return Promise.resolve(undefined);
       const answer = Promise.resolve(registered);
       if (mode === "syncThen") answer.then = (ok) => ok(registered);
       if (mode === "throwingThen") answer.then = () => { throw new Error("then failed"); };
@@ -90,7 +93,7 @@ export async function misbehavingBackend() {
   const auth = await PinAuth.create({ backend: adapter, appId: "misbehaving" });
   const email = freshEmail("misbehaving");
   const r = {};
-  for (const m of ["syncThen", "throwingThen", "huge"]) {
+  for (const m of ["syncThen", "throwingThen", "huge", "notJson", "rejects", "nothing"]) {
     mode = m;
     r[m] = await outcome(() => auth.register(freshEmail(m), PASSWORD));
   }

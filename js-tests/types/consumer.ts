@@ -144,6 +144,7 @@ expectType<
     | "checking"
     | "incomplete"
     | "mismatch"
+    | "samePin"
     | "wrongPin"
     | "lastAttempt"
     | "rateLimited"

@@ -272,6 +272,6 @@ impl Transport for LocalTransport {
         let response = self.0.handle_json(&request);
         #[cfg(target_arch = "wasm32")]
         let response = self.0.handle_json(&request).await;
-        Response::from_json(&response).ok_or_else(|| Error::new(ErrorCode::TransportFailed))?
+        Response::from_json(&response).ok_or_else(Error::unexpected_reply)?
     }
 }

@@ -232,13 +232,21 @@ export function openPrompt(config, check, submit) {
     input.focus();
   };
 
+  /** Why a complete new PIN is refused (the policy, or, when changing, the current PIN
+   * again), or undefined. */
+  const newPinProblem = (digits) => {
+    const rejection = check(digits);
+    if (rejection !== undefined) return reasonText(rejection);
+    return flow === "change" && digits === entered[0] ? strings.samePin : undefined;
+  };
+
   /** While a new PIN is typed: says why it is refused as soon as it is complete, and
    * clears that as soon as it is edited. */
   const liveCheck = (digits) => {
     if (ask() !== "new") return;
-    const rejection = digits.length === length ? check(digits) : undefined;
-    if (rejection === undefined) say("", true);
-    else say(reasonText(rejection), false);
+    const problem = digits.length === length ? newPinProblem(digits) : undefined;
+    if (problem === undefined) say("", true);
+    else say(problem, false);
   };
 
   /** Keeps the input to at most `length` digits (typing, paste), then re-checks it; says
@@ -293,14 +301,12 @@ export function openPrompt(config, check, submit) {
       return undefined;
     }
     const asked = ask();
-    if (asked === "new") {
-      const rejection = check(digits);
-      if (rejection !== undefined) {
-        input.value = "";
-        renderCells();
-        say(reasonText(rejection), false);
-        return undefined;
-      }
+    const problem = asked === "new" ? newPinProblem(digits) : undefined;
+    if (problem !== undefined) {
+      input.value = "";
+      renderCells();
+      say(problem, false);
+      return undefined;
     }
     if (asked === "confirm" && entered[entered.length - 1] !== digits) {
       step = steps.indexOf("new");

@@ -113,6 +113,7 @@ prompt_strings! {
     checking = "checking", "Checking…";
     incomplete = "incomplete", "Enter all {length} digits.";
     mismatch = "mismatch", "The PINs do not match. Choose your PIN again.";
+    same_pin = "samePin", "That is your current PIN. Choose a different one.";
     wrong_pin = "wrongPin", "Wrong PIN. {attempts} attempts left.";
     last_attempt = "lastAttempt", "Wrong PIN. 1 attempt left before this device is locked.";
     rate_limited = "rateLimited", "Too many attempts. Try again in {seconds} seconds.";

@@ -31,7 +31,12 @@ impl JsTransport {
         let handle = Reflect::get(&target, &JsValue::from_str("handle"))
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
-            .ok_or_else(|| Error::invalid_argument("options.backend", "must be a MockBackend"))?;
+            .ok_or_else(|| {
+                Error::invalid_argument(
+                    "options.backend",
+                    "must be a MockBackend or have a handle(requestJson) method",
+                )
+            })?;
         Ok(JsTransport { target, handle })
     }
 }
@@ -59,6 +64,12 @@ impl Transport for JsTransport {
         let answer = JsFuture::from(Promise::race(&Array::of2(&answer, &timeout))).await;
         clear_timeout(&timer);
         let answer = answer.map_err(|_| failed())?;
+        if answer.is_undefined() {
+            return Err(Error::with_message(
+                ErrorCode::TransportFailed,
+                "The server did not answer within 30 seconds, or answered nothing.",
+            ));
+        }
         // Measured before it is copied into the module, whose memory never shrinks.
         let fits = answer
             .dyn_ref::<JsString>()
@@ -66,8 +77,8 @@ impl Transport for JsTransport {
         let text = Zeroizing::new(
             fits.then(|| answer.as_string())
                 .flatten()
-                .ok_or_else(failed)?,
+                .ok_or_else(Error::unexpected_reply)?,
         );
-        Response::from_json(&text).ok_or_else(failed)?
+        Response::from_json(&text).ok_or_else(Error::unexpected_reply)?
     }
 }
