@@ -258,6 +258,13 @@ fn check_app_id(app_id: &str) -> Result<()> {
     }
 }
 
+/// The reset token in the text from the email: a mistyped or cut-off one is as invalid as
+/// a used one, `RESET_TOKEN_INVALID`.
+#[inline(never)]
+fn parse_reset_token(text: &str) -> Result<Token> {
+    Token::from_base64url(text.trim()).map_err(|_| Error::new(ErrorCode::ResetTokenInvalid))
+}
+
 impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// A client for `config.app_id`: loads this device's identity (or creates one) and any
     /// stored session. Old, corrupt or foreign stored data never makes this fail: it is
@@ -824,9 +831,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     pub async fn reset_pin(&self, reset_token: &str, new_pin: &str) -> Result<()> {
         let _turn = self.turns.take().await;
         let pin = self.config.pin_policy.check(new_pin)?;
-        // A mistyped or cut-off token from the email is as invalid as a used one.
-        let reset_token = Token::from_base64url(reset_token.trim())
-            .map_err(|_| Error::new(ErrorCode::ResetTokenInvalid))?;
+        let reset_token = parse_reset_token(reset_token)?;
         let (device_id, public_key) = {
             let held = self.held.borrow();
             (
