@@ -35,12 +35,20 @@ optimize_wasm() {
 
 # `finish_build DIR` finishes the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js)
 # as the package ships it: wasm-opt, short names for the links between the wasm and its
-# glue (scripts/short-names.mjs), and the guard against calls on freed objects appended
-# to the glue (scripts/freed-guard.js).
+# glue (scripts/short-names.mjs), the guard against calls on freed objects appended
+# to the glue (scripts/freed-guard.js), and V8's compile hint on top of the glue and its
+# snippets: `//# allFunctionsCalledOnLoad` (Chrome 136+; other engines ignore it) has
+# their functions compiled off the main thread while the module loads, rather than on it
+# at their first call, which `PinAuth.create` makes (1.5–3 ms of its first run, in
+# bench/create-time.md). A bundler drops the comment with the others.
 finish_build() {
-  local scripts
+  local scripts file
   scripts="$(dirname "${BASH_SOURCE[0]}")"
   optimize_wasm "$1/pinauth_bg.wasm"
   node "$scripts/short-names.mjs" "$1"
   cat "$scripts/freed-guard.js" >> "$1/pinauth.js"
+  while IFS= read -r -d '' file; do
+    { echo '//# allFunctionsCalledOnLoad'; cat "$file"; } > "$file.hinted"
+    mv "$file.hinted" "$file"
+  done < <(find "$1" -name '*.js' -print0)
 }
