@@ -229,6 +229,8 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     prompt_open: Cell<bool>,
     /// Whether `refresh` is running (page code its storage calls reach may ask again).
     refreshing: Cell<bool>,
+    /// Whether `STORAGE_FALLBACK` was reported (once a page, whichever slot failed).
+    fallback_reported: Cell<bool>,
     /// Another device's PIN session seen in the shared storage (another tab replaced the
     /// identity, by `forgetDevice`), not yet looked up; and the last one looked up.
     identity_change: RefCell<(Option<DeviceId>, Option<DeviceId>)>,
@@ -318,6 +320,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             turns: Turns::default(),
             prompt_open: Cell::new(false),
             refreshing: Cell::new(false),
+            fallback_reported: Cell::new(false),
             identity_change: RefCell::new((None, None)),
         };
         for warning in warnings {
@@ -415,6 +418,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     fn warn(&self, warning: Warning) {
+        if warning == Warning::STORAGE_FALLBACK && self.fallback_reported.replace(true) {
+            return;
+        }
         if self.warning_listeners.is_empty() {
             self.early_warnings.borrow_mut().push(warning);
         } else {

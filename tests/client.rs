@@ -527,7 +527,8 @@ fn corrupt_storage_gives_a_fresh_state_and_warnings_never_an_error() {
 fn a_failing_storage_falls_back_to_memory_with_a_warning() {
     let world = World::new();
     let browser = Browser::new();
-    let client = world.open_with(&browser, APP, Box::new(Full));
+    // Both storages full: one warning for the page, whichever slot failed first.
+    let client = world.open_with_stores(&browser, APP, Box::new(Full), Box::new(Full));
     let warnings = record_warnings(&client);
     block_on(client.register(ANN, PASSWORD)).unwrap();
     block_on(client.login(ANN, PASSWORD)).unwrap();
