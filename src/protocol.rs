@@ -176,7 +176,7 @@ impl fmt::Debug for SecretString {
 
 /// A token together with the time it stops being accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct IssuedToken {
     /// The opaque token.
     pub token: Token,
@@ -313,7 +313,7 @@ pub struct RegisterRequest {
 
 /// The new account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RegisterResponse {
     /// The account's stable id.
     pub user_id: String,
@@ -333,7 +333,7 @@ pub struct LoginRequest {
 
 /// A successful password login.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     /// The account's stable id.
     pub user_id: String,
@@ -422,7 +422,7 @@ pub struct ValidateReauthRequest {
 
 /// Who re-authenticated, on which device, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ValidateReauthResponse {
     /// The account's stable id.
     pub user_id: String,
@@ -483,7 +483,7 @@ pub struct ResetPinRequest {
 /// A successful PIN reset: the account (the device may not have known it) and its new
 /// PIN session.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ResetPinResponse {
     /// The account's stable id.
     pub user_id: String,
@@ -516,7 +516,7 @@ pub struct ListDevicesRequest {
 
 /// The account's devices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ListDevicesResponse {
     /// Every device that has registered a key, oldest first.
     pub devices: Vec<DeviceInfo>,
@@ -524,7 +524,7 @@ pub struct ListDevicesResponse {
 
 /// One registered device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceInfo {
     /// The device's id.
     pub device_id: DeviceId,
@@ -699,7 +699,8 @@ impl Request {
 
 impl Response {
     /// Reads a response the backend wrote: `Ok` with its reply or `Err` with its error, or
-    /// `None` for anything else (unknown endpoints or fields, missing fields, bad values).
+    /// `None` for anything else (unknown endpoints, missing or repeated fields, bad
+    /// values). Fields it does not know are ignored, so a server may add its own.
     pub fn from_json(text: &str) -> Option<Result<Reply>> {
         let value = json::Value::parse(text)?;
         let (tag, body) = match value.members()? {
@@ -719,7 +720,9 @@ impl Reply {
         // serde refuses a repeated tag, whatever the variant.
         value.unique(&["endpoint"])?;
         let endpoint = value.get("endpoint")?.as_str()?;
-        let fields = |known: &[&str]| value.only(&[&["endpoint"], known].concat());
+        // Fields the client does not know are ignored (a server may add its own); a known
+        // one given twice is refused, as with serde.
+        let fields = |known: &[&str]| value.unique(known);
         let issued = || {
             fields(&["token", "expiresAt", "expiresIn"])?;
             IssuedToken::from_value(value)
@@ -798,7 +801,8 @@ impl Reply {
 }
 
 impl IssuedToken {
-    /// The token and expiry of an object that may hold other fields too.
+    /// The token and expiry of an object that may hold other fields too (not checked for
+    /// repeats: the caller does that with its own fields).
     fn from_value(value: &json::Value) -> Option<IssuedToken> {
         Some(IssuedToken {
             token: value.get("token")?.to_bytes()?,
@@ -807,16 +811,16 @@ impl IssuedToken {
         })
     }
 
-    /// An object holding a token and its expiry and nothing else.
+    /// An object holding a token and its expiry, each once (other fields are ignored).
     fn checked(value: &json::Value) -> Option<IssuedToken> {
-        value.only(&["token", "expiresAt", "expiresIn"])?;
+        value.unique(&["token", "expiresAt", "expiresIn"])?;
         IssuedToken::from_value(value)
     }
 }
 
 impl DeviceInfo {
     fn from_value(value: &json::Value) -> Option<DeviceInfo> {
-        value.only(&[
+        value.unique(&[
             "deviceId",
             "registeredAt",
             "lastUsedAt",
@@ -2055,7 +2059,6 @@ mod tests {
             r#"{"fine":{"endpoint":"logout"}}"#.into(),
             r#"{"ok":{"endpoint":"dropTables"}}"#.into(),
             r#"{"ok":{"endpoint":"register"}}"#.into(),
-            r#"{"ok":{"endpoint":"register","userId":"u","admin":true}}"#.into(),
             r#"{"ok":{"endpoint":"register","userId":7}}"#.into(),
             format!(
                 r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":1.5}}}}"#
@@ -2071,9 +2074,6 @@ mod tests {
             ),
             format!(
                 r#"{{"ok":{{"endpoint":"challenge","token":"{token}x","expiresIn":1,"expiresAt":1}}}}"#
-            ),
-            format!(
-                r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":1,"x":0}}}}"#
             ),
             format!(
                 r#"{{"ok":{{"endpoint":"challenge","token":"{token}","expiresIn":1,"expiresAt":1}}}} x"#
@@ -2104,6 +2104,12 @@ mod tests {
         let accepted = [
             r#" { "ok" : { "expiresAt" : 0 , "expiresIn" : 0 , "endpoint" : "challenge" , "token" : "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE" } } "#,
             r#"{"ok":{"endpoint":"logout","extra":[1,{"a":null}]}}"#,
+            // Fields the client does not know are ignored, at every level: a server may
+            // add its own.
+            r#"{"ok":{"endpoint":"register","userId":"u","admin":true}}"#,
+            r#"{"ok":{"endpoint":"challenge","token":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","expiresIn":1,"expiresAt":1,"x":0}}"#,
+            r#"{"ok":{"endpoint":"login","userId":"u","requestId":"r1","access":{"token":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","expiresAt":2,"expiresIn":1,"kind":"access"},"pin":{"pinAuth":{"token":"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI","expiresAt":3,"expiresIn":2,"x":[]}}}}"#,
+            r#"{"ok":{"endpoint":"listDevices","devices":[{"deviceId":"AQEBAQEBAQEBAQEBAQEBAQ","registeredAt":1,"lastUsedAt":2,"hasPin":true,"current":false,"name":"Laptop"}],"next":null}}"#,
             r#"{"error":{"code":"SOMETHING_NEW","message":"\u00e9\ud83d\ude00\/","future":{}}}"#,
             r#"{"error":{"code":"RATE_LIMITED","message":"m","retryAfterSeconds":null,"reason":null}}"#,
         ];
@@ -2122,6 +2128,10 @@ mod tests {
         for text in [
             r#"{"ok":{"endpoint":"logout","endpoint":"logout"}}"#,
             r#"{"ok":{"endpoint":"changePin","endpoint":"dropTables"}}"#,
+            r#"{"ok":{"endpoint":"register","userId":"u","userId":"v"}}"#,
+            r#"{"ok":{"endpoint":"challenge","token":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","expiresIn":1,"expiresAt":1,"expiresAt":2}}"#,
+            r#"{"ok":{"endpoint":"login","userId":"u","access":{"token":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","expiresAt":2,"expiresIn":1,"expiresIn":9},"pin":{"pinAuth":{"token":"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI","expiresAt":3,"expiresIn":2}}}}"#,
+            r#"{"ok":{"endpoint":"listDevices","devices":[{"deviceId":"AQEBAQEBAQEBAQEBAQEBAQ","registeredAt":1,"lastUsedAt":2,"hasPin":true,"hasPin":false,"current":false}]}}"#,
             r#"{"error":{"code":"INVALID_PIN","code":"INTERNAL","message":"m"}}"#,
             r#"{"error":{"code":"INVALID_PIN","message":"m","message":"n"}}"#,
             r#"{"error":{"code":"INVALID_PIN","message":"m","attemptsRemaining":null,"attemptsRemaining":3}}"#,
