@@ -144,7 +144,7 @@ fn main() {
     )
     .unwrap();
     let sessions = populate(&mut backend, accounts);
-    let snapshot = backend.snapshot().unwrap();
+    let snapshot = backend.snapshot();
     let restore_start = Instant::now();
     let mut backend = Backend::restore(
         &snapshot,

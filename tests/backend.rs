@@ -151,7 +151,7 @@ fn unknown_emails_pay_the_same_argon2_cost_as_real_accounts() {
     // the same Argon2 work. (Timing is measured in the benchmark, not asserted here.)
     let mut h = Harness::new();
     h.register(ANN);
-    let snapshot: serde_json::Value = serde_json::from_str(&h.backend.snapshot().unwrap()).unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(&h.backend.snapshot()).unwrap();
     let cost_of = |phc: &str| phc.split('$').nth(3).unwrap().to_owned();
     let dummy = cost_of(snapshot["dummyPasswordHash"].as_str().unwrap());
     let account = snapshot["accounts"]
@@ -169,7 +169,7 @@ fn unknown_emails_pay_the_same_argon2_cost_as_real_accounts() {
         Box::new(SeededRng::new(1)),
     )
     .unwrap();
-    let snapshot: serde_json::Value = serde_json::from_str(&owasp.snapshot().unwrap()).unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(&owasp.snapshot()).unwrap();
     assert_eq!(
         cost_of(snapshot["dummyPasswordHash"].as_str().unwrap()),
         "m=19456,t=2,p=1"
@@ -194,16 +194,13 @@ fn a_password_hashed_at_a_lower_cost_is_rehashed_at_the_next_login() {
     let mut config = BackendConfig::default().with_cheap_password_hashing();
     config.password_hashing.memory_kib = 128;
     let mut restored = Backend::restore(
-        &h.backend.snapshot().unwrap(),
+        &h.backend.snapshot(),
         config,
         Box::new(ManualClock::new(START_MS)),
         Box::new(SeededRng::new(2)),
     )
     .unwrap();
-    assert_eq!(
-        cost_of_account(&restored.snapshot().unwrap()),
-        "m=64,t=1,p=1"
-    );
+    assert_eq!(cost_of_account(&restored.snapshot()), "m=64,t=1,p=1");
     let login = |backend: &mut Backend, password: &str| {
         backend.handle(Request::Login(LoginRequest {
             email: ANN.into(),
@@ -219,30 +216,21 @@ fn a_password_hashed_at_a_lower_cost_is_rehashed_at_the_next_login() {
         ))),
         ErrorCode::InvalidCredentials
     );
-    assert_eq!(
-        cost_of_account(&restored.snapshot().unwrap()),
-        "m=64,t=1,p=1"
-    );
+    assert_eq!(cost_of_account(&restored.snapshot()), "m=64,t=1,p=1");
     assert!(pinauth::Result::<Reply>::from(login(&mut restored, PASSWORD)).is_ok());
-    assert_eq!(
-        cost_of_account(&restored.snapshot().unwrap()),
-        "m=128,t=1,p=1"
-    );
+    assert_eq!(cost_of_account(&restored.snapshot()), "m=128,t=1,p=1");
     // The rehashed password still signs in.
     assert!(pinauth::Result::<Reply>::from(login(&mut restored, PASSWORD)).is_ok());
     // A lower configured cost never weakens a stored hash.
     let mut lowered = Backend::restore(
-        &restored.snapshot().unwrap(),
+        &restored.snapshot(),
         BackendConfig::default().with_cheap_password_hashing(),
         Box::new(ManualClock::new(START_MS)),
         Box::new(SeededRng::new(3)),
     )
     .unwrap();
     assert!(pinauth::Result::<Reply>::from(login(&mut lowered, PASSWORD)).is_ok());
-    assert_eq!(
-        cost_of_account(&lowered.snapshot().unwrap()),
-        "m=128,t=1,p=1"
-    );
+    assert_eq!(cost_of_account(&lowered.snapshot()), "m=128,t=1,p=1");
 }
 
 // ---- PIN auth tokens and setPin ----
@@ -377,7 +365,7 @@ fn a_flood_of_challenges_keeps_only_the_newest_1024() {
         });
         assert!(h.call(flood).is_ok());
     }
-    let snapshot: serde_json::Value = serde_json::from_str(&h.backend.snapshot().unwrap()).unwrap();
+    let snapshot: serde_json::Value = serde_json::from_str(&h.backend.snapshot()).unwrap();
     assert_eq!(snapshot["challenges"].as_array().unwrap().len(), 1024);
     // The oldest went first: a request signed over it fails; a new challenge works.
     assert_eq!(
@@ -895,7 +883,7 @@ fn a_snapshot_round_trip_keeps_accounts_devices_tokens_and_counters() {
     assert!(h.unlock(&phone, &ann.session, &proof(2)).is_err());
     h.forgot_pin(ANN).unwrap();
 
-    let snapshot = h.backend.snapshot().unwrap();
+    let snapshot = h.backend.snapshot();
     let config = BackendConfig::default().with_cheap_password_hashing();
     h.backend = Backend::restore(
         &snapshot,
@@ -931,7 +919,7 @@ fn snapshots_hold_no_token_or_proof_in_clear() {
     };
     h.forgot_pin(ANN).unwrap();
     let reset = h.reset_token_for(ANN).to_base64url();
-    let snapshot = h.backend.snapshot().unwrap();
+    let snapshot = h.backend.snapshot();
     for secret in [
         ann.access.to_base64url(),
         ann.session.to_base64url(),
@@ -953,7 +941,7 @@ fn snapshots_hold_no_token_or_proof_in_clear() {
 #[test]
 fn corrupt_or_foreign_snapshots_are_refused_with_a_clear_error() {
     let h = Harness::new();
-    let good = h.backend.snapshot().unwrap();
+    let good = h.backend.snapshot();
     let restore = |text: &str| {
         Backend::restore(
             text,
@@ -985,7 +973,7 @@ fn the_same_seed_and_clock_give_the_same_state() {
         let phone = TestDevice::new(1);
         let ann = h.enrol(ANN, &phone, &proof(1));
         h.unlock(&phone, &ann.session, &proof(1)).unwrap();
-        h.backend.snapshot().unwrap()
+        h.backend.snapshot()
     };
     assert_eq!(run(), run());
 }
@@ -1021,7 +1009,7 @@ fn hostile_json_gets_invalid_input_without_echoing_it() {
 fn a_snapshot_whose_password_hash_asks_for_gigabytes_is_refused() {
     let mut h = Harness::new();
     h.register(ANN);
-    let snapshot = h.backend.snapshot().unwrap();
+    let snapshot = h.backend.snapshot();
     let restore = |text: &str| {
         Backend::restore(
             text,

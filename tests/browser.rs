@@ -143,7 +143,7 @@ fn the_backend_runs_every_pin_flow_in_the_browser_at_owasp_cost() {
     assert_eq!(unknown, wrong_password);
 
     // The snapshot the in-page demo keeps in localStorage survives a restore.
-    let snapshot = h.backend.snapshot().unwrap();
+    let snapshot = h.backend.snapshot();
     h.backend = Backend::restore(
         &snapshot,
         BackendConfig::default(),

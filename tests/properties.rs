@@ -948,11 +948,11 @@ impl Run {
                     // Every request first drops what has expired; a request that touches
                     // nothing (a logout without tokens) does that before the comparison.
                     self.h.backend.handle_json("{\"endpoint\":\"logout\"}");
-                    let before = self.h.backend.snapshot().unwrap();
+                    let before = self.h.backend.snapshot();
                     let response = self.h.backend.handle_json(&json);
                     // Whatever it is refused with, a replay changes nothing on the server.
                     assert_eq!(
-                        self.h.backend.snapshot().unwrap(),
+                        self.h.backend.snapshot(),
                         before,
                         "a replay changed the state: {json}"
                     );
@@ -1015,7 +1015,7 @@ impl Run {
 
     /// Invariant 5: snapshot → restore → snapshot is the same JSON; carry on restored.
     fn round_trip(&mut self) {
-        let snapshot = self.h.backend.snapshot().unwrap();
+        let snapshot = self.h.backend.snapshot();
         let restored = Backend::restore(
             &snapshot,
             self.model.config.clone(),
@@ -1024,7 +1024,7 @@ impl Run {
         )
         .unwrap();
         assert_eq!(
-            restored.snapshot().unwrap(),
+            restored.snapshot(),
             snapshot,
             "step {}: the snapshot did not round-trip",
             self.step

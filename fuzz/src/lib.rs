@@ -148,7 +148,7 @@ fn build_fixture() -> Fixture {
         }),
     );
     let reset = b.outbox().last().unwrap().reset_token.clone();
-    let snapshot = b.snapshot().unwrap();
+    let snapshot = b.snapshot();
     let tokens = vec![
         ("$ACCESS", access.to_base64url()),
         ("$SESSION", session.token.to_base64url()),
@@ -310,7 +310,7 @@ pub fn run_script(data: &[u8]) {
             }
         }
     }
-    let snapshot = backend.snapshot().unwrap();
+    let snapshot = backend.snapshot();
     let again = Backend::restore(
         &snapshot,
         config(),
@@ -318,7 +318,7 @@ pub fn run_script(data: &[u8]) {
         Box::new(SeededRng::new(12)),
     )
     .expect("a snapshot the backend wrote must restore");
-    assert_eq!(again.snapshot().unwrap(), snapshot, "snapshot round trip");
+    assert_eq!(again.snapshot(), snapshot, "snapshot round trip");
 }
 
 /// The `restore_snapshot` target: `Backend::restore` on arbitrary text never panics; a
@@ -339,11 +339,10 @@ pub fn restore_snapshot(data: &[u8]) {
     let Ok(mut backend) = restore(&text, 1) else {
         return;
     };
-    let first = backend.snapshot().unwrap();
+    let first = backend.snapshot();
     let second = restore(&first, 2)
         .expect("a snapshot the backend wrote must restore")
-        .snapshot()
-        .unwrap();
+        .snapshot();
     assert_eq!(first, second, "snapshot round trip");
 
     let fixture = fixture();
@@ -394,8 +393,8 @@ pub fn restore_snapshot(data: &[u8]) {
         check_response(request, &response);
         clock.advance(Duration::from_secs(61));
     }
-    let third = backend.snapshot().unwrap();
-    let fourth = restore(&third, 3).unwrap().snapshot().unwrap();
+    let third = backend.snapshot();
+    let fourth = restore(&third, 3).unwrap().snapshot();
     assert_eq!(third, fourth, "snapshot round trip after requests");
 }
 
@@ -725,8 +724,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         Box::new(SeededRng::new(3)),
     )
     .unwrap()
-    .snapshot()
-    .unwrap();
+    .snapshot();
     seeds.push((
         "restore_snapshot",
         "empty".to_owned(),

@@ -170,19 +170,16 @@ impl BackendHost {
         let base = backend.state.revision.max(latest);
         backend.state.revision = base;
         let stored = loaded.is_some();
-        let start = match loaded.map_or_else(|| backend.snapshot(), Ok) {
-            Ok(snapshot) => snapshot,
-            Err(error) => return ran(Err(error), latest),
-        };
+        let start = loaded.unwrap_or_else(|| backend.snapshot());
         let result = f(&mut backend).and_then(|()| {
             backend.state.revision = base;
-            let end = backend.snapshot()?;
+            let end = backend.snapshot();
             if stored && end == start {
                 return Ok(base);
             }
             let revision = base.saturating_add(1);
             backend.state.revision = revision;
-            p.store.set(&p.key, &backend.snapshot()?)?;
+            p.store.set(&p.key, &backend.snapshot())?;
             Ok(revision)
         });
         match result {

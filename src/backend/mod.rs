@@ -211,8 +211,8 @@ impl Backend {
 
     /// The whole state as JSON, for [`Backend::restore`]. It holds the server's secrets
     /// (the verifier key, password hashes): keep it where the server's database would be.
-    pub fn snapshot(&self) -> Result<Zeroizing<String>> {
-        Ok(self.state.to_json())
+    pub fn snapshot(&self) -> Zeroizing<String> {
+        self.state.to_json()
     }
 
     /// Replaces the whole state with a snapshot's. On error the state is unchanged.

@@ -701,7 +701,7 @@ mod client_harness {
         /// The backend's whole state as JSON: what a leaked database dump holds.
         pub fn snapshot(&self) -> String {
             self.host
-                .with_backend(|b| b.snapshot())
+                .with_backend(|b| Ok(b.snapshot()))
                 .unwrap()
                 .to_string()
         }
