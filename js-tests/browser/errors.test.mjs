@@ -90,6 +90,18 @@ test("a misbehaving or silent backend adapter: TRANSPORT_FAILED, and the client 
   assert.equal(r.stateAfterLogout, "signedOut");
 });
 
+test("a server's replies with fields of its own work in every flow; one without expiresIn is an unexpected reply", async () => {
+  const r = await call(page, "errors.js", "decoratedReplies");
+  for (const flow of ["register", "setPin", "changePin", "logout", "unlock"]) {
+    assert.deepEqual(r[flow], { kind: "resolved", value: null }, flow);
+  }
+  assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
+  assert.deepEqual(r.loginAgain, { kind: "resolved", value: "signedIn" }, "a known device");
+  assert.deepEqual(r.reauth, { kind: "resolved", keys: ["expiresAt", "token"] });
+  assert.equal(r.state, "signedIn");
+  assert.match(assertPinAuthError(r.stripped, "TRANSPORT_FAILED").message, /unexpected reply/);
+});
+
 test("options without a prototype or from another realm are read; an array of another realm is not", async () => {
   const r = await call(page, "errors.js", "optionsFromElsewhere");
   assert.deepEqual(r, { nullPrototype: "resolved", otherRealm: "resolved", otherRealmArray: "INVALID_INPUT" });

@@ -116,6 +116,49 @@ export async function misbehavingBackend() {
   return r;
 }
 
+/**
+ * A server that adds fields of its own to every object of its replies (as a later version
+ * of the protocol may): the client ignores them, and every flow works. A reply that leaves
+ * out a field the protocol requires (a token's `expiresIn`) is an unexpected reply.
+ */
+export async function decoratedReplies() {
+  const backend = MockBackend.create();
+  let strip = false;
+  // `pin` holds exactly one of `pinSession` and `pinAuth`, like an enum: not decorated.
+  const decorate = (value, key) => {
+    if (Array.isArray(value)) return value.map((item) => decorate(item));
+    if (!value || typeof value !== "object") return value;
+    const out = key === "pin" ? {} : { serverNote: "added by a newer server", requestId: 7 };
+    for (const [k, v] of Object.entries(value)) {
+      if (!(strip && k === "expiresIn")) out[k] = decorate(v, k);
+    }
+    return out;
+  };
+  const adapter = {
+    async handle(json) {
+      const reply = JSON.parse(await backend.handle(json));
+      return JSON.stringify(reply.ok ? { ok: decorate(reply.ok) } : reply);
+    },
+  };
+  const auth = await PinAuth.create({ backend: adapter, appId: "decorated" });
+  const email = freshEmail("decorated");
+  const r = {};
+  r.register = await outcome(() => auth.register(email, PASSWORD));
+  r.login = await outcome(() => auth.login(email, PASSWORD));
+  r.setPin = await outcome(() => auth.setPin(PIN));
+  const reauth = await outcome(() => auth.reauthenticate(PIN));
+  r.reauth = { kind: reauth.kind, keys: Object.keys(reauth.value ?? {}).sort() };
+  r.changePin = await outcome(() => auth.changePin(PIN, "281946"));
+  r.logout = await outcome(() => auth.logout());
+  r.loginAgain = await outcome(() => auth.login(email, PASSWORD));
+  r.unlock = await outcome(() => auth.loginWithPin("281946"));
+  r.state = auth.state;
+  strip = true;
+  r.stripped = await outcome(() => auth.reauthenticate("281946"));
+  auth.free();
+  return r;
+}
+
 /** Options objects without a prototype, or made in another realm (an iframe), are read. */
 export async function optionsFromElsewhere() {
   const backend = MockBackend.create();
