@@ -271,18 +271,6 @@ test("corrupt and foreign device identity records in IndexedDB: create resolves,
   assert.deepEqual(errors, []);
 });
 
-test("a device identity record of a later version: left as it is, and the page gets an identity of its own", async () => {
-  const { r, errors } = await scenario({}, "newerIdentityRecord");
-  assert.equal(r.created.kind, "resolved", show(r.created));
-  assert.deepEqual(r.warnings, ["DEVICE_NOT_PERSISTED"]);
-  assert.equal(r.ownDevice, true);
-  assert.equal(r.kept, true, "the newer record is untouched");
-  assert.equal(r.login.value, "pinSetupRequired", show(r.login));
-  assert.equal(r.setPin.kind, "resolved", show(r.setPin));
-  assert.equal(r.keptAfterUse, true, "and still untouched after the page signed in");
-  assert.deepEqual(errors, []);
-});
-
 test("corrupt and foreign values under the persisted MockBackend's key: create never throws, the backend keeps working", async () => {
   const { r, errors } = await scenario({}, "corruptSnapshots");
   for (const c of r.cases) {

@@ -249,7 +249,7 @@ async function corruptRecords(good) {
     ["an array", [good]],
     ["an empty object", {}],
     ["a Blob", new Blob(["identity"])],
-    ["no such schema (v: 0)", edit({ v: 0 })],
+    ["a newer schema (v: 2)", edit({ v: 2 })],
     ["v as a string", edit({ v: "1" })],
     ["no deviceId", without("deviceId")],
     ["a deviceId that is not base64url", edit({ deviceId: "!".repeat(22) })],
@@ -289,37 +289,6 @@ export async function corruptIdentityRecords() {
     }
     r.cases.push(c);
   }
-  return r;
-}
-
-/**
- * A device identity record of a later schema version (written by a newer page of the app
- * in another tab): `PinAuth.create` resolves with DEVICE_NOT_PERSISTED and an identity of
- * its own for this page, and the record is left exactly as it was.
- */
-export async function newerIdentityRecord() {
-  const appId = "newer-identity";
-  const backend = MockBackend.create();
-  const email = freshEmail("newer");
-  const { auth } = await create({ backend, appId, storage: "memory" });
-  await auth.register(email, PASSWORD);
-  auth.free();
-  const good = await identityStore("readonly", (s) => s.get(appId));
-  const newer = { ...good, v: 2, addedLater: "a field of version 2" };
-  await identityStore("readwrite", (s) => s.put(newer, appId));
-  const later = await create({ backend, appId, storage: "memory" });
-  const kept = await identityStore("readonly", (s) => s.get(appId));
-  const r = {
-    created: later.created,
-    warnings: later.warnings,
-    ownDevice: later.auth?.deviceId !== good.deviceId,
-    kept: kept?.v === 2 && kept.addedLater === newer.addedLater && kept.deviceId === good.deviceId,
-    login: await outcome(() => later.auth.login(email, PASSWORD)),
-    setPin: await outcome(() => later.auth.setPin(PIN)),
-  };
-  later.auth.free();
-  const again = await identityStore("readonly", (s) => s.get(appId));
-  r.keptAfterUse = again?.v === 2 && again.deviceId === good.deviceId;
   return r;
 }
 

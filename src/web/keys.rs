@@ -166,13 +166,6 @@ impl DeviceKeys for WebCryptoKeys {
         if record.is_undefined() {
             return Ok(LoadedIdentity::Missing);
         }
-        if is_newer(&record) {
-            // Another version's identity (a tab of an older page must not replace it):
-            // this page cannot use it, and it is left where it is.
-            return Err(key_error(
-                "The device identity was stored by a newer version of pinauth.",
-            ));
-        }
         Ok(match read_record(&record) {
             Some(identity) if !self.halves_differ(&identity).await => {
                 LoadedIdentity::Found(identity)
@@ -234,17 +227,11 @@ fn write_record(identity: &StoredIdentity<CryptoKey>) -> Result<Object> {
     Ok(record)
 }
 
-/// Whether a stored record is of a schema version later than this one's.
-fn is_newer(record: &JsValue) -> bool {
-    Reflect::get(record, &JsValue::from_str("v"))
-        .ok()
-        .and_then(|v| v.as_f64())
-        .is_some_and(|v| v > f64::from(RECORD_VERSION))
-}
-
 /// The identity in a stored record, or `None` when anything is missing, of the wrong type
 /// or length, or of another schema version. (Whether its two keys belong together is
-/// checked by [`WebCryptoKeys::halves_differ`].)
+/// checked by [`WebCryptoKeys::halves_differ`].) A record of a later version is corrupt
+/// here too, and so replaced: a site rolled back to this version then resets each device
+/// once, where leaving the record alone would keep every later page from saving one.
 fn read_record(record: &JsValue) -> Option<StoredIdentity<CryptoKey>> {
     if !record.is_object() {
         return None;
