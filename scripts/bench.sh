@@ -20,7 +20,7 @@ cargo bench --quiet --bench native -- "${quick[@]}" > "$work/native.json"
 cat "$work/native.json"
 
 echo "==> browser figures (headless Chromium)"
-wasm-pack build --release --target web --out-dir target/bench-pkg --no-pack --no-typescript --features bench,standalone >/dev/null 2>&1
+build_module target/bench-pkg --no-typescript --features bench >/dev/null 2>&1
 finish_build target/bench-pkg
 (cd bench && npm ci --no-audit --no-fund --loglevel=error)
 node bench/run.mjs "${quick[@]}" > "$work/browser.json"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/wasm-opt.sh
 
-wasm-pack build --release --target web --out-dir pkg --no-pack --features standalone >&2
+build_module pkg >&2
 finish_build pkg
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 cp pkg-template/README.md pkg-template/LICENSE pkg/

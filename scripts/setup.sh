@@ -12,6 +12,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The shipped module compiles `core` and `alloc` itself (build_module in scripts/wasm-opt.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding the rustup component rust-src"
+  rustup component add rust-src
+fi
+
 # The wasm-bindgen CLI must be exactly the wasm-bindgen version in Cargo.lock.
 [ -f Cargo.lock ] || cargo generate-lockfile
 want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

@@ -32,7 +32,7 @@ for variant in full client; do
   out="target/size/$variant"
   flags=()
   [ "$variant" = client ] && flags=(--no-default-features)
-  wasm-pack build --release --target web --out-dir "$out" --no-pack --no-typescript "${flags[@]}" --features standalone >/dev/null 2>&1
+  build_module "$out" --no-typescript "${flags[@]}" >/dev/null 2>&1
   if [ "${1:-}" = --raw ]; then
     row "$variant-raw"
   fi

@@ -6,6 +6,22 @@
 # `trim-paths` is not stable yet).
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/="
 
+# `build_module OUT_DIR [WASM-PACK ARGS...]` builds the shipped module (feature
+# `standalone`) with wasm-pack into OUT_DIR. `core` and `alloc` are compiled with it
+# (`-Zbuild-std`, from the rustup component `rust-src`) with `-Cpanic=immediate-abort`:
+# a panic traps where it happens, so no panic message, location or `core::fmt` code is
+# left in the module (the dependencies' `unwrap`s and `core`'s own checks kept about
+# 4 KB of them), and `core` is compiled at the crate's `opt-level = "z"`. Both are
+# unstable flags of the stable compiler (`RUSTC_BOOTSTRAP=1`), used for this build only:
+# the tests, clippy and every other build use the precompiled standard library.
+build_module() {
+  local out="$1"
+  shift
+  RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=core,alloc \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort" \
+    wasm-pack build --release --target web --out-dir "$out" --no-pack "$@" --features standalone
+}
+
 # `build_tool NAME` prints the path of a tool from tools/ (wasm-opt, esbuild), installing
 # tools/ first if it is missing.
 build_tool() {
