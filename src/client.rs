@@ -488,6 +488,25 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 clear_access = true;
             }
             held.session = stored;
+            // One account per device: tokens this client holds for another account than
+            // the device's PIN session (another tab signed in as someone else, or stored
+            // before a reload) are not used with it.
+            let Held {
+                session,
+                access,
+                pin_auth,
+                ..
+            } = &mut *held;
+            if let Some(session) = session {
+                let other = |t: &SavedToken| t.user_id != session.user_id;
+                if access.as_ref().is_some_and(other) {
+                    *access = None;
+                    clear_access = true;
+                }
+                if pin_auth.as_ref().is_some_and(other) {
+                    *pin_auth = None;
+                }
+            }
             if held
                 .access
                 .as_ref()
@@ -577,18 +596,43 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         self.refreshing.set(refreshing);
     }
 
+    /// Forgets the tokens of `slots` that the backend refused (and, for the PIN session,
+    /// the PIN auth token), and removes them from the storage unless another tab has put
+    /// newer ones there since.
+    fn drop_refused(&self, slots: &[Slot]) {
+        let refused: Vec<(Slot, SavedToken)> = {
+            let mut held = self.held.borrow_mut();
+            slots
+                .iter()
+                .filter_map(|&slot| {
+                    let token = match slot {
+                        Slot::PinSession => {
+                            held.pin_auth = None;
+                            held.session.take()
+                        }
+                        Slot::Access => held.access.take(),
+                    };
+                    token.map(|token| (slot, token))
+                })
+                .collect()
+        };
+        let refreshing = self.refreshing.replace(true);
+        for (slot, token) in &refused {
+            self.tokens.clear_refused(*slot, &token.token);
+        }
+        self.refreshing.set(refreshing);
+    }
+
     /// Applies what a backend error says about the tokens used, then refreshes the state.
     fn absorb(&self, error: &Error, spent: Spent) {
         match error.code() {
             ErrorCode::SessionInvalid
             | ErrorCode::SessionExpired
             | ErrorCode::DeviceLocked
-            | ErrorCode::UnknownDevice => self.drop_tokens(),
-            ErrorCode::AccessTokenInvalid => self.held.borrow_mut().access = None,
+            | ErrorCode::UnknownDevice => self.drop_refused(&[Slot::PinSession, Slot::Access]),
+            ErrorCode::AccessTokenInvalid => self.drop_refused(&[Slot::Access]),
             ErrorCode::PinAuthTokenInvalid => self.held.borrow_mut().pin_auth = None,
-            ErrorCode::TokenExpired if spent == Spent::Access => {
-                self.held.borrow_mut().access = None
-            }
+            ErrorCode::TokenExpired if spent == Spent::Access => self.drop_refused(&[Slot::Access]),
             ErrorCode::TokenExpired if spent == Spent::PinAuth => {
                 self.held.borrow_mut().pin_auth = None
             }
@@ -911,9 +955,11 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                     device_id: access.device_id,
                 })
             }
+            // Not signed in: what there is ends (before a PIN was set, the access token,
+            // which ends the PIN auth token with it).
             _ => Request::Logout(LogoutRequest {
                 session_token: session.map(|t| t.token),
-                access_token: None,
+                access_token: access.map(|t| t.token),
             }),
         };
         let _ = self.transport.send(request).await;

@@ -564,6 +564,10 @@ fn reauth_token(issued: &IssuedToken) -> JsValue {
     ])
 }
 
+fn container_error() -> Error {
+    Error::invalid_argument("options.container", "must be an element in the document")
+}
+
 /// Reads the options of `promptPin`.
 fn prompt_options(value: &JsValue) -> Result<PromptOptions> {
     let options = Options::read(
@@ -593,11 +597,18 @@ fn prompt_options(value: &JsValue) -> Result<PromptOptions> {
         }
     }
     let container = match options.get("container")? {
-        Some(value) => Some(
-            value
-                .dyn_into::<web_sys::Element>()
-                .map_err(|_| Error::invalid_argument("options.container", "must be an element"))?,
-        ),
+        // In the document: a prompt in a detached element could never be answered.
+        Some(value)
+            if Reflect::get(&value, &JsValue::from_str("isConnected"))
+                .is_ok_and(|connected| connected.is_truthy()) =>
+        {
+            Some(
+                value
+                    .dyn_into::<web_sys::Element>()
+                    .map_err(|_| container_error())?,
+            )
+        }
+        Some(_) => return Err(container_error()),
         None => None,
     };
     Ok(PromptOptions {

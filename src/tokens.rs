@@ -289,6 +289,14 @@ impl TokenStore {
         let _ = self.fallback.remove(&key);
     }
 
+    /// Empties a slot if it still holds `refused`, a token the backend refused: a
+    /// different token there is newer (another tab's sign-in) and stays.
+    pub fn clear_refused(&self, slot: Slot, refused: &Token) {
+        if matches!(self.read(slot), Ok(Some(Some(s))) if s.token == *refused) {
+            let _ = self.store(slot).remove(&self.key(slot));
+        }
+    }
+
     /// Keeps every slot in memory for the rest of the page and leaves the storage as it
     /// is: for a device identity that lives for this page only (IndexedDB unavailable).
     /// No later page could use its tokens, and in the storage they would take the place of

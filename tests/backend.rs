@@ -105,6 +105,35 @@ fn wrong_passwords_lock_the_account_for_fifteen_minutes() {
 }
 
 #[test]
+fn five_wrong_passwords_within_fifteen_minutes_lock_whenever_the_first_came() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    h.register(ANN);
+    let wrong = |h: &mut Harness| code(h.login_with(ANN, "wrong password", &phone));
+    // One failure, then four more a quarter of an hour later, around the end of the
+    // first failure's window: the 5th lands within 15 minutes of the 2nd.
+    assert_eq!(wrong(&mut h), ErrorCode::InvalidCredentials);
+    h.advance_secs(15 * 60 - 1);
+    for _ in 0..3 {
+        assert_eq!(wrong(&mut h), ErrorCode::InvalidCredentials);
+    }
+    h.advance_secs(1);
+    assert_eq!(wrong(&mut h), ErrorCode::AccountLocked);
+
+    // Failures spread out, each more than 15 minutes after the one before, never lock.
+    h.register(BOB);
+    h.advance_secs(15 * 60);
+    for _ in 0..8 {
+        assert_eq!(
+            code(h.login_with(BOB, "wrong password", &phone)),
+            ErrorCode::InvalidCredentials
+        );
+        h.advance_secs(15 * 60);
+    }
+    assert!(h.login_with(BOB, PASSWORD, &phone).is_ok());
+}
+
+#[test]
 fn a_successful_login_resets_the_password_failure_count() {
     let mut h = Harness::new();
     let phone = TestDevice::new(1);
@@ -712,6 +741,28 @@ fn change_pin_checks_the_current_pin_and_replaces_it() {
 }
 
 #[test]
+fn changing_the_pin_ends_the_re_authentications_made_with_the_old_one() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let before = h.reauthenticate(&phone, &ann.access, &proof(1)).unwrap();
+    assert!(h
+        .change_pin(&phone, &ann.access, &proof(1), &proof(2))
+        .is_ok());
+    let validate = |token: &Token| {
+        Request::ValidateReauth(ValidateReauthRequest {
+            reauth_token: token.clone(),
+        })
+    };
+    assert_eq!(
+        code(h.call(validate(&before.token))),
+        ErrorCode::ReauthTokenInvalid
+    );
+    let after = h.reauthenticate(&phone, &ann.access, &proof(2)).unwrap();
+    assert!(h.call(validate(&after.token)).is_ok());
+}
+
+#[test]
 fn forgot_and_reset_pin_sets_a_new_pin_and_clears_the_lockout() {
     let mut h = Harness::new();
     let phone = TestDevice::new(1);
@@ -808,9 +859,13 @@ fn logout_ends_the_session_and_the_devices_access_and_always_succeeds() {
     );
     assert!(matches!(h.call(Request::Logout(logout)), Ok(Reply::Logout)));
 
-    // An access token alone (no PIN yet) is ended too.
+    // An access token alone (no PIN yet) is ended too, with the PIN auth token of the
+    // same sign-in.
     h.register(BOB);
     let bob = h.login(BOB, &phone);
+    let PinStep::PinAuth(pin_auth) = bob.pin else {
+        panic!("a new device of Bob's sets a PIN")
+    };
     let logout = LogoutRequest {
         session_token: None,
         access_token: Some(bob.access.token.clone()),
@@ -819,6 +874,10 @@ fn logout_ends_the_session_and_the_devices_access_and_always_succeeds() {
     assert_eq!(
         code(h.list_devices(&bob.access.token)),
         ErrorCode::AccessTokenInvalid
+    );
+    assert_eq!(
+        code(h.set_pin(&phone, &pin_auth.token, &proof(1))),
+        ErrorCode::PinAuthTokenInvalid
     );
 }
 

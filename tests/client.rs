@@ -1072,3 +1072,180 @@ fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it
     assert_eq!(a.state(), SignedIn);
     assert!(!b.take_identity_change());
 }
+
+// ---- several tabs, several accounts, stale answers ----
+
+const BOB: &str = "bob@example.com";
+
+/// Bob has a PIN on this browser's device and has signed out.
+fn bob_enrolled_then_signed_out(world: &World, browser: &Browser) {
+    let tab = world.open(browser, APP);
+    block_on(tab.register(BOB, PASSWORD)).unwrap();
+    block_on(tab.login(BOB, PASSWORD)).unwrap();
+    block_on(tab.set_pin(PIN)).unwrap();
+    block_on(tab.logout()).unwrap();
+}
+
+#[test]
+fn a_tab_follows_the_devices_pin_session_and_never_mixes_two_accounts_tokens() {
+    let world = World::new();
+    let browser = Browser::new();
+    bob_enrolled_then_signed_out(&world, &browser);
+    // Ann signs in with her password in one tab (no PIN on this device yet), then Bob
+    // with his in another.
+    let tab_ann = world.open(&browser, APP);
+    block_on(tab_ann.register(ANN, PASSWORD)).unwrap();
+    assert_eq!(
+        block_on(tab_ann.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    let tab_bob = world.open(&browser, APP);
+    assert_eq!(block_on(tab_bob.login(BOB, PASSWORD)).unwrap(), SignedIn);
+
+    // Ann's tab shows the device as it now is: Bob's PIN session, locked. Ann's access
+    // and PIN auth tokens are not used with it.
+    assert_eq!(tab_ann.refresh(), PinRequired);
+    assert_eq!(tab_ann.user().unwrap().email, BOB);
+    assert_eq!(
+        code(block_on(tab_ann.access_token())),
+        ErrorCode::NotSignedIn
+    );
+    assert_eq!(
+        code(block_on(tab_ann.reauthenticate(PIN))),
+        ErrorCode::NotSignedIn
+    );
+    assert_eq!(tab_bob.refresh(), SignedIn, "Bob's tab is untouched");
+}
+
+#[test]
+fn a_reload_drops_a_stored_access_token_of_another_account_than_the_pin_session() {
+    let world = World::new();
+    let browser = Browser::new();
+    bob_enrolled_then_signed_out(&world, &browser);
+    // Ann, with a PIN, keeps her access token in this tab's sessionStorage.
+    let session_storage = MemoryStore::default();
+    let open_ann_tab = || {
+        world.open_with_stores(
+            &browser,
+            APP,
+            Box::new(browser.local.clone()),
+            Box::new(session_storage.clone()),
+        )
+    };
+    let tab_ann = open_ann_tab();
+    block_on(tab_ann.register(ANN, PASSWORD)).unwrap();
+    block_on(tab_ann.login(ANN, PASSWORD)).unwrap();
+    block_on(tab_ann.set_pin(NEW_PIN)).unwrap();
+    let access_key = ["pinauth:", APP, ":v1:access"].concat();
+    assert!(session_storage.get(&access_key).unwrap().is_some());
+    // Bob signs in in another tab: the device's PIN session is his now.
+    let tab_bob = world.open(&browser, APP);
+    assert_eq!(block_on(tab_bob.login(BOB, PASSWORD)).unwrap(), SignedIn);
+
+    let reloaded = open_ann_tab();
+    assert_eq!(
+        reloaded.state(),
+        PinRequired,
+        "not signed in as Ann on Bob's session"
+    );
+    assert_eq!(reloaded.user().unwrap().email, BOB);
+    assert_eq!(session_storage.get(&access_key).unwrap(), None);
+}
+
+#[test]
+fn a_refused_session_leaves_a_newer_one_another_tab_stored() {
+    let world = World::new();
+    let browser = Browser::new();
+    let tab = world.open(&browser, APP);
+    block_on(tab.register(ANN, PASSWORD)).unwrap();
+    block_on(tab.login(ANN, PASSWORD)).unwrap();
+    block_on(tab.set_pin(PIN)).unwrap();
+    let tab1 = world.open(&browser, APP);
+    let tab2 = world.open(&browser, APP);
+    assert_eq!(tab1.state(), PinRequired);
+
+    // Tab 1 unlocks with the PIN session while tab 2 signs in with the password, which
+    // replaces that session on the server: tab 1's answer comes back SESSION_INVALID.
+    let results = join_all(vec![
+        Box::pin(async { tab1.login_with_pin(PIN).await.map(|_| None) })
+            as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>,
+        Box::pin(async { tab2.login(ANN, PASSWORD).await.map(Some) }),
+    ]);
+    assert_eq!(results[1].as_ref().unwrap(), &Some(SignedIn));
+    assert_eq!(
+        results[0].as_ref().unwrap_err().code(),
+        ErrorCode::SessionInvalid
+    );
+    // The new session stays: tab 2 is still signed in, and tab 1 unlocks with it.
+    assert_eq!(tab2.refresh(), SignedIn);
+    assert_eq!(tab1.state(), PinRequired);
+    block_on(tab1.login_with_pin(PIN)).unwrap();
+    assert_eq!(tab1.state(), SignedIn);
+}
+
+#[test]
+fn an_access_token_the_server_refused_does_not_come_back_with_a_reload() {
+    let world = World::new();
+    let browser = Browser::new();
+    let session_storage = MemoryStore::default();
+    let open = || {
+        world.open_with_stores(
+            &browser,
+            APP,
+            Box::new(browser.local.clone()),
+            Box::new(session_storage.clone()),
+        )
+    };
+    let tab = open();
+    block_on(tab.register(ANN, PASSWORD)).unwrap();
+    block_on(tab.login(ANN, PASSWORD)).unwrap();
+    block_on(tab.set_pin(PIN)).unwrap();
+    let access = block_on(tab.access_token()).unwrap();
+    // The server ends the access token (its own logout of it, say).
+    world
+        .call(&Request::Logout(LogoutRequest {
+            session_token: None,
+            access_token: Some(access),
+        }))
+        .unwrap();
+    assert_eq!(
+        code(block_on(tab.reauthenticate(PIN))),
+        ErrorCode::AccessTokenInvalid
+    );
+    assert_eq!(tab.state(), PinRequired);
+    assert_eq!(open().state(), PinRequired, "the reload asks for the PIN");
+}
+
+#[test]
+fn forgetting_the_device_before_a_pin_is_set_ends_the_password_sign_in_on_the_server() {
+    let world = World::new();
+    let browser = Browser::new();
+    let tab = world.open(&browser, APP);
+    block_on(tab.register(ANN, PASSWORD)).unwrap();
+    assert_eq!(
+        block_on(tab.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    // The access token the login answered with (the client gives it out only once
+    // signed in).
+    let reply = world
+        .wire
+        .borrow()
+        .iter()
+        .rev()
+        .find(|text| text.starts_with("{\"ok\"") && text.contains("\"endpoint\":\"login\""))
+        .cloned()
+        .unwrap();
+    let Response::Ok(Reply::Login(login)) = serde_json::from_str(&reply).unwrap() else {
+        panic!("a login reply")
+    };
+    let access = login.access.token;
+    block_on(tab.forget_device()).unwrap();
+    assert_eq!(tab.state(), SignedOut);
+    assert_eq!(
+        code(world.call(&Request::ListDevices(ListDevicesRequest {
+            access_token: access,
+        }))),
+        ErrorCode::AccessTokenInvalid
+    );
+}

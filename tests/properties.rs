@@ -306,6 +306,11 @@ impl Window {
         }
         self.count += 1;
     }
+    /// A run of events, each within `gap` of the one before.
+    fn record_in_a_row(&mut self, now: u64, gap: u64) {
+        self.record(now, gap);
+        self.started_at = now;
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -637,7 +642,7 @@ impl Run {
                     a.locked_until = None;
                     Ok(())
                 } else {
-                    a.password_failures.record(now, lockout);
+                    a.password_failures.record_in_a_row(now, lockout);
                     if a.password_failures.count >= self.model.config.max_password_attempts {
                         a.password_failures = Window::default();
                         a.locked_until = Some(now + lockout);
@@ -784,6 +789,7 @@ impl Run {
                 if actual.is_ok() {
                     let account = checked.unwrap();
                     self.model.accounts[account].devices[device].pin = Some(new);
+                    self.model.revoke(account, device, &[Kind::Reauth]);
                 }
             }
             Op::ValidateReauth { token } => {
@@ -873,7 +879,13 @@ impl Run {
                 }
                 if let Some(Some(i)) = access {
                     if self.model.held(i, now) {
+                        let t = self.model.tokens[i].clone();
                         self.model.tokens[i].status = Status::Revoked;
+                        self.model.revoke(
+                            t.account,
+                            t.device.unwrap(),
+                            &[Kind::PinAuth, Kind::Reauth],
+                        );
                     }
                 }
             }

@@ -428,13 +428,15 @@ test("the keypad and the show toggle are operable with Tab, Enter and Space", as
   assert.equal(await toggle.getAttribute("aria-pressed"), "true");
   assert.equal(await toggle.textContent(), "Hide PIN");
 
-  // Each digit from the keypad: Tab to its key, then Enter or Space (alternately).
+  // Each digit from the keypad: Tab to its key, then Enter or Space (alternately). Focus
+  // stays on the key pressed.
   let n = 0;
   for (const digit of PIN) {
     await pressUntil(page, "Tab", `prompt:key-${digit}`);
     await page.keyboard.press(n % 2 ? "Space" : "Enter");
     n += 1;
     assert.equal((await view(page)).filled, n);
+    assert.equal(await focused(page), `prompt:key-${digit}`);
   }
   assert.equal((await view(page)).cells, PIN, "shown, not masked");
   // The keypad's delete key, then the last digit again, then its submit key.
@@ -447,6 +449,124 @@ test("the keypad and the show toggle are operable with Tab, Enter and Space", as
   await page.keyboard.press("Enter");
   assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
   await assertClosed(page, "#open-auto", input, [PIN]);
+  await p.finish();
+});
+
+test("opened from the app's own modal <dialog>, the prompt is on top and works; the page's key handlers get none of its keys", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await page.evaluate(() => {
+    window.__pageKeys = [];
+    for (const type of ["keydown", "keyup"]) document.addEventListener(type, (e) => window.__pageKeys.push(`${type} ${e.key}`));
+    window.app.openOwnModal();
+  });
+  assert.equal(await focused(page), "#confirm-in-modal");
+  await page.keyboard.press("Enter");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  assert.equal(await focused(page), "prompt:entry", "focus moves into the prompt");
+  await page.evaluate(() => (window.__pageKeys = []));
+  const onTop = await page.evaluate((hostSelector) => {
+    const host = document.querySelector(hostSelector);
+    const box = host.shadowRoot.querySelector(".entry-area").getBoundingClientRect();
+    return document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) === host;
+  }, HOST);
+  assert.ok(onTop, "what is under the PIN field is the prompt, not the app's dialog");
+  assert.equal(await page.locator("#own-modal").evaluate((d) => d.matches(":modal")), true);
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+  // At most the release of the Enter that sent it, if the answer closed the prompt first.
+  assert.deepEqual(
+    (await page.evaluate(() => window.__pageKeys)).filter((key) => key !== "keyup Enter"),
+    [],
+    "no key of the PIN reached the page",
+  );
+  assert.equal(await focused(page), "#confirm-in-modal", "focus is back in the app's dialog");
+
+  // Escape cancels the prompt and leaves the app's dialog open.
+  await page.keyboard.press("Enter");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  await page.evaluate(() => (window.__pageKeys = []));
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  assert.equal(await page.locator("#own-modal").evaluate((d) => d.open), true, "the app's dialog stays open");
+  assert.deepEqual(await page.evaluate(() => window.__pageKeys), ["keyup Escape"], "only the release, after the prompt closed");
+  await p.finish();
+});
+
+test("a prompt taken out of the page (its container emptied by a re-render) rejects with CANCELLED; a container not in the document is refused", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await page.evaluate(() => {
+    const slot = document.createElement("section");
+    slot.id = "prompt-slot";
+    document.querySelector("main").append(slot);
+    window.app.extraOptions = { container: slot };
+  });
+  await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(PIN.slice(0, 3));
+  await page.evaluate(() => document.getElementById("prompt-slot").replaceChildren());
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  assert.equal(await focused(page), "#open-reauth", "focus is back on the opener");
+
+  // The next prompt opens (the first one no longer holds the client's one prompt).
+  await page.evaluate(() => (window.app.extraOptions = {}));
+  await page.keyboard.press("Enter");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+
+  await page.evaluate(() => {
+    window.app.extraOptions = { container: document.createElement("section") };
+    window.app.open("reauth");
+  });
+  const refused = (await outcome(page)).error;
+  assert.equal(refused?.code, "INVALID_INPUT");
+  assert.match(refused.message, /options\.container must be an element in the document/);
+  assert.equal(await page.locator(HOST).count(), 0);
+  await p.finish();
+});
+
+test("a PIN set under another pinLength unlocks through the prompt at its own length", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinRequired");
+  assert.equal(await page.evaluate(() => window.app.revisit({ pinLength: 4 })), "pinRequired");
+  const input = await openWithKeyboard(page, "#open-auto");
+  const shownCells = () =>
+    page.evaluate(
+      (hostSelector) => [...document.querySelector(hostSelector).shadowRoot.querySelectorAll(".cell")].filter((c) => !c.hidden).length,
+      HOST,
+    );
+  assert.equal(await shownCells(), 4, "the length of a new PIN");
+  // Too short for any PIN: refused on the spot, no attempt spent.
+  await page.keyboard.type("730");
+  await page.keyboard.press("Enter");
+  assert.equal(await message(page, /digits/), "Enter all 4 digits.");
+  await page.keyboard.type("519");
+  assert.deepEqual([await shownCells(), (await view(page)).filled], [6, 6], "the cells grow with a longer PIN");
+  await page.keyboard.type("123");
+  assert.equal((await view(page)).filled, 8, "up to the longest PIN");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+  assert.equal(await page.evaluate(() => window.app.state), "signedIn");
+  await assertClosed(page, "#open-auto", input, [PIN]);
+  await p.finish();
+});
+
+test("a reauth prompt whose access token expires while it waits closes with NOT_SIGNED_IN", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn", { accessTokenTtlSeconds: 3 });
+  const input = await openWithKeyboard(page, "#open-reauth");
+  assert.equal((await outcome(page)).error?.code, "NOT_SIGNED_IN");
+  assert.equal(await page.evaluate(() => window.app.state), "pinRequired");
+  await assertClosed(page, "#open-reauth", input, [PIN]);
   await p.finish();
 });
 
@@ -747,6 +867,14 @@ test("--pinauth-accent on the host page colours the submit button inside the sha
   await page.evaluate(() => document.documentElement.classList.add("brand-theme"));
   assert.equal(await background(), "rgb(176, 24, 106)", "the host page's accent");
   await axe(page, "themed");
+  // prompt-app.css: html.brand-theme.brand-text { --pinauth-danger, --pinauth-on-accent }
+  await page.evaluate(() => document.documentElement.classList.add("brand-text"));
+  assert.equal(await submit.evaluate((b) => getComputedStyle(b).color), "rgb(255, 255, 255)", "the text on the accent");
+  const danger = await page.evaluate(
+    (hostSelector) => getComputedStyle(document.querySelector(hostSelector).shadowRoot.querySelector("#pinauth-message")).color,
+    HOST,
+  );
+  assert.equal(danger, "rgb(140, 0, 0)", "the error colour");
   await page.keyboard.press("Escape");
   assert.equal((await outcome(page)).error?.code, "CANCELLED");
   await p.finish();

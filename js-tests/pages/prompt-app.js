@@ -13,6 +13,7 @@ let auth = null;
 let email = null;
 /** Another device of the same account (see `wrongPinsOnAnotherDevice`). */
 let other = null;
+let appId = null;
 
 const stateText = document.getElementById("state");
 const statusText = document.getElementById("status");
@@ -37,16 +38,19 @@ const app = {
   /** Options of the next promptPin call (besides its mode), e.g. { strings }. */
   extraOptions: {},
 
-  /** A fresh account and device in `state`: pinSetupRequired, pinRequired or signedIn. */
-  async prepare(state, { pin = "730519", maxPinAttempts } = {}) {
+  /**
+   * A fresh account and device in `state`: pinSetupRequired, pinRequired or signedIn;
+   * `pinLength` is the client's, `accessTokenTtlSeconds` the backend's.
+   */
+  async prepare(state, { pin = "730519", maxPinAttempts, pinLength, accessTokenTtlSeconds } = {}) {
     auth?.free();
     other?.free();
     other = null;
     backend?.free();
-    backend = MockBackend.create(maxPinAttempts ? { maxPinAttempts } : {});
-    const appId = `prompt-${Date.now()}-${++counter}`;
+    backend = MockBackend.create({ maxPinAttempts, accessTokenTtlSeconds });
+    appId = `prompt-${Date.now()}-${++counter}`;
     email = `prompt-${Date.now()}-${counter}@example.com`;
-    auth = await PinAuth.create({ backend, appId });
+    auth = await PinAuth.create({ backend, appId, pinLength });
     await auth.register(email, PASSWORD);
     await auth.login(email, PASSWORD);
     if (state !== "pinSetupRequired") await auth.setPin(pin);
@@ -59,6 +63,33 @@ const app = {
     show(auth.state);
     statusText.textContent = "";
     return auth.state;
+  },
+
+  /** A later visit of the same device with other client options (e.g. `pinLength`). */
+  async revisit(options) {
+    auth.free();
+    auth = await PinAuth.create({ backend, appId, ...options });
+    auth.onStateChange(show);
+    show(auth.state);
+    return auth.state;
+  },
+
+  /**
+   * The app's own modal: a native <dialog> opened with showModal(), whose button (focused)
+   * opens the prompt to confirm.
+   */
+  openOwnModal() {
+    const own = document.createElement("dialog");
+    own.id = "own-modal";
+    const confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.id = "confirm-in-modal";
+    confirm.textContent = "Confirm transfer";
+    confirm.addEventListener("click", () => app.open("reauth"));
+    own.append(confirm);
+    document.body.append(own);
+    own.showModal();
+    confirm.focus();
   },
 
   /** Opens the prompt (what the buttons do). */

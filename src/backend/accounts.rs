@@ -312,7 +312,7 @@ impl Backend {
         let Some(entry) = self.state.password_failures.get_or_default(email) else {
             return Error::new(ErrorCode::Internal);
         };
-        entry.failures.record(now, lockout_ms);
+        entry.failures.record_in_a_row(now, lockout_ms);
         if entry.failures.count >= self.config.max_password_attempts {
             *entry = PasswordFailures {
                 failures: Window::default(),

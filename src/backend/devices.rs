@@ -39,8 +39,10 @@ pub(super) fn describe(account: &Account, current: Option<&DeviceId>) -> Vec<Dev
 }
 
 impl Backend {
-    /// Ends the given PIN session (with every token of its device) and access token.
-    /// Unknown or expired tokens are ignored, so logging out always succeeds.
+    /// Ends the given PIN session (with every token of its device) and access token (with
+    /// the PIN auth and re-authentication tokens of its device: a sign-out before a PIN
+    /// was set leaves nothing of it usable). Unknown or expired tokens are ignored, so
+    /// logging out always succeeds.
     pub(super) fn logout(&mut self, request: LogoutRequest) -> Reply {
         if let Some(token) = &request.session_token {
             if let Some(record) = self.state.discard(TokenKind::PinSession, token) {
@@ -50,7 +52,15 @@ impl Backend {
             }
         }
         if let Some(token) = &request.access_token {
-            self.state.discard(TokenKind::Access, token);
+            if let Some(record) = self.state.discard(TokenKind::Access, token) {
+                if let Some(device_id) = &record.device_id {
+                    self.state.revoke(
+                        &record.user_id,
+                        device_id,
+                        &[TokenKind::PinAuth, TokenKind::Reauth],
+                    );
+                }
+            }
         }
         Reply::Logout
     }

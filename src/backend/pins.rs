@@ -374,6 +374,10 @@ impl Backend {
         {
             device.pin_verifier = Some(verifier);
         }
+        // A re-authentication proven with the old PIN proves nothing about the new one
+        // (the user may be changing a PIN someone saw).
+        self.state
+            .revoke(&user_id, &request.device_id, &[TokenKind::Reauth]);
         Ok(Reply::ChangePin)
     }
 

@@ -77,7 +77,8 @@ pub(super) struct Device {
     pub last_used_at: u64,
 }
 
-/// A fixed window counter.
+/// A counter of events: in a fixed window from the first ([`Window::record`]), or in a run
+/// without a long pause ([`Window::record_in_a_row`]).
 #[derive(Clone, Copy, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct Window {
@@ -102,12 +103,23 @@ impl Window {
         }
         self.count = self.count.saturating_add(1);
     }
+
+    /// Counts one event of a run in which each came less than `gap_ms` after the one
+    /// before (`started_at` holds the last one's time), starting over after a longer
+    /// pause. Any `n` events within `gap_ms` are in one run, so a limit of `n` holds for
+    /// every window of that length, not only for windows from a first event.
+    pub fn record_in_a_row(&mut self, now: u64, gap_ms: u64) {
+        self.record(now, gap_ms);
+        self.started_at = now;
+    }
 }
 
 /// Failed passwords for one email.
 #[derive(Clone, Copy, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct PasswordFailures {
+    /// The run of failures, each within the lockout's length of the one before
+    /// ([`Window::record_in_a_row`]: `started_at` is the last failure's time).
     pub failures: Window,
     /// Set when the failures reached the limit.
     pub locked_until: Option<u64>,

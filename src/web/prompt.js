@@ -7,32 +7,40 @@
 //
 // It works under a strict Content-Security-Policy (no inline styles, no `eval`: the
 // styles are a constructable stylesheet adopted by the shadow root), is operable by
-// keyboard alone, announces errors through a live region, traps focus while open and
-// gives it back when closed. The PIN lives in the input element only while it is typed
+// keyboard alone, announces its steps and errors through live regions, traps focus while
+// open and gives it back when closed, and keeps the keys typed into it from the page. The PIN lives in the input element only while it is typed
 // (emptied when it is sent); the dialog is removed from the DOM when it closes.
 
 const STYLES = `
 :host { all: initial; }
+/* A native <dialog> covering the viewport, opened as modal: above the page's own modal
+   dialogs, with the page behind it inert. */
 .backdrop {
+  box-sizing: border-box; width: 100%; height: 100%; max-width: none; max-height: none;
+  margin: 0; padding: 0; border: 0;
   --accent: var(--pinauth-accent, #2f5bea);
   --bg: var(--pinauth-bg, #ffffff);
   --fg: var(--pinauth-fg, #17191f);
   --radius: var(--pinauth-radius, 14px);
   --muted: color-mix(in srgb, var(--fg) 62%, var(--bg));
   --line: color-mix(in srgb, var(--fg) 18%, var(--bg));
-  --danger: #c62828;
+  /* The PIN cells are the field's only outline: 3:1 against the background at least. */
+  --edge: color-mix(in srgb, var(--fg) 50%, var(--bg));
+  --danger: var(--pinauth-danger, #c62828);
+  --on-accent: var(--pinauth-on-accent, var(--bg));
   position: fixed; inset: 0; z-index: 2147483000;
   display: flex; align-items: center; justify-content: center;
   background: rgb(10 12 20 / 0.55);
   font-family: var(--pinauth-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
   color: var(--fg);
 }
+.backdrop::backdrop { background: transparent; }
 @media (prefers-color-scheme: dark) {
   .backdrop {
     --bg: var(--pinauth-bg, #1b1e27);
     --fg: var(--pinauth-fg, #eef0f6);
     --accent: var(--pinauth-accent, #7f9cff);
-    --danger: #ff8a80;
+    --danger: var(--pinauth-danger, #ff8a80);
   }
 }
 .dialog:focus { outline: none; }
@@ -48,11 +56,12 @@ h2 { margin: 0; font-size: 1.25rem; line-height: 1.3; font-weight: 650; text-ali
 .entry-area { position: relative; display: flex; justify-content: center; gap: 8px; border-radius: 10px; padding: 4px; }
 .entry-area:focus-within { outline: 3px solid var(--accent); outline-offset: 2px; }
 .cell {
-  width: 40px; height: 48px; border-radius: 10px; border: 2px solid var(--line);
+  width: 40px; height: 48px; border-radius: 10px; border: 2px solid var(--edge);
   display: flex; align-items: center; justify-content: center;
   font-size: 1.4rem; font-weight: 600; box-sizing: border-box;
 }
 .cell.filled { border-color: var(--accent); }
+.cell[hidden] { display: none; }
 .entry {
   position: absolute; inset: 0; width: 100%; height: 100%; margin: 0; padding: 0;
   opacity: 0; border: 0; font-size: 16px; caret-color: transparent; cursor: text;
@@ -68,7 +77,7 @@ button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 button:disabled { opacity: 0.5; cursor: default; }
 .key { font-size: 1.3rem; font-weight: 600; min-height: 52px; }
 .key.action { font-size: 1rem; }
-.primary { background: var(--accent); border-color: var(--accent); color: var(--bg); font-weight: 650; }
+.primary { background: var(--accent); border-color: var(--accent); color: var(--on-accent); font-weight: 650; }
 .actions { display: flex; gap: 8px; }
 .actions button { flex: 1; }
 .toggle { align-self: center; min-height: 36px; padding: 0 14px; font-size: 0.9rem; }
@@ -101,14 +110,16 @@ const fill = (template, name, value) => template.replaceAll(`{${name}}`, String(
 
 /**
  * Builds the dialog, mounts it in `config.container` (or `document.body`) and runs the
- * steps of `config.flow`. `check(pin)` gives a complete new PIN's rejection code, or
+ * steps of `config.flow`. A new PIN has exactly `config.length` digits; the current PIN
+ * any length from `config.minLength` to `config.maxLength` (it may have been set under
+ * another length). `check(pin)` gives a complete new PIN's rejection code, or
  * undefined; `submit(pins, reply)` runs the flow's call with the entered PINs and calls
  * `reply()` when it settled the prompt, or `reply(message)` to start over with that
  * message (a wrong PIN). Returns `done`, resolved once the dialog closed, and `close()`,
  * which closes it unless a PIN is being checked (then false).
  */
 export function openPrompt(config, check, submit) {
-  const { flow, length, strings } = config;
+  const { flow, length, minLength, maxLength, strings } = config;
   const steps = STEPS[flow];
   const active = document.activeElement;
   const previousFocus = active instanceof HTMLElement ? active : null;
@@ -129,26 +140,25 @@ export function openPrompt(config, check, submit) {
   sheet.replaceSync(STYLES);
   root.adoptedStyleSheets = [sheet];
 
-  const backdrop = element("div", "backdrop");
-  // Focusable by script only: holds focus while the PIN is checked.
-  const dialog = element("div", "dialog", {
+  const backdrop = element("dialog", "backdrop", {
     role: "dialog",
     "aria-modal": "true",
     "aria-labelledby": "pinauth-title",
     "aria-describedby": "pinauth-step pinauth-message",
-    tabindex: "-1",
   });
+  // The panel. Focusable by script only: holds focus while the PIN is checked.
+  const dialog = element("div", "dialog", { tabindex: "-1" });
   const title = element("h2", "", { id: "pinauth-title" });
-  const stepText = element("p", "step", { id: "pinauth-step" });
+  // A live region: the next step's instruction is read out, as focus stays on the field.
+  const stepText = element("p", "step", { id: "pinauth-step", "aria-live": "polite" });
   const area = element("div", "entry-area");
   const cells = [];
-  for (let i = 0; i < length; i++) cells.push(area.appendChild(element("span", "cell", { "aria-hidden": "true" })));
+  for (let i = 0; i < maxLength; i++) cells.push(area.appendChild(element("span", "cell", { "aria-hidden": "true" })));
   const input = element("input", "entry", {
     type: "password",
     inputmode: "numeric",
     autocomplete: "off",
     pattern: "[0-9]*",
-    maxlength: String(length),
     "aria-label": strings.pinLabel,
     "aria-describedby": "pinauth-step pinauth-message",
     spellcheck: "false",
@@ -179,6 +189,15 @@ export function openPrompt(config, check, submit) {
   backdrop.append(dialog);
   root.append(backdrop);
   (config.container ?? document.body).append(host);
+  /** Opens the native dialog as modal (without it, it still covers the page, fixed). */
+  const showModal = () => {
+    try {
+      backdrop.showModal();
+    } catch {
+      backdrop.setAttribute("open", "");
+    }
+  };
+  showModal();
 
   let step = 0;
   /** PINs entered in earlier steps of this flow. */
@@ -190,6 +209,8 @@ export function openPrompt(config, check, submit) {
   const done = new Promise((resolve) => (resolveDone = resolve));
 
   const ask = () => steps[step] ?? "current";
+  /** The most digits the current step takes. */
+  const limit = () => (ask() === "current" ? maxLength : length);
   const say = (text, info) => {
     message.className = info ? "message info" : "message";
     message.textContent = text;
@@ -199,12 +220,13 @@ export function openPrompt(config, check, submit) {
   /** Every control that takes focus, in tab order. */
   const focusable = () => [input, toggle, ...buttons.filter((b) => !b.disabled)];
 
-  /** Shows the typed digits (as bullets unless "Show PIN"), or, once the PIN is `sent`,
-   * a bullet in every cell. */
+  /** Shows the typed digits (as bullets unless "Show PIN") in `length` cells, or more
+   * while a longer current PIN is typed; once the PIN is `sent`, a bullet in every cell. */
   const renderCells = (sent = false) => {
     const value = input.value;
     cells.forEach((cell, i) => {
-      const shown = sent ? "•" : i < value.length ? (masked ? "•" : value[i]) : "";
+      cell.hidden = i >= Math.max(length, value.length);
+      const shown = cell.hidden ? "" : sent ? "•" : i < value.length ? (masked ? "•" : value[i]) : "";
       cell.className = shown ? "cell filled" : "cell";
       cell.textContent = shown;
     });
@@ -228,6 +250,7 @@ export function openPrompt(config, check, submit) {
             ? strings.reauthStep
             : instructions[ask()];
     input.value = "";
+    input.maxLength = limit();
     renderCells();
     input.focus();
   };
@@ -249,11 +272,11 @@ export function openPrompt(config, check, submit) {
     else say(problem, false);
   };
 
-  /** Keeps the input to at most `length` digits (typing, paste), then re-checks it; says
+  /** Keeps the input to the step's digits (typing, paste), then re-checks it; says
    * "digits only" when something else was typed. */
   const onInput = () => {
     const raw = input.value;
-    const digits = raw.replace(/[^0-9]/g, "").slice(0, length);
+    const digits = raw.replace(/[^0-9]/g, "").slice(0, limit());
     if (digits !== raw) input.value = digits;
     renderCells();
     liveCheck(digits);
@@ -264,7 +287,9 @@ export function openPrompt(config, check, submit) {
     busy = value;
     input.readOnly = value;
     progress.hidden = !value;
-    backdrop.setAttribute("aria-busy", value ? "true" : "false");
+    // On the entry only: a busy region holds back the announcements inside it, and the
+    // progress ("Checking…") and the message are to be heard.
+    area.setAttribute("aria-busy", value ? "true" : "false");
     // Cancel too: once a PIN is sent, its answer decides the outcome (a cancel then could
     // hide a PIN that was set or a token that was issued).
     for (const b of buttons) b.disabled = value;
@@ -296,11 +321,15 @@ export function openPrompt(config, check, submit) {
    * this was the last step, or undefined when the dialog stays on a step. */
   const advance = () => {
     const digits = input.value;
-    if (digits.length !== length) {
+    const asked = ask();
+    const complete =
+      asked === "current"
+        ? digits.length >= minLength && digits.length <= maxLength
+        : digits.length === length;
+    if (!complete) {
       say(fill(strings.incomplete, "length", length), false);
       return undefined;
     }
-    const asked = ask();
     const problem = asked === "new" ? newPinProblem(digits) : undefined;
     if (problem !== undefined) {
       input.value = "";
@@ -337,7 +366,8 @@ export function openPrompt(config, check, submit) {
     if (!pins) return;
     submit(pins, (retry) => {
       if (closed) return;
-      if (retry === undefined) finish();
+      // Taken out of the page while the PIN was checked: nobody can retry.
+      if (retry === undefined || !host.isConnected) finish();
       else restart(retry);
     });
     pins.length = 0;
@@ -348,9 +378,10 @@ export function openPrompt(config, check, submit) {
     if (busy || closed) return;
     const value = input.value;
     if (key === "delete") input.value = value.slice(0, -1);
-    else if (value.length < length) input.value = value + key;
+    else if (value.length < limit()) input.value = value + key;
+    // Focus stays on the key pressed: the next digit is one key away, and a phone does not
+    // raise its own keyboard over the keypad.
     onInput();
-    input.focus();
   };
 
   /** Closes the dialog, unless a PIN is being checked: its answer decides. */
@@ -373,7 +404,11 @@ export function openPrompt(config, check, submit) {
   });
   // Digits and Backspace edit the PIN (wherever focus is in the dialog), Enter in the PIN
   // field submits, Escape cancels, Tab and Shift+Tab cycle inside the dialog.
+  // The keys typed into the dialog are not the page's: its shortcuts and its own Escape
+  // handlers (which would see the dialog's host as the target, not a field) do not get them.
+  for (const type of ["keyup", "keypress"]) backdrop.addEventListener(type, (event) => event.stopPropagation());
   backdrop.addEventListener("keydown", (event) => {
+    event.stopPropagation();
     if (closed) return;
     const key = event.key;
     const modified = event.ctrlKey || event.metaKey || event.altKey;
@@ -406,6 +441,14 @@ export function openPrompt(config, check, submit) {
       submitStep();
     }
   });
+  // The browser's own close requests (Escape is handled above; Android's back gesture) are
+  // a cancel, and a close it would not let the page refuse reopens the dialog while a PIN
+  // is checked.
+  backdrop.addEventListener("cancel", (event) => {
+    event.preventDefault();
+    cancel();
+  });
+  backdrop.addEventListener("close", () => closed || cancel() || showModal());
   // Pressing the backdrop does not take focus out of the dialog.
   backdrop.addEventListener("mousedown", (event) => event.target === backdrop && event.preventDefault());
   backdrop.addEventListener("click", (event) => {
@@ -425,6 +468,14 @@ export function openPrompt(config, check, submit) {
     const key = b.dataset.key ?? b.dataset.action;
     b.addEventListener("click", () => (key === "cancel" ? cancel() : press(key)));
   }
+
+  // Taken out of the page (a re-render that replaced the container, say): the prompt is
+  // cancelled, or, while a PIN is checked, closed by its answer.
+  const detached = new MutationObserver(() => {
+    if (!host.isConnected && !busy) cancel();
+  });
+  detached.observe(document, { childList: true, subtree: true });
+  done.then(() => detached.disconnect());
 
   renderStep();
   return { done, close: cancel };

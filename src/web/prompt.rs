@@ -8,6 +8,7 @@
 
 use crate::client::{AuthState, Client};
 use crate::error::{Error, ErrorCode, Result};
+use crate::pin::Pin;
 use crate::platform::{DeviceKeys, Transport};
 use crate::protocol::json::decimal;
 use crate::protocol::IssuedToken;
@@ -177,6 +178,15 @@ impl Flow {
             Flow::Change => "change",
         }
     }
+
+    /// The state the flow's call needs.
+    fn needs(self) -> AuthState {
+        match self {
+            Flow::Setup => AuthState::PinSetupRequired,
+            Flow::Unlock => AuthState::PinRequired,
+            Flow::Reauth | Flow::Change => AuthState::SignedIn,
+        }
+    }
 }
 
 fn dom_error() -> Error {
@@ -248,9 +258,10 @@ fn settle(settled: &Settled, result: Result<PromptOutcome>) {
 /// setup (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the mode's
 /// re-authentication or change (in `Auto` mode a signed-in client resolves at once).
 /// A wrong PIN keeps the dialog open with the attempts left; a lockout or ended session
-/// closes it with that error (also when the session ends elsewhere while it waits, with
-/// `NOT_SIGNED_IN`); cancelling (button, Escape, backdrop) fails with `CANCELLED`, except
-/// while a PIN is being checked, when the answer decides. While a prompt of `client` is
+/// closes it with that error. When the state leaves the one the flow needs while it waits,
+/// it closes too: done when a setup or unlock finds the client signed in, `NOT_SIGNED_IN`
+/// otherwise. Cancelling (button, Escape, backdrop, or the dialog taken out of the page)
+/// fails with `CANCELLED`, except while a PIN is being checked, when the answer decides. While a prompt of `client` is
 /// open, another call fails at once with `PROMPT_OPEN` and the open one carries on.
 pub async fn prompt_pin<K, T>(
     client: &Rc<Client<K, T>>,
@@ -273,6 +284,8 @@ where
     for (key, value) in [
         ("flow", JsValue::from_str(flow.name())),
         ("length", JsValue::from(client.pin_policy().length() as u32)),
+        ("minLength", JsValue::from(Pin::MIN_LENGTH as u32)),
+        ("maxLength", JsValue::from(Pin::MAX_LENGTH as u32)),
         (
             "title",
             options
@@ -336,11 +349,19 @@ where
     let state_listener = {
         let (view, settled) = (view.clone(), settled.clone());
         client.on_state_change(move |state| {
-            // Another tab logged out, or the session expired, while the dialog waited for
-            // input: its flow can no longer succeed. (While a PIN is being checked, that
-            // call's own answer closes the dialog instead.)
-            if *state == AuthState::SignedOut && view.close() {
-                settle(&settled, Err(Error::new(ErrorCode::NotSignedIn)));
+            // The state left the one the flow's call needs while the dialog waited for
+            // input (another tab logged out or unlocked, a token expired): signed in after
+            // all, a setup or unlock is done; anything else can no longer succeed. (While a
+            // PIN is being checked, that call's own answer closes the dialog instead.)
+            if *state != flow.needs() && view.close() {
+                let signed_in = *state == AuthState::SignedIn;
+                settle(
+                    &settled,
+                    match flow {
+                        Flow::Setup | Flow::Unlock if signed_in => Ok(PromptOutcome::Done),
+                        _ => Err(Error::new(ErrorCode::NotSignedIn)),
+                    },
+                );
             }
         })
     };
