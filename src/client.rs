@@ -191,11 +191,11 @@ impl Drop for PromptClaim<'_> {
 }
 
 /// Which token a failed request was spending.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 enum Spent {
     PinAuth,
-    Session,
-    Access,
+    Session(Token),
+    Access(Token),
     Nothing,
 }
 
@@ -596,12 +596,24 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         self.refreshing.set(refreshing);
     }
 
-    /// Forgets the tokens of `slots` that the backend refused (and, for the PIN session,
-    /// the PIN auth token), and removes them from the storage unless another tab has put
-    /// newer ones there since.
-    fn drop_refused(&self, slots: &[Slot]) {
+    /// Forgets the tokens of `slots` (and, for the PIN session, the PIN auth token) that a
+    /// refusal of the `spent` token ended, and removes them from the storage unless another
+    /// tab has put newer ones there since. A refusal this client has moved on from (it
+    /// follows a newer sign-in another tab made while the request was out) ends nothing.
+    fn drop_refused(&self, spent: &Spent, slots: &[Slot]) {
         let refused: Vec<(Slot, SavedToken)> = {
             let mut held = self.held.borrow_mut();
+            let holds = |token: &Option<SavedToken>, sent: &Token| {
+                token.as_ref().is_some_and(|t| t.token == *sent)
+            };
+            let stale = match spent {
+                Spent::Session(sent) => !holds(&held.session, sent),
+                Spent::Access(sent) => !holds(&held.access, sent),
+                Spent::PinAuth | Spent::Nothing => false,
+            };
+            if stale {
+                return;
+            }
             slots
                 .iter()
                 .filter_map(|&slot| {
@@ -624,16 +636,20 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     /// Applies what a backend error says about the tokens used, then refreshes the state.
-    fn absorb(&self, error: &Error, spent: Spent) {
+    fn absorb(&self, error: &Error, spent: &Spent) {
         match error.code() {
             ErrorCode::SessionInvalid
             | ErrorCode::SessionExpired
             | ErrorCode::DeviceLocked
-            | ErrorCode::UnknownDevice => self.drop_refused(&[Slot::PinSession, Slot::Access]),
-            ErrorCode::AccessTokenInvalid => self.drop_refused(&[Slot::Access]),
+            | ErrorCode::UnknownDevice => {
+                self.drop_refused(spent, &[Slot::PinSession, Slot::Access])
+            }
+            ErrorCode::AccessTokenInvalid => self.drop_refused(spent, &[Slot::Access]),
             ErrorCode::PinAuthTokenInvalid => self.held.borrow_mut().pin_auth = None,
-            ErrorCode::TokenExpired if spent == Spent::Access => self.drop_refused(&[Slot::Access]),
-            ErrorCode::TokenExpired if spent == Spent::PinAuth => {
+            ErrorCode::TokenExpired if matches!(spent, Spent::Access(_)) => {
+                self.drop_refused(spent, &[Slot::Access])
+            }
+            ErrorCode::TokenExpired if *spent == Spent::PinAuth => {
                 self.held.borrow_mut().pin_auth = None
             }
             _ => {}
@@ -645,7 +661,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     async fn send(&self, request: Request, spent: Spent) -> Result<Reply> {
         let result = self.transport.send(request).await;
         if let Err(error) = &result {
-            self.absorb(error, spent);
+            self.absorb(error, &spent);
         }
         result
     }
@@ -792,12 +808,16 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         };
         let request = self.sign(request).await?;
         let Reply::LoginWithPin(access) = self
-            .send(Request::LoginWithPin(request), Spent::Session)
+            .send(
+                Request::LoginWithPin(request),
+                Spent::Session(session.token.clone()),
+            )
             .await?
         else {
             return Err(Error::unexpected_reply());
         };
         let now = self.now();
+        let token = access.token.clone();
         self.save(
             Slot::Access,
             SavedToken::new(
@@ -808,8 +828,17 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 now,
             ),
         );
-        self.refresh();
-        Ok(())
+        if self.refresh() == AuthState::SignedIn {
+            return Ok(());
+        }
+        // While the request was out the device moved on (another tab signed in as someone
+        // else, or out): the new access token is of no use here, and is ended.
+        let logout = Request::Logout(LogoutRequest {
+            session_token: None,
+            access_token: Some(token),
+        });
+        let _ = self.transport.send(logout).await;
+        Err(Error::new(ErrorCode::NotSignedIn))
     }
 
     /// Confirms the PIN for a sensitive action; the returned token (5 minutes, single use)
@@ -827,7 +856,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         };
         let request = self.sign(request).await?;
         match self
-            .send(Request::Reauthenticate(request), Spent::Access)
+            .send(
+                Request::Reauthenticate(request),
+                Spent::Access(access.token.clone()),
+            )
             .await?
         {
             Reply::Reauthenticate(token) => Ok(token),
@@ -855,7 +887,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         };
         let request = self.sign(request).await?;
         match self
-            .send(Request::ChangePin(request), Spent::Access)
+            .send(
+                Request::ChangePin(request),
+                Spent::Access(access.token.clone()),
+            )
             .await?
         {
             Reply::ChangePin => Ok(()),

@@ -1152,35 +1152,99 @@ fn a_reload_drops_a_stored_access_token_of_another_account_than_the_pin_session(
     assert_eq!(session_storage.get(&access_key).unwrap(), None);
 }
 
+/// The answer a login with a PIN got last on the wire: the access token it issued.
+fn last_pin_login_access(world: &World) -> Token {
+    let reply = world
+        .wire
+        .borrow()
+        .iter()
+        .rev()
+        .find(|text| text.starts_with("{\"ok\"") && text.contains("\"endpoint\":\"loginWithPin\""))
+        .cloned()
+        .unwrap();
+    let Response::Ok(Reply::LoginWithPin(access)) = serde_json::from_str(&reply).unwrap() else {
+        panic!("a loginWithPin reply")
+    };
+    access.token
+}
+
 #[test]
 fn a_refused_session_leaves_a_newer_one_another_tab_stored() {
+    // Tab 1's storage event of tab 2's sign-in comes after its own answer, or before.
+    for follows_first in [false, true] {
+        let world = World::new();
+        let browser = Browser::new();
+        let tab = world.open(&browser, APP);
+        block_on(tab.register(ANN, PASSWORD)).unwrap();
+        block_on(tab.login(ANN, PASSWORD)).unwrap();
+        block_on(tab.set_pin(PIN)).unwrap();
+        let tab1 = world.open(&browser, APP);
+        let tab2 = world.open(&browser, APP);
+        assert_eq!(tab1.state(), PinRequired);
+
+        // Tab 1 unlocks with the PIN session while tab 2 signs in with the password,
+        // which replaces that session on the server: tab 1's answer is SESSION_INVALID.
+        let results = join_all(vec![
+            Box::pin(async { tab1.login_with_pin(PIN).await.map(|_| None) })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>,
+            Box::pin(async {
+                let state = tab2.login(ANN, PASSWORD).await.map(Some);
+                if follows_first {
+                    tab1.refresh();
+                }
+                state
+            }),
+        ]);
+        assert_eq!(results[1].as_ref().unwrap(), &Some(SignedIn));
+        assert_eq!(
+            results[0].as_ref().unwrap_err().code(),
+            ErrorCode::SessionInvalid
+        );
+        // The new session stays: tab 2 is still signed in, and tab 1 unlocks with it.
+        assert_eq!(tab2.refresh(), SignedIn, "follows first: {follows_first}");
+        assert_eq!(tab1.state(), PinRequired);
+        block_on(tab1.login_with_pin(PIN)).unwrap();
+        assert_eq!(tab1.state(), SignedIn);
+    }
+}
+
+#[test]
+fn an_unlock_that_loses_the_device_to_another_account_midway_fails_and_ends_its_token() {
     let world = World::new();
     let browser = Browser::new();
+    bob_enrolled_then_signed_out(&world, &browser);
     let tab = world.open(&browser, APP);
     block_on(tab.register(ANN, PASSWORD)).unwrap();
     block_on(tab.login(ANN, PASSWORD)).unwrap();
-    block_on(tab.set_pin(PIN)).unwrap();
+    block_on(tab.set_pin(NEW_PIN)).unwrap();
     let tab1 = world.open(&browser, APP);
     let tab2 = world.open(&browser, APP);
-    assert_eq!(tab1.state(), PinRequired);
-
-    // Tab 1 unlocks with the PIN session while tab 2 signs in with the password, which
-    // replaces that session on the server: tab 1's answer comes back SESSION_INVALID.
+    // Ann unlocks in tab 1 while Bob signs in with his password in tab 2, and tab 1 sees
+    // Bob's PIN session before its answer.
     let results = join_all(vec![
-        Box::pin(async { tab1.login_with_pin(PIN).await.map(|_| None) })
+        Box::pin(async { tab1.login_with_pin(NEW_PIN).await.map(|_| None) })
             as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>,
-        Box::pin(async { tab2.login(ANN, PASSWORD).await.map(Some) }),
+        Box::pin(async {
+            let state = tab2.login(BOB, PASSWORD).await.map(Some);
+            tab1.refresh();
+            state
+        }),
     ]);
     assert_eq!(results[1].as_ref().unwrap(), &Some(SignedIn));
     assert_eq!(
         results[0].as_ref().unwrap_err().code(),
-        ErrorCode::SessionInvalid
+        ErrorCode::NotSignedIn
     );
-    // The new session stays: tab 2 is still signed in, and tab 1 unlocks with it.
-    assert_eq!(tab2.refresh(), SignedIn);
     assert_eq!(tab1.state(), PinRequired);
-    block_on(tab1.login_with_pin(PIN)).unwrap();
-    assert_eq!(tab1.state(), SignedIn);
+    assert_eq!(tab1.user().unwrap().email, BOB);
+    assert_eq!(tab2.refresh(), SignedIn);
+    assert_eq!(
+        code(world.call(&Request::ListDevices(ListDevicesRequest {
+            access_token: last_pin_login_access(&world),
+        }))),
+        ErrorCode::AccessTokenInvalid,
+        "Ann's new access token was ended"
+    );
 }
 
 #[test]

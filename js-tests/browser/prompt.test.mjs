@@ -452,6 +452,21 @@ test("the keypad and the show toggle are operable with Tab, Enter and Space", as
   await p.finish();
 });
 
+test("a PIN begun on the keypad and finished on the keyboard is sent with Enter", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinRequired");
+  const input = await openWithKeyboard(page, "#open-auto");
+  await page.locator(`${HOST} [data-key="${PIN[0]}"]`).click();
+  assert.equal(await focused(page), `prompt:key-${PIN[0]}`, "a click leaves focus on the key");
+  await page.keyboard.type(PIN.slice(1));
+  assert.equal(await focused(page), "prompt:entry", "typing moves it to the field");
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+  await assertClosed(page, "#open-auto", input, [PIN]);
+  await p.finish();
+});
+
 test("opened from the app's own modal <dialog>, the prompt is on top and works; the page's key handlers get none of its keys", async () => {
   const p = await appPage();
   const { page } = p;
@@ -527,6 +542,37 @@ test("a prompt taken out of the page (its container emptied by a re-render) reje
   assert.equal(refused?.code, "INVALID_INPUT");
   assert.match(refused.message, /options\.container must be an element in the document/);
   assert.equal(await page.locator(HOST).count(), 0);
+
+  // In a component's shadow root, re-rendered: cancelled too.
+  await page.evaluate(() => {
+    const component = document.createElement("section");
+    component.id = "component";
+    document.querySelector("main").append(component);
+    const shadow = component.attachShadow({ mode: "open" });
+    const slot = document.createElement("div");
+    shadow.append(slot);
+    window.app.extraOptions = { container: slot };
+  });
+  await page.evaluate(() => window.app.open("reauth"));
+  await page.locator(`#component ${HOST} input`).waitFor({ state: "attached" });
+  await page.evaluate(() => document.getElementById("component").shadowRoot.replaceChildren());
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+
+  // Moved to another place in the page: still modal, and still answers.
+  await page.evaluate(() => (window.app.extraOptions = {}));
+  await openWithKeyboard(page, "#open-reauth", "Shift+Tab");
+  const modal = await page.evaluate((hostSelector) => {
+    const host = document.querySelector(hostSelector);
+    document.querySelector("main").append(host);
+    return new Promise((resolve) =>
+      setTimeout(() => resolve(host.shadowRoot.querySelector("dialog").matches(":modal")), 0),
+    );
+  }, HOST);
+  assert.equal(modal, true, "modal again after the move");
+  await page.locator(`${HOST} input`).focus();
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
   await p.finish();
 });
 
@@ -545,7 +591,7 @@ test("a PIN set under another pinLength unlocks through the prompt at its own le
   // Too short for any PIN: refused on the spot, no attempt spent.
   await page.keyboard.type("730");
   await page.keyboard.press("Enter");
-  assert.equal(await message(page, /digits/), "Enter all 4 digits.");
+  assert.equal(await message(page, /digits/), "A PIN has at least 4 digits.");
   await page.keyboard.type("519");
   assert.deepEqual([await shownCells(), (await view(page)).filled], [6, 6], "the cells grow with a longer PIN");
   await page.keyboard.type("123");
@@ -694,7 +740,7 @@ async function declaredStringKeys() {
 }
 
 /** A marker text for each string; the placeholders show they are filled in. */
-const PLACEHOLDERS = { newPinStep: "length", incomplete: "length", wrongPin: "attempts", rateLimited: "seconds" };
+const PLACEHOLDERS = { newPinStep: "length", incomplete: "length", tooShort: "length", wrongPin: "attempts", rateLimited: "seconds" };
 const marked = (key) => (PLACEHOLDERS[key] ? `‹${key} {${PLACEHOLDERS[key]}}›` : `‹${key}›`);
 
 /** The dialog's texts that are not in view(): labels, buttons, progress. */
@@ -716,7 +762,7 @@ function labels(page) {
 
 test("every strings key replaces its text, through the JS API", async () => {
   const keys = await declaredStringKeys();
-  assert.equal(keys.length, 27, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
+  assert.equal(keys.length, 28, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
   const strings = Object.fromEntries(keys.map((k) => [k, marked(k)]));
   const seen = new Set();
   const saw = (key, actual, expected = marked(key)) => {
@@ -766,10 +812,16 @@ test("every strings key replaces its text, through the JS API", async () => {
   }
   assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
 
-  // Change: its title and the current-PIN step.
+  // Change: its title and the current-PIN step (too short for any PIN first).
   await openWithKeyboard(page, "#open-change");
   saw("changeTitle", (await view(page)).title);
   saw("currentPinStep", (await view(page)).step);
+  await page.keyboard.type(PIN.slice(0, 3));
+  await page.keyboard.press("Enter");
+  saw("tooShort", await message(page, "‹tooShort"), "‹tooShort 4›");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
   await page.keyboard.type(PIN);
   await page.keyboard.press("Enter");
   await page.keyboard.type(PIN);

@@ -53,7 +53,8 @@ pub struct BackendConfig {
     pub account_pin_attempts: u32,
     /// The window of the account's PIN rate limit (15 min).
     pub account_pin_window: Duration,
-    /// Failed passwords, within one lockout period, that lock an account (5).
+    /// Failed passwords that lock an account (5), each within one lockout period of the
+    /// one before (so any that many within one period lock).
     pub max_password_attempts: u32,
     /// How long an account stays locked (15 min).
     pub password_lockout: Duration,

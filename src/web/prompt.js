@@ -189,12 +189,23 @@ export function openPrompt(config, check, submit) {
   backdrop.append(dialog);
   root.append(backdrop);
   (config.container ?? document.body).append(host);
+  /** Whether the dialog could be opened as modal, once. */
+  let modal = false;
   /** Opens the native dialog as modal (without it, it still covers the page, fixed). */
   const showModal = () => {
     try {
       backdrop.showModal();
+      modal = true;
     } catch {
       backdrop.setAttribute("open", "");
+    }
+  };
+  /** Whether it is modal now (a browser without `:modal` is taken at its word). */
+  const stillModal = () => {
+    try {
+      return backdrop.matches(":modal");
+    } catch {
+      return true;
     }
   };
   showModal();
@@ -327,7 +338,10 @@ export function openPrompt(config, check, submit) {
         ? digits.length >= minLength && digits.length <= maxLength
         : digits.length === length;
     if (!complete) {
-      say(fill(strings.incomplete, "length", length), false);
+      say(
+        asked === "current" ? fill(strings.tooShort, "length", minLength) : fill(strings.incomplete, "length", length),
+        false,
+      );
       return undefined;
     }
     const problem = asked === "new" ? newPinProblem(digits) : undefined;
@@ -412,12 +426,12 @@ export function openPrompt(config, check, submit) {
     if (closed) return;
     const key = event.key;
     const modified = event.ctrlKey || event.metaKey || event.altKey;
-    if (!modified && /^[0-9]$/.test(key)) {
+    if (!modified && (/^[0-9]$/.test(key) || key === "Backspace")) {
+      // Typed, not pressed on the keypad: the field takes focus, so that Enter sends the
+      // PIN rather than pressing a focused key again.
       event.preventDefault();
-      press(key);
-    } else if (key === "Backspace" && !modified) {
-      event.preventDefault();
-      press("delete");
+      press(key === "Backspace" ? "delete" : key);
+      if (!busy) input.focus();
     } else if (key === "Escape") {
       event.preventDefault();
       cancel();
@@ -469,13 +483,24 @@ export function openPrompt(config, check, submit) {
     b.addEventListener("click", () => (key === "cancel" ? cancel() : press(key)));
   }
 
-  // Taken out of the page (a re-render that replaced the container, say): the prompt is
-  // cancelled, or, while a PIN is checked, closed by its answer.
-  const detached = new MutationObserver(() => {
-    if (!host.isConnected && !busy) cancel();
+  // Taken out of the page (a re-render that replaced the container, say, also inside a
+  // component's shadow root): the prompt is cancelled, or, while a PIN is checked, closed
+  // by its answer. Moved elsewhere, it is no longer modal: it is opened as modal again.
+  const moved = new MutationObserver(() => {
+    if (!host.isConnected) {
+      if (!busy) cancel();
+    } else if (modal && !closed && !stillModal()) {
+      backdrop.removeAttribute("open");
+      showModal();
+    }
   });
-  detached.observe(document, { childList: true, subtree: true });
-  done.then(() => detached.disconnect());
+  for (let node = host; ; ) {
+    const root = node.getRootNode();
+    moved.observe(root, { childList: true, subtree: true });
+    if (!(root instanceof ShadowRoot)) break;
+    node = root.host;
+  }
+  done.then(() => moved.disconnect());
 
   renderStep();
   return { done, close: cancel };

@@ -113,6 +113,7 @@ prompt_strings! {
     hide = "hide", "Hide PIN";
     checking = "checking", "Checking…";
     incomplete = "incomplete", "Enter all {length} digits.";
+    too_short = "tooShort", "A PIN has at least {length} digits.";
     mismatch = "mismatch", "The PINs do not match. Choose your PIN again.";
     same_pin = "samePin", "That is your current PIN. Choose a different one.";
     wrong_pin = "wrongPin", "Wrong PIN. {attempts} attempts left.";
@@ -186,6 +187,16 @@ impl Flow {
             Flow::Unlock => AuthState::PinRequired,
             Flow::Reauth | Flow::Change => AuthState::SignedIn,
         }
+    }
+
+    /// How the prompt ends when the client is in `state`, or `None` while the flow can
+    /// still succeed: signed in after all, a setup or unlock is done; otherwise the flow
+    /// cannot succeed any more.
+    fn ended_in(self, state: AuthState) -> Option<Result<PromptOutcome>> {
+        (state != self.needs()).then(|| match self {
+            Flow::Setup | Flow::Unlock if state == AuthState::SignedIn => Ok(PromptOutcome::Done),
+            _ => Err(Error::new(ErrorCode::NotSignedIn)),
+        })
     }
 }
 
@@ -328,13 +339,19 @@ where
                 .collect();
             let (client, settled, strings) = (client.clone(), settled.clone(), strings.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let result = call(client, flow, pins).await;
-                let retry = match &result {
-                    Err(error) => retry_text(error, &strings),
-                    Ok(_) => None,
-                };
-                let reply_with = match retry {
-                    Some(text) => JsValue::from(text),
+                let result = call(client.clone(), flow, pins).await;
+                let retry = result
+                    .as_ref()
+                    .err()
+                    .and_then(|error| retry_text(error, &strings));
+                // Another try only while the flow can still succeed: the state may have
+                // moved while the PIN was checked.
+                let reply_with = match retry.map(|text| (text, flow.ended_in(client.state()))) {
+                    Some((text, None)) => JsValue::from(text),
+                    Some((_, Some(ended))) => {
+                        settle(&settled, ended);
+                        JsValue::UNDEFINED
+                    }
                     None => {
                         settle(&settled, result);
                         JsValue::UNDEFINED
@@ -350,18 +367,13 @@ where
         let (view, settled) = (view.clone(), settled.clone());
         client.on_state_change(move |state| {
             // The state left the one the flow's call needs while the dialog waited for
-            // input (another tab logged out or unlocked, a token expired): signed in after
-            // all, a setup or unlock is done; anything else can no longer succeed. (While a
-            // PIN is being checked, that call's own answer closes the dialog instead.)
-            if *state != flow.needs() && view.close() {
-                let signed_in = *state == AuthState::SignedIn;
-                settle(
-                    &settled,
-                    match flow {
-                        Flow::Setup | Flow::Unlock if signed_in => Ok(PromptOutcome::Done),
-                        _ => Err(Error::new(ErrorCode::NotSignedIn)),
-                    },
-                );
+            // input (another tab logged out or took the device for another account, a
+            // token expired, a call of the page's own signed in). While a PIN is being
+            // checked, that call's answer closes the dialog instead.
+            if let Some(ended) = flow.ended_in(*state) {
+                if view.close() {
+                    settle(&settled, ended);
+                }
             }
         })
     };
