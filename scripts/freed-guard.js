@@ -4,7 +4,10 @@
 // module with a null pointer: wasm-bindgen throws from inside it, which leaves part of
 // the module's stack behind each time, until every instance of the page fails. Such a
 // call rejects (or throws, for the methods that answer at once) with a PinAuthError
-// here instead, and a second `free()` does nothing.
+// here instead, and a second `free()` does nothing. `free()` itself hands the object to
+// the module after the current task: a listener that one of the object's own calls fired
+// (the `state` getter, say) may free it while that call still holds it, which the module
+// would refuse by throwing.
 for (const [Class, name, sync] of [
   [typeof PinAuth === "function" && PinAuth, "PinAuth", ["checkPin", "onStateChange", "onWarning"]],
   [typeof MockBackend === "function" && MockBackend, "MockBackend", []],
@@ -16,7 +19,14 @@ for (const [Class, name, sync] of [
     const call = d[part];
     if (key === "constructor" || key.startsWith("__") || typeof call !== "function") continue;
     d[part] = function (...args) {
-      if (this instanceof Class && this.__wbg_ptr) return call.apply(this, args);
+      const live = this instanceof Class && this.__wbg_ptr;
+      if (live && key === "free") {
+        const held = Object.create(proto);
+        held.__wbg_ptr = this.__destroy_into_raw();
+        setTimeout(() => call.apply(held));
+        return;
+      }
+      if (live) return call.apply(this, args);
       if (key === "free") return;
       const error = Object.assign(new Error(`This ${name} was freed.`), { name: "PinAuthError", code: "INVALID_INPUT" });
       if (d.get || sync.includes(key)) throw error;

@@ -218,9 +218,12 @@ impl Options {
         let keys =
             object_keys(&object).map_err(|_| Error::invalid_argument(name, "could not be read"))?;
         for key in keys.iter() {
-            let key = key.as_string().unwrap_or_default();
-            if !known.contains(&key.as_str()) {
-                let shown: String = key.chars().take(40).collect();
+            // At most 40 units of a key are copied: every known option's name is shorter.
+            let Some(key) = key.dyn_ref::<JsString>() else {
+                continue;
+            };
+            let shown = String::from(key.slice(0, 40));
+            if key.length() > 40 || !known.contains(&shown.as_str()) {
                 return Err(Error::invalid_argument(
                     &[name, ".", &shown].concat(),
                     "is not a known option",
@@ -954,16 +957,16 @@ impl PinAuth {
 /// Whether `e` is a `PinAuthError` thrown or rejected by this SDK.
 #[wasm_bindgen(js_name = isPinAuthError, unchecked_return_type = "e is PinAuthError")]
 pub fn is_pin_auth_error(#[wasm_bindgen(unchecked_param_type = "unknown")] e: JsValue) -> bool {
+    // Compared in JavaScript, or copied only when short: any value can be a `name` or a
+    // `code`.
     e.is_instance_of::<js_sys::Error>()
         && Reflect::get(&e, &JsValue::from_str("name"))
-            .ok()
-            .and_then(|n| n.as_string())
-            .as_deref()
-            == Some("PinAuthError")
+            .is_ok_and(|n| n == JsValue::from_str("PinAuthError"))
         && Reflect::get(&e, &JsValue::from_str("code"))
             .ok()
-            .and_then(|c| c.as_string())
-            .is_some_and(|c| ErrorCode::parse(&c).is_some())
+            .and_then(|c| c.dyn_into::<JsString>().ok())
+            .filter(|c| c.length() <= 32)
+            .is_some_and(|c| ErrorCode::parse(&String::from(c)).is_some())
 }
 
 /// The PIN proof of `pin` with a 32-byte `salt`: for the benchmark page only (feature

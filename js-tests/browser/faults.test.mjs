@@ -227,6 +227,18 @@ test("a foreign 'pinauth' database (newer version, or without the store): DEVICE
   }
 });
 
+test("IndexedDB stalled (an open queued behind a blocked deleteDatabase): create goes on after 10 s with a page-only identity, every flow works", async () => {
+  const { page, context, errors } = await openWith();
+  try {
+    assert.equal(await call(page, "faults.js", "stallDatabase"), "blocked");
+    const started = Date.now();
+    assertPageOnlyIdentity({ r: await call(page, "faults.js", "everyFlow"), errors });
+    assert.ok(Date.now() - started < 60_000);
+  } finally {
+    await context.close();
+  }
+});
+
 // ---- corrupt and foreign values ----
 
 test("corrupt and foreign values in the PIN session slot: create resolves, STORAGE_CORRUPT, fresh state", async () => {

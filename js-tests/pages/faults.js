@@ -311,6 +311,25 @@ export function foreignDatabase(kind) {
 }
 
 /**
+ * IndexedDB stalled: page code holds a connection to "pinauth" (and ignores its
+ * `versionchange`) while it deletes the database, so the delete is blocked and every
+ * open queued behind it waits as long as the page keeps the connection. Resolves once the
+ * delete reports it is blocked.
+ */
+export function stallDatabase() {
+  return new Promise((ok, fail) => {
+    const open = indexedDB.open("pinauth");
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      window.__heldDatabase = open.result;
+      const removal = indexedDB.deleteDatabase("pinauth");
+      removal.onblocked = () => ok("blocked");
+      removal.onsuccess = () => fail(new Error("the delete was not blocked"));
+    };
+  });
+}
+
+/**
  * Corrupt and foreign values under the persisted MockBackend's key. `MockBackend.create`
  * never throws (it reads nothing); the tab that holds the last good state keeps working
  * and its next successful request writes that state back over the unreadable value; a

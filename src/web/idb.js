@@ -1,6 +1,10 @@
 // One IndexedDB database with one object store, and single-request transactions on it
 // (src/web/idb.rs turns each failure into its typed error). A failure rejects with the
-// stage that failed: "unavailable", "open", "store", "request" or "complete".
+// stage that failed: "unavailable", "open", "store", "request" or "complete". An open or
+// a transaction that has not finished after LIMIT_MS fails too: one can wait forever (an
+// open queued behind a `deleteDatabase` that another connection blocks, a browser bug).
+
+const LIMIT_MS = 10_000;
 
 /** Opens `name` at `version`; an upgrade creates `store`, or is aborted (failing the open)
  * rather than leave a database without its store. */
@@ -14,6 +18,11 @@ function open(name, version, store) {
     return Promise.reject("unavailable");
   }
   return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject("open");
+    }, LIMIT_MS);
     request.onupgradeneeded = () => {
       try {
         const database = request.result;
@@ -23,12 +32,16 @@ function open(name, version, store) {
       }
     };
     request.onsuccess = () => {
+      clearTimeout(timer);
       request.onupgradeneeded = null;
       const database = request.result;
-      if (database instanceof IDBDatabase) resolve(database);
+      // Opened after the caller gave up: closed, so that it blocks nothing.
+      if (late) database?.close?.();
+      else if (database instanceof IDBDatabase) resolve(database);
       else reject("open");
     };
     request.onerror = () => {
+      clearTimeout(timer);
       request.onupgradeneeded = null;
       reject("open");
     };
@@ -64,9 +77,19 @@ export async function idbRun(name, version, store, method, key, value) {
       throw "request";
     }
     const completed = await new Promise((resolve) => {
-      transaction.oncomplete = () => resolve(true);
-      transaction.onerror = () => resolve(false);
-      transaction.onabort = () => resolve(false);
+      const timer = setTimeout(() => {
+        try {
+          transaction.abort();
+        } catch {}
+        resolve(false);
+      }, LIMIT_MS);
+      const settle = (done) => () => {
+        clearTimeout(timer);
+        resolve(done);
+      };
+      transaction.oncomplete = settle(true);
+      transaction.onerror = settle(false);
+      transaction.onabort = settle(false);
     });
     if (!completed) {
       if (method === "add" && request.error?.name === "ConstraintError") return null;

@@ -133,10 +133,11 @@ fn fixed_bytes<const N: usize>(array: &Uint8Array) -> Option<Bytes<N>> {
     Bytes::from_slice(&copy).ok()
 }
 
-fn string_property(target: &JsValue, name: &str) -> Option<String> {
-    Reflect::get(target, &JsValue::from_str(name))
-        .ok()?
-        .as_string()
+/// A string property of at most `max` UTF-16 units (a longer one is not copied).
+fn string_property(target: &JsValue, name: &str, max: u32) -> Option<String> {
+    let value = Reflect::get(target, &JsValue::from_str(name)).ok()?;
+    let string = value.dyn_ref::<js_sys::JsString>()?;
+    (string.length() <= max).then(|| String::from(string))
 }
 
 impl DeviceKeys for WebCryptoKeys {
@@ -240,7 +241,7 @@ fn read_record(record: &JsValue) -> Option<StoredIdentity<CryptoKey>> {
     if version.as_f64() != Some(f64::from(RECORD_VERSION)) {
         return None;
     }
-    let device_id = DeviceId::from_base64url(&string_property(record, "deviceId")?).ok()?;
+    let device_id = DeviceId::from_base64url(&string_property(record, "deviceId", 64)?).ok()?;
     let salt: DeviceSalt = fixed_bytes(&property::<Uint8Array>(record, "salt")?)?;
     let public_key: PublicKey = fixed_bytes(&property::<Uint8Array>(record, "publicKey")?)?;
     if !is_p256_point(&public_key) {

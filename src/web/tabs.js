@@ -10,10 +10,15 @@
 export function lockTurn(name, ms) {
   return new Promise((held, waitedTooLong) => {
     try {
-      const signal = typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(ms) : undefined;
-      navigator.locks
-        .request(name, { signal }, () => new Promise(held))
-        .catch((e) => (e?.name === "TimeoutError" ? waitedTooLong() : held(null)));
+      const locks = navigator.locks;
+      const wait = new AbortController();
+      const timer = setTimeout(() => wait.abort(), ms);
+      locks
+        .request(name, { signal: wait.signal }, () => {
+          clearTimeout(timer);
+          return new Promise(held);
+        })
+        .catch((e) => (e?.name === "AbortError" ? waitedTooLong() : held(null)));
     } catch {
       held(null);
     }
