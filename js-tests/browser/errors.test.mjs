@@ -118,6 +118,23 @@ test("calls on freed objects: a PinAuthError each time, and the module keeps wor
   assert.deepEqual(r.afterwards, { kind: "resolved", value: "pinSetupRequired" });
 });
 
+test("huge option keys and error names are refused or compared without being copied into the module", async () => {
+  const r = await call(page, "errors.js", "hugeNames");
+  for (const key of ["asciiKey", "latinKey"]) {
+    assert.match(assertPinAuthError(r[key], "INVALID_INPUT").message, /is not a known option/, key);
+  }
+  assert.deepEqual([r.hugeName, r.hugeCode, r.afterwards], [false, false, "resolved"]);
+  assert.ok(r.grewMiB < 16, `the module's memory grew by ${r.grewMiB} MiB`);
+});
+
+test("free() from a listener that the state getter fired: no throw, freed, the module keeps working", async () => {
+  const r = await call(page, "errors.js", "freeFromAListener");
+  assert.deepEqual(r.getter, { kind: "returned", value: "signedOut" });
+  assert.deepEqual(r.seen, ["signedOut"]);
+  assert.match(assertPinAuthError(r.afterFree, "INVALID_INPUT", { sync: true }).message, /freed/);
+  assert.equal(r.afterwards, "resolved");
+});
+
 test("after a PIN flow and a sign-out, the module's memory holds no PIN proof, access, re-auth or PIN session token", async () => {
   const r = await call(page, "errors.js", "memoryAfterSignOut");
   assert.deepEqual(r, { pinProof: 0, access: 0, reauth: 0, session: 0, flowsRan: true });

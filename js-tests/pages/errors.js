@@ -235,3 +235,49 @@ export async function memoryAfterSignOut() {
     flowsRan: access.length > 0 && session.length > 0,
   };
 }
+
+/**
+ * Huge strings where the SDK reads names, not values: an option key of 256 Mi units
+ * (ASCII, then Latin-1) and an error `name` and `code` of 256 Mi units given to
+ * isPinAuthError. Each is answered without copying the string into the module: its
+ * memory grows by less than 16 MiB in all.
+ */
+export async function hugeNames() {
+  const { memory } = await init();
+  const backend = MockBackend.create();
+  const before = memory.buffer.byteLength;
+  const r = {
+    asciiKey: await outcome(() => PinAuth.create({ backend, appId: "huge", ["x".repeat(2 ** 28)]: 1 })),
+    latinKey: await outcome(() => PinAuth.create({ backend, appId: "huge", ["é".repeat(2 ** 28)]: 1 })),
+    hugeName: isPinAuthError(Object.assign(new Error("x"), { name: "é".repeat(2 ** 28), code: "INVALID_INPUT" })),
+    hugeCode: isPinAuthError(Object.assign(new Error("x"), { name: "PinAuthError", code: "é".repeat(2 ** 28) })),
+  };
+  r.grewMiB = Math.round((memory.buffer.byteLength - before) / 2 ** 20);
+  r.afterwards = (await outcome(() => PinAuth.create({ backend, appId: "huge" }))).kind;
+  return r;
+}
+
+/**
+ * `free()` called by a state listener that the `state` getter fired (it saw the PIN
+ * session gone from the storage): no throw, the object is freed, and the module keeps
+ * working.
+ */
+export async function freeFromAListener() {
+  const backend = MockBackend.create();
+  const auth = await PinAuth.create({ backend, appId: "free-listener" });
+  const email = freshEmail("free-listener");
+  await auth.register(email, PASSWORD);
+  await auth.login(email, PASSWORD);
+  await auth.setPin(PIN);
+  const seen = [];
+  auth.onStateChange((state) => {
+    seen.push(state);
+    auth.free();
+  });
+  localStorage.removeItem("pinauth:free-listener:v1:pinSession");
+  const r = { getter: await outcome(() => auth.state), seen };
+  await new Promise((ok) => setTimeout(ok, 50));
+  r.afterFree = await outcome(() => auth.state);
+  r.afterwards = (await outcome(() => PinAuth.create({ backend, appId: "free-listener-2" }))).kind;
+  return r;
+}
