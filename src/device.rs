@@ -78,7 +78,7 @@ pub async fn load_or_create<K: DeviceKeys>(
         }
         Ok(LoadedIdentity::Missing) => None,
         Ok(LoadedIdentity::Corrupt) => {
-            let _ = keys.delete(app_id).await;
+            let _ = keys.delete_corrupt(app_id).await;
             Some(Warning::DEVICE_RESET)
         }
         Err(_) => return for_this_page(keys, rng).await,

@@ -104,6 +104,10 @@ pub trait DeviceKeys {
     async fn save_new(&self, app_id: &str, identity: &StoredIdentity<Self::Key>) -> Result<bool>;
     /// Deletes the identity of `app_id`; deleting a missing one succeeds.
     async fn delete(&self, app_id: &str) -> Result<()>;
+    /// Deletes the record of `app_id` that [`DeviceKeys::load`] last found corrupt, unless
+    /// another tab has saved an identity in its place since (that one stays, and this
+    /// tab's own save then finds it); deleting a missing one succeeds.
+    async fn delete_corrupt(&self, app_id: &str) -> Result<()>;
 }
 
 /// Carries one protocol request to the backend and brings back its answer. Errors from
@@ -272,6 +276,14 @@ impl DeviceKeys for SoftwareKeys {
 
     async fn delete(&self, app_id: &str) -> Result<()> {
         self.saved.borrow_mut().remove(app_id);
+        Ok(())
+    }
+
+    async fn delete_corrupt(&self, app_id: &str) -> Result<()> {
+        let mut saved = self.saved.borrow_mut();
+        if matches!(saved.get(app_id), Some(None)) {
+            saved.remove(app_id);
+        }
         Ok(())
     }
 }

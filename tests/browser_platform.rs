@@ -444,3 +444,38 @@ async fn two_tabs_that_create_the_identity_at_once_become_one_device() {
     );
     WebCryptoKeys::new().delete(&app).await.unwrap();
 }
+
+/// Two tabs find the same corrupt record: the one that replaced it first keeps its new
+/// identity, as the other one's removal of the corrupt record leaves a record that names
+/// another device alone (it then finds that one saved).
+#[wasm_bindgen_test]
+async fn a_corrupt_record_another_tab_already_replaced_is_left_to_it() {
+    let app = unique("corrupt-race");
+    let first_tab = WebCryptoKeys::new();
+    let second_tab = WebCryptoKeys::new();
+    for named in [JsValue::from_str("not-a-device-id"), JsValue::UNDEFINED] {
+        let corrupt = Object::new();
+        set(&corrupt, "v", 1);
+        if !named.is_undefined() {
+            set(&corrupt, "deviceId", named);
+        }
+        put_raw(&app, &corrupt).await;
+        assert!(is_corrupt(&first_tab, &app).await && is_corrupt(&second_tab, &app).await);
+        // The second tab removes it and saves a new identity, before the first tab's removal.
+        second_tab.delete_corrupt(&app).await.unwrap();
+        assert!(is_missing(&second_tab, &app).await);
+        let replacement = new_identity(&second_tab).await;
+        assert!(second_tab.save_new(&app, &replacement).await.unwrap());
+        first_tab.delete_corrupt(&app).await.unwrap();
+        assert_eq!(
+            found(&first_tab, &app).await.device_id,
+            replacement.device_id
+        );
+    }
+    // Alone, the removal takes the corrupt record away.
+    put_raw(&app, &JsValue::from_str("corrupt")).await;
+    assert!(is_corrupt(&first_tab, &app).await);
+    first_tab.delete_corrupt(&app).await.unwrap();
+    assert!(is_missing(&first_tab, &app).await);
+    first_tab.delete(&app).await.unwrap();
+}

@@ -1018,6 +1018,9 @@ fn an_identity_store_that_cannot_be_read_once_keeps_the_identity_it_holds() {
         async fn delete(&self, app_id: &str) -> pinauth::Result<()> {
             self.inner.delete(app_id).await
         }
+        async fn delete_corrupt(&self, app_id: &str) -> pinauth::Result<()> {
+            self.inner.delete_corrupt(app_id).await
+        }
     }
     let browser = Browser::new();
     let rng = pinauth::platform::OsRng;

@@ -50,7 +50,9 @@ function open(name, version, store) {
 
 /**
  * Opens the database, runs one request on its store: `get(key)` (in a read-only
- * transaction), `put(value, key)`, `add(value, key)` or `delete(key)` by `method`, and
+ * transaction), `put(value, key)`, `add(value, key)`, `delete(key)`, or
+ * `deleteUnlessNamed`: a `get(key)` followed in the same transaction by `delete(key)`
+ * unless the record's `deviceId` is a string other than `value`, by `method`, and
  * resolves with the request's result once the transaction has completed (so a write is
  * committed when it resolves); an `add` at a key that holds a value resolves with `null`.
  * The database is closed after.
@@ -72,7 +74,16 @@ export async function idbRun(name, version, store, method, key, value) {
         method === "get" ? objects.get(key)
         : method === "put" ? objects.put(value, key)
         : method === "add" ? objects.add(value, key)
-        : objects.delete(key);
+        : method === "delete" ? objects.delete(key)
+        : objects.get(key);
+      if (method === "deleteUnlessNamed") {
+        request.onsuccess = () => {
+          const named = request.result?.deviceId;
+          if (request.result !== undefined && !(typeof named === "string" && named !== value)) {
+            objects.delete(key);
+          }
+        };
+      }
     } catch {
       throw "request";
     }

@@ -48,6 +48,10 @@ pub(super) enum Request<'a> {
     Add(&'a JsValue, &'a JsValue),
     /// Removes the value at a key.
     Delete(&'a JsValue),
+    /// Removes the value at a key unless its `deviceId` is a string other than the given
+    /// one (a record another tab saved in place of the one read before), in one
+    /// transaction.
+    DeleteUnlessNamed(&'a JsValue, &'a JsValue),
 }
 
 impl Database {
@@ -61,6 +65,7 @@ impl Database {
             Request::Put(key, value) => ("put", key, value),
             Request::Add(key, value) => ("add", key, value),
             Request::Delete(key) => ("delete", key, &JsValue::UNDEFINED),
+            Request::DeleteUnlessNamed(key, named) => ("deleteUnlessNamed", key, named),
         };
         let run = idb_run(self.name, self.version, self.store, method, key, value);
         JsFuture::from(run).await.map_err(|stage| {

@@ -22,6 +22,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{DeviceKeys, LoadedIdentity, StoredIdentity};
 use crate::protocol::{Bytes, DeviceId, PublicKey, Signature};
 use alloc::string::String;
+use core::cell::RefCell;
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -75,13 +76,17 @@ const RECORD_VERSION: u32 = 1;
 /// Keys are ECDSA P-256 and generated non-extractable: `exportKey` on the private key
 /// rejects. Identities are saved in IndexedDB per application id, so a new instance (or a
 /// reloaded page) finds what an earlier one saved.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WebCryptoKeys;
+#[derive(Clone, Debug, Default)]
+pub struct WebCryptoKeys {
+    /// The `deviceId` of the record `load` last found corrupt: `delete_corrupt` deletes
+    /// the record only while it does not name another device (another tab's new one).
+    corrupt_device_id: RefCell<JsValue>,
+}
 
 impl WebCryptoKeys {
     /// Device keys over the browser's `crypto.subtle` and `indexedDB`.
     pub fn new() -> Self {
-        WebCryptoKeys
+        WebCryptoKeys::default()
     }
 }
 
@@ -171,7 +176,11 @@ impl DeviceKeys for WebCryptoKeys {
             Some(identity) if !self.halves_differ(&identity).await => {
                 LoadedIdentity::Found(identity)
             }
-            _ => LoadedIdentity::Corrupt,
+            _ => {
+                let named = Reflect::get(&record, &JsValue::from_str("deviceId"));
+                *self.corrupt_device_id.borrow_mut() = named.unwrap_or(JsValue::UNDEFINED);
+                LoadedIdentity::Corrupt
+            }
         })
     }
 
@@ -185,6 +194,15 @@ impl DeviceKeys for WebCryptoKeys {
     async fn delete(&self, app_id: &str) -> Result<()> {
         let id = JsValue::from_str(app_id);
         IDENTITIES.run(Request::Delete(&id)).await.map(drop)
+    }
+
+    async fn delete_corrupt(&self, app_id: &str) -> Result<()> {
+        let id = JsValue::from_str(app_id);
+        let named = self.corrupt_device_id.replace(JsValue::UNDEFINED);
+        IDENTITIES
+            .run(Request::DeleteUnlessNamed(&id, &named))
+            .await
+            .map(drop)
     }
 }
 
