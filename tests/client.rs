@@ -1080,6 +1080,21 @@ fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it
 
 const BOB: &str = "bob@example.com";
 
+/// A tab of `browser` whose access token is kept in `session_storage` (its
+/// sessionStorage: what a reload of the tab finds again).
+fn tab_keeping_access_in(
+    world: &World,
+    browser: &Browser,
+    session_storage: &MemoryStore,
+) -> TestClient {
+    world.open_with_stores(
+        browser,
+        APP,
+        Box::new(browser.local.clone()),
+        Box::new(session_storage.clone()),
+    )
+}
+
 /// Bob has a PIN on this browser's device and has signed out.
 fn bob_enrolled_then_signed_out(world: &World, browser: &Browser) {
     let tab = world.open(browser, APP);
@@ -1127,14 +1142,7 @@ fn a_reload_drops_a_stored_access_token_of_another_account_than_the_pin_session(
     bob_enrolled_then_signed_out(&world, &browser);
     // Ann, with a PIN, keeps her access token in this tab's sessionStorage.
     let session_storage = MemoryStore::default();
-    let open_ann_tab = || {
-        world.open_with_stores(
-            &browser,
-            APP,
-            Box::new(browser.local.clone()),
-            Box::new(session_storage.clone()),
-        )
-    };
+    let open_ann_tab = || tab_keeping_access_in(&world, &browser, &session_storage);
     let tab_ann = open_ann_tab();
     block_on(tab_ann.register(ANN, PASSWORD)).unwrap();
     block_on(tab_ann.login(ANN, PASSWORD)).unwrap();
@@ -1255,14 +1263,7 @@ fn an_access_token_the_server_refused_does_not_come_back_with_a_reload() {
     let world = World::new();
     let browser = Browser::new();
     let session_storage = MemoryStore::default();
-    let open = || {
-        world.open_with_stores(
-            &browser,
-            APP,
-            Box::new(browser.local.clone()),
-            Box::new(session_storage.clone()),
-        )
-    };
+    let open = || tab_keeping_access_in(&world, &browser, &session_storage);
     let tab = open();
     block_on(tab.register(ANN, PASSWORD)).unwrap();
     block_on(tab.login(ANN, PASSWORD)).unwrap();

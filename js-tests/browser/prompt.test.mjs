@@ -125,6 +125,20 @@ async function pressUntil(page, key, target, max = 20) {
   assert.fail(`${key} never reached ${target}; focus went ${seen.join(" → ")}`);
 }
 
+/** Adds a <section id=`id`> to the page's main part and has the next prompts mount there
+ * (with the other prompt options `extra`). */
+function mountIn(page, id, extra = {}) {
+  return page.evaluate(
+    ([id, extra]) => {
+      const slot = document.createElement("section");
+      slot.id = id;
+      document.querySelector("main").append(slot);
+      window.app.extraOptions = { ...extra, container: slot };
+    },
+    [id, extra],
+  );
+}
+
 /** Opens the prompt from the page's button `opener` with Tab (or `key`) and Enter. */
 async function openWithKeyboard(page, opener, key = "Tab") {
   await pressUntil(page, key, opener);
@@ -514,12 +528,7 @@ test("a prompt taken out of the page (its container emptied by a re-render) reje
   const p = await appPage();
   const { page } = p;
   await prepare(page, "signedIn");
-  await page.evaluate(() => {
-    const slot = document.createElement("section");
-    slot.id = "prompt-slot";
-    document.querySelector("main").append(slot);
-    window.app.extraOptions = { container: slot };
-  });
+  await mountIn(page, "prompt-slot");
   await openWithKeyboard(page, "#open-reauth");
   await page.keyboard.type(PIN.slice(0, 3));
   await page.evaluate(() => document.getElementById("prompt-slot").replaceChildren());
@@ -866,16 +875,7 @@ test("title and subtitle replace the texts of one call; container is where the d
   const p = await appPage();
   const { page } = p;
   await prepare(page, "signedIn");
-  await page.evaluate(() => {
-    const slot = document.createElement("section");
-    slot.id = "prompt-slot";
-    document.querySelector("main").append(slot);
-    window.app.extraOptions = {
-      title: "Pay €20 to Ann",
-      subtitle: "Enter your current PIN to approve.",
-      container: slot,
-    };
-  });
+  await mountIn(page, "prompt-slot", { title: "Pay €20 to Ann", subtitle: "Enter your current PIN to approve." });
   const input = await openWithKeyboard(page, "#open-change");
   assert.equal(await page.locator(`#prompt-slot > ${HOST}`).count(), 1, "mounted in the container");
   assert.equal(await page.locator(`body > ${HOST}`).count(), 0, "not in the body");
