@@ -143,6 +143,7 @@ expectType<
     | "hide"
     | "checking"
     | "incomplete"
+    | "tooShort"
     | "mismatch"
     | "samePin"
     | "wrongPin"
