@@ -413,9 +413,9 @@ async fn a_request_that_waits_too_long_for_another_tabs_turn_fails_and_never_run
         .dyn_into()
         .unwrap();
     let shorten = Function::new_no_args(
-        "const timeout = AbortSignal.timeout;
-         AbortSignal.timeout = (ms) => timeout.call(AbortSignal, ms === 20000 ? 50 : ms);
-         return () => { AbortSignal.timeout = timeout; };",
+        "const timer = globalThis.setTimeout;
+         globalThis.setTimeout = (f, ms, ...rest) => timer(f, ms === 20000 ? 50 : ms, ...rest);
+         return () => { globalThis.setTimeout = timer; };",
     );
     let undo: Function = shorten.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
     let config = BackendConfig::default().with_cheap_password_hashing();
