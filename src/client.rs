@@ -199,6 +199,17 @@ enum Spent {
     Nothing,
 }
 
+impl Spent {
+    /// The stored slot and token a request spent, if it spent a stored one.
+    fn stored(&self) -> Option<(Slot, &Token)> {
+        match self {
+            Spent::Session(token) => Some((Slot::PinSession, token)),
+            Spent::Access(token) => Some((Slot::Access, token)),
+            Spent::PinAuth | Spent::Nothing => None,
+        }
+    }
+}
+
 /// What the client holds besides storage.
 struct Held<K> {
     identity: StoredIdentity<K>,
@@ -208,6 +219,16 @@ struct Held<K> {
     pin_auth: Option<SavedToken>,
     /// The state last announced to listeners.
     announced: AuthState,
+}
+
+impl<K> Held<K> {
+    /// The token held for a stored slot.
+    fn slot(&mut self, slot: Slot) -> &mut Option<SavedToken> {
+        match slot {
+            Slot::PinSession => &mut self.session,
+            Slot::Access => &mut self.access,
+        }
+    }
 }
 
 /// A PIN sign-in client for one application on one device.
@@ -572,11 +593,15 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         if let Err(warning) = self.tokens.save(slot, &token) {
             self.warn(warning);
         }
-        let mut held = self.held.borrow_mut();
-        match slot {
-            Slot::PinSession => held.session = Some(token),
-            Slot::Access => held.access = Some(token),
-        }
+        *self.held.borrow_mut().slot(slot) = Some(token);
+    }
+
+    /// Runs storage calls with the client's state as last announced: page code they reach
+    /// gets that state, not one re-read from a storage that still holds what is dropped.
+    fn as_announced(&self, storage_calls: impl FnOnce()) {
+        let refreshing = self.refreshing.replace(true);
+        storage_calls();
+        self.refreshing.set(refreshing);
     }
 
     /// Forgets every token of this client, locally.
@@ -588,12 +613,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             held.pin_auth = None;
             held.identity.device_id.clone()
         };
-        // Page code these storage calls reach gets the state as last announced, not one
-        // re-read from a storage that still holds the session being dropped.
-        let refreshing = self.refreshing.replace(true);
-        self.tokens.clear(Slot::PinSession, &device_id);
-        self.tokens.clear(Slot::Access, &device_id);
-        self.refreshing.set(refreshing);
+        self.as_announced(|| {
+            self.tokens.clear(Slot::PinSession, &device_id);
+            self.tokens.clear(Slot::Access, &device_id);
+        });
     }
 
     /// Forgets the tokens of `slots` (and, for the PIN session, the PIN auth token) that a
@@ -603,36 +626,25 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     fn drop_refused(&self, spent: &Spent, slots: &[Slot]) {
         let refused: Vec<(Slot, SavedToken)> = {
             let mut held = self.held.borrow_mut();
-            let holds = |token: &Option<SavedToken>, sent: &Token| {
-                token.as_ref().is_some_and(|t| t.token == *sent)
-            };
-            let stale = match spent {
-                Spent::Session(sent) => !holds(&held.session, sent),
-                Spent::Access(sent) => !holds(&held.access, sent),
-                Spent::PinAuth | Spent::Nothing => false,
-            };
+            let stale = spent.stored().is_some_and(|(slot, sent)| {
+                held.slot(slot).as_ref().is_none_or(|t| t.token != *sent)
+            });
             if stale {
                 return;
             }
+            if slots.contains(&Slot::PinSession) {
+                held.pin_auth = None;
+            }
             slots
                 .iter()
-                .filter_map(|&slot| {
-                    let token = match slot {
-                        Slot::PinSession => {
-                            held.pin_auth = None;
-                            held.session.take()
-                        }
-                        Slot::Access => held.access.take(),
-                    };
-                    token.map(|token| (slot, token))
-                })
+                .filter_map(|&slot| held.slot(slot).take().map(|token| (slot, token)))
                 .collect()
         };
-        let refreshing = self.refreshing.replace(true);
-        for (slot, token) in &refused {
-            self.tokens.clear_refused(*slot, &token.token);
-        }
-        self.refreshing.set(refreshing);
+        self.as_announced(|| {
+            for (slot, token) in &refused {
+                self.tokens.clear_refused(*slot, &token.token);
+            }
+        });
     }
 
     /// Applies what a backend error says about the tokens used, then refreshes the state.

@@ -1163,20 +1163,22 @@ fn a_reload_drops_a_stored_access_token_of_another_account_than_the_pin_session(
     assert_eq!(session_storage.get(&access_key).unwrap(), None);
 }
 
-/// The answer a login with a PIN got last on the wire: the access token it issued.
-fn last_pin_login_access(world: &World) -> Token {
-    let reply = world
+/// The last successful reply of `endpoint` on the wire (to read a token the client keeps
+/// to itself).
+fn last_reply(world: &World, endpoint: &str) -> Reply {
+    let tag = ["\"endpoint\":\"", endpoint, "\""].concat();
+    let text = world
         .wire
         .borrow()
         .iter()
         .rev()
-        .find(|text| text.starts_with("{\"ok\"") && text.contains("\"endpoint\":\"loginWithPin\""))
+        .find(|text| text.starts_with("{\"ok\"") && text.contains(&tag))
         .cloned()
         .unwrap();
-    let Response::Ok(Reply::LoginWithPin(access)) = serde_json::from_str(&reply).unwrap() else {
-        panic!("a loginWithPin reply")
+    let Response::Ok(reply) = serde_json::from_str(&text).unwrap() else {
+        panic!("a reply")
     };
-    access.token
+    reply
 }
 
 #[test]
@@ -1251,7 +1253,10 @@ fn an_unlock_that_loses_the_device_to_another_account_midway_fails_and_ends_its_
     assert_eq!(tab2.refresh(), SignedIn);
     assert_eq!(
         code(world.call(&Request::ListDevices(ListDevicesRequest {
-            access_token: last_pin_login_access(&world),
+            access_token: match last_reply(&world, "loginWithPin") {
+                Reply::LoginWithPin(access) => access.token,
+                other => panic!("{other:?}"),
+            },
         }))),
         ErrorCode::AccessTokenInvalid,
         "Ann's new access token was ended"
@@ -1296,15 +1301,7 @@ fn forgetting_the_device_before_a_pin_is_set_ends_the_password_sign_in_on_the_se
     );
     // The access token the login answered with (the client gives it out only once
     // signed in).
-    let reply = world
-        .wire
-        .borrow()
-        .iter()
-        .rev()
-        .find(|text| text.starts_with("{\"ok\"") && text.contains("\"endpoint\":\"login\""))
-        .cloned()
-        .unwrap();
-    let Response::Ok(Reply::Login(login)) = serde_json::from_str(&reply).unwrap() else {
+    let Reply::Login(login) = last_reply(&world, "login") else {
         panic!("a login reply")
     };
     let access = login.access.token;

@@ -71,11 +71,10 @@ export async function idbRun(name, version, store, method, key, value) {
     let request;
     try {
       request =
-        method === "get" ? objects.get(key)
+        method === "get" || method === "deleteUnlessNamed" ? objects.get(key)
         : method === "put" ? objects.put(value, key)
         : method === "add" ? objects.add(value, key)
-        : method === "delete" ? objects.delete(key)
-        : objects.get(key);
+        : objects.delete(key);
       if (method === "deleteUnlessNamed") {
         request.onsuccess = () => {
           const named = request.result?.deviceId;

@@ -8,8 +8,9 @@
 // It works under a strict Content-Security-Policy (no inline styles, no `eval`: the
 // styles are a constructable stylesheet adopted by the shadow root), is operable by
 // keyboard alone, announces its steps and errors through live regions, traps focus while
-// open and gives it back when closed, and keeps the keys typed into it from the page. The PIN lives in the input element only while it is typed
-// (emptied when it is sent); the dialog is removed from the DOM when it closes.
+// open and gives it back when closed, and keeps the keys typed into it from the page. The
+// PIN lives in the input element only while it is typed (emptied when it is sent); the
+// dialog is removed from the DOM when it closes.
 
 const STYLES = `
 :host { all: initial; }
@@ -220,8 +221,9 @@ export function openPrompt(config, check, submit) {
   const done = new Promise((resolve) => (resolveDone = resolve));
 
   const ask = () => steps[step] ?? "current";
-  /** The most digits the current step takes. */
-  const limit = () => (ask() === "current" ? maxLength : length);
+  /** The fewest and the most digits the current step takes. */
+  const digitRange = () => (ask() === "current" ? [minLength, maxLength] : [length, length]);
+  const limit = () => digitRange()[1];
   const say = (text, info) => {
     message.className = info ? "message info" : "message";
     message.textContent = text;
@@ -333,15 +335,9 @@ export function openPrompt(config, check, submit) {
   const advance = () => {
     const digits = input.value;
     const asked = ask();
-    const complete =
-      asked === "current"
-        ? digits.length >= minLength && digits.length <= maxLength
-        : digits.length === length;
-    if (!complete) {
-      say(
-        asked === "current" ? fill(strings.tooShort, "length", minLength) : fill(strings.incomplete, "length", length),
-        false,
-      );
+    const [fewest, most] = digitRange();
+    if (digits.length < fewest || digits.length > most) {
+      say(asked === "current" ? fill(strings.tooShort, "length", fewest) : fill(strings.incomplete, "length", length), false);
       return undefined;
     }
     const problem = asked === "new" ? newPinProblem(digits) : undefined;
