@@ -9,7 +9,9 @@
 #      /usr/bin/chromium) against the installed package: the README quickstart verbatim,
 #      the error shape, the INVALID_INPUT table, concurrent calls, two devices, and the PIN
 #      prompt end to end (strict CSP, axe, keyboard only), which also rewrites the
-#      screenshots in docs/screenshots/ (PINAUTH_SCREENSHOTS_DIR sends them elsewhere).
+#      screenshots in docs/screenshots/ (PINAUTH_SCREENSHOTS_DIR sends them elsewhere);
+#      before them, js-tests/server/*.test.mjs in plain Node: the package on a server
+#      that renders the page.
 # Stops at the first failure. Needs the Rust/wasm tools of `make setup`, node 20+ and npm;
 # installs its own npm dependencies (js-tests/package-lock.json). KEEP_TMP=1 keeps the
 # fresh folder; CHROMIUM overrides the browser path.
@@ -110,6 +112,10 @@ done
 
 step "TypeScript: no \`any\` in the installed declarations"
 node js-tests/types/no-any.mjs "$installed/pinauth.d.ts" || fail "pinauth.d.ts has an \`any\` type"
+
+step "on a server (Node, no DOM): the import is safe, and calls before init() fail clearly"
+PINAUTH_PKG_DIR="$installed" node --test --test-reporter=spec js-tests/server/*.test.mjs \
+  || fail "server tests"
 
 step "browser tests against the installed package (headless Chromium)"
 PINAUTH_PKG_DIR="$installed" node --test --test-reporter=spec --test-timeout=120000 \

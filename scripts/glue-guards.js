@@ -1,5 +1,25 @@
 
-// ---- appended by scripts/wasm-opt.sh (finish_build), from scripts/freed-guard.js ----
+// ---- appended by scripts/wasm-opt.sh (finish_build), from scripts/glue-guards.js ----
+// Before `init()` (or `initSync`) has loaded the module, as on a server that renders the
+// page, wasm-bindgen's entry points would fail reading the missing module: the two
+// `create`s fail with a PinAuthError that says what to do instead, and `isPinAuthError`
+// answers without the module (from `name` and `code`: it cannot check the code against
+// the module's list), so a `catch` after a failed `init()` still works.
+{
+  const notLoaded = () => Object.assign(new Error("pinauth is not loaded: await init() first, in a browser."), { name: "PinAuthError", code: "INVALID_INPUT" });
+  const loaded = (call, sync) => function (...args) {
+    if (wasm !== undefined) return call.apply(this, args);
+    if (sync) throw notLoaded();
+    return Promise.reject(notLoaded());
+  };
+  if (typeof PinAuth === "function") PinAuth.create = loaded(PinAuth.create, false);
+  if (typeof MockBackend === "function") MockBackend.create = loaded(MockBackend.create, true);
+  const inModule = isPinAuthError;
+  isPinAuthError = (e) => wasm !== undefined
+    ? inModule(e)
+    : e instanceof Error && e.name === "PinAuthError" && typeof e.code === "string" && e.code.length <= 32;
+}
+
 // A call on an object after `free()` (or with a `this` that is not one) would reach the
 // module with a null pointer: wasm-bindgen throws from inside it, which leaves part of
 // the module's stack behind each time, until every instance of the page fails. Such a
