@@ -32,15 +32,24 @@ export type StorageChoice = "local" | "session" | "memory";
 export type AccessTokenStorage = "memory" | "session";
 /** Why `checkPin` (and `setPin`, `changePin`, `resetPin` with code `WEAK_PIN`) refuses a PIN. */
 export type PinCheckReason = "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REPEATED" | "SEQUENCE" | "COMMON";
-/** Options of `MockBackend.create`; lifetimes in seconds. Defaults follow DESIGN.md. */
+/** Options of `MockBackend.create`. Lifetimes are whole seconds from 1 to 31 622 400 (a
+ *  year); a value out of range is `INVALID_INPUT`. */
 export interface MockBackendOptions {
-  /** Keep the backend's state in localStorage under this key: one server for every tab. */
+  /** Keep the backend's state in localStorage under this key (1 to 256 characters): one
+   *  server for every tab. */
   persistKey?: string;
+  /** Lifetime of an access token (default 900: 15 minutes). */
   accessTokenTtlSeconds?: number;
+  /** Lifetime of a device's PIN session (default 604800: 7 days). */
   pinSessionTtlSeconds?: number;
+  /** Lifetime of a re-authentication token (default 300: 5 minutes). */
   reauthTokenTtlSeconds?: number;
+  /** Wrong PINs in a row that end a device's PIN session, 1 to 10 (default 5). */
   maxPinAttempts?: number;
+  /** Failed passwords that lock an account, 1 to 100 (default 5), each within
+   *  `passwordLockoutSeconds` of the one before. */
   maxPasswordAttempts?: number;
+  /** How long a password lockout lasts (default 900: 15 minutes). */
   passwordLockoutSeconds?: number;
 }
 /** What `PinAuth` talks to: the in-page `MockBackend`, or any object that answers a
@@ -58,7 +67,8 @@ export interface PinAuthOptions {
   accessTokenStorage?: AccessTokenStorage;
   /** Digits in a PIN, 4 to 8 (default 6). */
   pinLength?: number;
-  /** Access tokens are dropped this long before they expire (default 30). */
+  /** Access tokens are dropped this long before they expire, 0 to 3600 (default 30; at
+   *  most a quarter of the token's lifetime). */
   accessTokenLeewaySeconds?: number;
 }
 /** The signed-in account. */
@@ -360,8 +370,8 @@ mod mock_backend {
 
     #[wasm_bindgen]
     impl MockBackend {
-        /// A backend with the defaults of DESIGN.md, adjusted by `options`. With `persistKey`,
-        /// its state lives in localStorage and every tab of the origin shares it.
+        /// A backend with the defaults of `MockBackendOptions`, adjusted by `options`. With
+        /// `persistKey`, its state lives in localStorage and every tab of the origin shares it.
         pub fn create(
             #[wasm_bindgen(unchecked_param_type = "MockBackendOptions")] options: JsValue,
         ) -> core::result::Result<MockBackend, JsValue> {
