@@ -227,7 +227,7 @@ async fn setup_refuses_a_weak_pin_then_a_mismatch_then_sets_the_pin() {
     type_keys(&["Enter"]);
     assert_eq!(
         text(".step"),
-        "Choose a 6-digit PIN for this device.",
+        "Choose a PIN of 6 digits for this device.",
         "still on the first step"
     );
     assert_eq!(filled_cells(), 0);
@@ -241,7 +241,7 @@ async fn setup_refuses_a_weak_pin_then_a_mismatch_then_sets_the_pin() {
         text("[role=alert]"),
         "The PINs do not match. Choose your PIN again."
     );
-    assert_eq!(text(".step"), "Choose a 6-digit PIN for this device.");
+    assert_eq!(text(".step"), "Choose a PIN of 6 digits for this device.");
 
     // The keypad, with a correction through its delete key.
     for k in ["7", "3", "0", "5", "1", "8", "delete", "9", "submit"] {
@@ -469,7 +469,7 @@ async fn change_mode_takes_current_new_and_confirmation() {
         "That is your current PIN. Choose a different one."
     );
     type_keys(&["Enter"]);
-    assert_eq!(text(".step"), "Choose a 6-digit PIN for this device.");
+    assert_eq!(text(".step"), "Choose a PIN of 6 digits for this device.");
     assert_eq!(filled_cells(), 0);
     type_pin("281946");
     type_keys(&["Enter"]);

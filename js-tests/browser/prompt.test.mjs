@@ -40,12 +40,13 @@ after(() => env?.stop());
  * (`securitypolicyviolation`, listened for from before the first script runs), console
  * message and page error is recorded; `finish` asserts there were none and closes it.
  */
-async function appPage({ colorScheme = "light", permissions = [] } = {}) {
+async function appPage({ colorScheme = "light", permissions = [], device = {} } = {}) {
   const context = await env.browser.newContext({
     viewport: VIEWPORT,
     deviceScaleFactor: 1,
     colorScheme,
     reducedMotion: "reduce",
+    ...device,
   });
   if (permissions.length) await context.grantPermissions(permissions, { origin: env.server.origin });
   await context.addInitScript(() => {
@@ -216,7 +217,7 @@ async function axe(page, what) {
     `axe violations (${what})`,
   );
   // axe saw inside the open shadow root: the dialog's own nodes were checked.
-  const inPrompt = (node) => Array.isArray(node.target[0]) && node.target[0][0].startsWith("div[data-pinauth-prompt");
+  const inPrompt = (node) => Array.isArray(node.target[0]) && node.target[0][0] === "pinauth-prompt";
   const checked = new Set(
     [...results.passes, ...results.incomplete].filter((r) => r.nodes.some(inPrompt)).map((r) => r.id),
   );
@@ -245,7 +246,7 @@ const MODES = {
     const input = await openWithKeyboard(page, "#open-auto");
     assert.deepEqual(await view(page), {
       title: "Create a PIN",
-      step: "Choose a 6-digit PIN for this device.",
+      step: "Choose a PIN of 6 digits for this device.",
       message: "",
       filled: 0,
       cells: "",
@@ -339,7 +340,7 @@ const MODES = {
     await axe(page, `change, current PIN, ${scheme}`);
     await page.keyboard.type(PIN);
     await page.keyboard.press("Enter");
-    assert.equal((await view(page)).step, "Choose a 6-digit PIN for this device.");
+    assert.equal((await view(page)).step, "Choose a PIN of 6 digits for this device.");
     await axe(page, `change, new PIN, ${scheme}`);
     await page.keyboard.type(NEW_PIN.slice(0, 2));
     await screenshot(page, `change-${scheme}`);
@@ -888,7 +889,7 @@ test("title and subtitle replace the texts of one call; container is where the d
   await page.keyboard.press("Enter");
   assert.deepEqual(
     [(await view(page)).title, (await view(page)).step],
-    ["Pay €20 to Ann", "Choose a 6-digit PIN for this device."],
+    ["Pay €20 to Ann", "Choose a PIN of 6 digits for this device."],
     "the title stays; the subtitle is the first step's",
   );
   await page.keyboard.press("Escape");
@@ -901,6 +902,144 @@ test("title and subtitle replace the texts of one call; container is where the d
   await openWithKeyboard(page, "#open-reauth", "Shift+Tab");
   assert.equal(await page.locator(`body > ${HOST}`).count(), 1, "in the body by default");
   assert.deepEqual([(await view(page)).title, (await view(page)).step], ["Confirm it's you", "Enter your PIN to continue."]);
+  await page.keyboard.press("Escape");
+  await p.finish();
+});
+
+// ---------------------------------------------------------------- layout
+
+/** Where the dialog's parts are: the viewport, the panel (with its scroll sizes), every
+ * button (`data-key` or `data-action`, or its class) and the visible PIN cells. */
+function layout(page) {
+  return page.evaluate((hostSelector) => {
+    const root = document.querySelector(hostSelector).shadowRoot;
+    const box = (el) => {
+      const r = el.getBoundingClientRect();
+      return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
+    };
+    const panel = root.querySelector(".dialog");
+    return {
+      viewport: { width: innerWidth, height: innerHeight },
+      panel: { ...box(panel), scrollHeight: panel.scrollHeight, clientHeight: panel.clientHeight, scrollWidth: panel.scrollWidth, clientWidth: panel.clientWidth },
+      buttons: [...root.querySelectorAll("button")].map((b) => ({ name: b.dataset.key ?? b.dataset.action ?? b.className, ...box(b) })),
+      cells: [...root.querySelectorAll(".cell:not([hidden])")].map((c) => ({ text: c.textContent, ...box(c) })),
+    };
+  }, HOST);
+}
+
+/** Asserts that every button and cell is on screen, inside the panel, which needs no
+ * scrolling, and that every button is at least 44×44 CSS pixels. */
+function assertAllInView({ viewport, panel, buttons, cells }, what) {
+  assert.ok(panel.scrollHeight <= panel.clientHeight + 1 && panel.scrollWidth <= panel.clientWidth + 1,
+    `${what}: the panel needs no scrolling (${panel.scrollWidth}×${panel.scrollHeight} in ${panel.clientWidth}×${panel.clientHeight})`);
+  for (const part of [...buttons, ...cells]) {
+    const name = part.name ?? `cell ${part.text}`;
+    assert.ok(part.left >= 0 && part.top >= 0 && part.right <= viewport.width && part.bottom <= viewport.height,
+      `${what}: ${name} is on screen (${JSON.stringify(part)})`);
+    assert.ok(part.top >= panel.top && part.bottom <= panel.bottom, `${what}: ${name} is inside the panel`);
+  }
+  for (const b of buttons) {
+    assert.ok(b.width >= 44 && b.height >= 44, `${what}: ${b.name} is ${b.width}×${b.height}, under 44×44`);
+  }
+}
+
+for (const size of [{ width: 568, height: 320 }, { width: 320, height: 568 }, { width: 360, height: 640 }]) {
+  test(`on a ${size.width}×${size.height} phone every key, button and cell is on screen without scrolling, and a PIN is set by touch`, async () => {
+    const p = await appPage({ device: { viewport: size, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } });
+    const { page } = p;
+    await prepare(page, "pinSetupRequired");
+    await openWithKeyboard(page, "#open-auto");
+    const what = `${size.width}×${size.height}`;
+    assertAllInView(await layout(page), what);
+    const tap = (key) => page.locator(`${HOST} [data-key="${key}"]`).tap();
+    for (const digit of PIN) await tap(digit);
+    assert.equal((await view(page)).filled, 6);
+    assertAllInView(await layout(page), `${what}, the PIN typed on the keypad`);
+    await tap("submit");
+    assert.equal((await view(page)).step, "Enter the same PIN again.");
+    for (const digit of PIN) await tap(digit);
+    await page.locator(`${HOST} [data-action="submit"]`).tap();
+    assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+    await p.finish();
+  });
+}
+
+test("the page's own CSS does not reach the prompt: rules matching its host, a 10px root font size", async () => {
+  const p = await appPage();
+  const { page } = p;
+  const sizes = () =>
+    page.evaluate((hostSelector) => {
+      const root = document.querySelector(hostSelector).shadowRoot;
+      const style = (selector) => getComputedStyle(root.querySelector(selector));
+      return {
+        title: style("#pinauth-title").fontSize,
+        step: style("#pinauth-step").fontSize,
+        key: style("[data-key='5']").fontSize,
+        submit: style("[data-action='submit']").fontSize,
+        transform: style("#pinauth-title").textTransform,
+        spacing: style("#pinauth-title").letterSpacing,
+      };
+    }, HOST);
+  const expected = { title: "20px", step: "15.2px", key: "20.8px", submit: "16px", transform: "none", spacing: "normal" };
+  for (const classes of [["small-root"], ["hostile"], ["small-root", "hostile"]]) {
+    await page.evaluate((c) => document.documentElement.classList.add(...c), classes);
+    await prepare(page, "signedIn");
+    await openWithKeyboard(page, "#open-reauth");
+    assert.deepEqual(await sizes(), expected, classes.join(" "));
+    const { panel } = await layout(page);
+    assert.ok(panel.width >= 300 && panel.height >= 300, `${classes}: the panel is drawn (${panel.width}×${panel.height})`);
+    await page.keyboard.type(PIN);
+    await page.keyboard.press("Enter");
+    assert.equal((await outcome(page)).kind, "resolved", classes.join(" "));
+    await page.evaluate((c) => document.documentElement.classList.remove(...c), classes);
+  }
+  await p.finish();
+});
+
+test("on a right-to-left page the digits and the keypad read left to right, and the English texts too", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await page.evaluate(() => (document.documentElement.dir = "rtl"));
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type("7305");
+  await page.locator(`${HOST} .toggle`).click();
+  const { cells, buttons } = await layout(page);
+  const leftToRight = (parts, text) => [...parts].sort((a, b) => a.left - b.left).map(text).join("");
+  assert.equal(leftToRight(cells.filter((c) => c.text), (c) => c.text), "7305");
+  const keys = buttons.filter((b) => /^[0-9]$/.test(b.name));
+  assert.equal(leftToRight(keys.filter((k) => k.top === keys[0].top), (k) => k.name), "123");
+  const direction = await page.evaluate(
+    (hostSelector) => getComputedStyle(document.querySelector(hostSelector).shadowRoot.querySelector("#pinauth-step")).direction,
+    HOST,
+  );
+  assert.equal(direction, "ltr");
+  await page.keyboard.press("Escape");
+  await p.finish();
+});
+
+test("in forced colours the panel keeps an edge and the main button a heavier one", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  const edges = () =>
+    page.evaluate((hostSelector) => {
+      const root = document.querySelector(hostSelector).shadowRoot;
+      const edge = (selector) => {
+        const s = getComputedStyle(root.querySelector(selector));
+        return `${s.borderTopWidth} ${s.borderTopStyle} ${s.borderTopColor}`;
+      };
+      return { panel: edge(".dialog"), submit: edge("[data-action='submit']"), cancel: edge("[data-action='cancel']") };
+    }, HOST);
+  const normal = await edges();
+  assert.match(normal.panel, /^2px solid rgba\(0, 0, 0, 0\)$/, "invisible without forced colours");
+  await page.emulateMedia({ forcedColors: "active" });
+  const forced = await edges();
+  assert.match(forced.panel, /^2px solid /);
+  assert.doesNotMatch(forced.panel, /rgba\(0, 0, 0, 0\)$/, "the panel's edge is drawn");
+  assert.match(forced.submit, /^3px solid /);
+  assert.match(forced.cancel, /^1px solid /);
   await page.keyboard.press("Escape");
   await p.finish();
 });
@@ -1005,7 +1144,7 @@ test("sanity: axe reports a broken control inside the shadow root", async () => 
   assert.ok(buttonName, "axe finds the nameless button");
   assert.deepEqual(
     buttonName.nodes.map((n) => n.target),
-    [[['div[data-pinauth-prompt=""]', ".broken"]]],
+    [[["pinauth-prompt", ".broken"]]],
     "…inside the prompt's shadow root",
   );
   await page.keyboard.press("Escape");

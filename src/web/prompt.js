@@ -13,7 +13,10 @@
 // dialog is removed from the DOM when it closes.
 
 const STYLES = `
-:host { all: initial; }
+/* The page's own rules reach the host element (a rule of the page beats a :host rule
+   unless the :host rule is important), so nothing of it is inherited: not the page's
+   font size, text transform or zoom, nor a display: none from a rule like div:empty. */
+:host { all: initial !important; zoom: 1 !important; }
 /* A native <dialog> covering the viewport, opened as modal: above the page's own modal
    dialogs, with the page behind it inert. */
 .backdrop {
@@ -31,6 +34,8 @@ const STYLES = `
   --on-accent: var(--pinauth-on-accent, var(--bg));
   position: fixed; inset: 0; z-index: 2147483000;
   display: flex; align-items: center; justify-content: center;
+  /* Sizes in em from here: they follow the reader's text size, not the page's root. */
+  font-size: medium; line-height: normal;
   background: rgb(10 12 20 / 0.55);
   font-family: var(--pinauth-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
   color: var(--fg);
@@ -46,20 +51,23 @@ const STYLES = `
 }
 .dialog:focus { outline: none; }
 .dialog {
-  box-sizing: border-box; width: min(92vw, 360px); max-height: 96vh; overflow: auto;
+  box-sizing: border-box; width: min(92vw, 360px); max-height: 96vh; max-height: 96dvh; overflow: auto;
   padding: 24px 22px 18px; border-radius: var(--radius);
+  /* Invisible, except in forced colours, where the shadow is gone and this is the edge. */
+  border: 2px solid transparent;
   background: var(--bg); color: var(--fg);
   box-shadow: 0 24px 60px rgb(0 0 0 / 0.35);
   display: flex; flex-direction: column; gap: 14px;
 }
-h2 { margin: 0; font-size: 1.25rem; line-height: 1.3; font-weight: 650; text-align: center; }
-.step { margin: 0; color: var(--muted); font-size: 0.95rem; text-align: center; }
-.entry-area { position: relative; display: flex; justify-content: center; gap: 8px; border-radius: 10px; padding: 4px; }
+h2 { margin: 0; font-size: 1.25em; line-height: 1.3; font-weight: 650; text-align: center; }
+.step { margin: 0; color: var(--muted); font-size: 0.95em; text-align: center; }
+/* Digits and the keypad read left to right on a right-to-left page too. */
+.entry-area { direction: ltr; position: relative; display: flex; justify-content: center; gap: 8px; border-radius: 10px; padding: 4px; }
 .entry-area:focus-within { outline: 3px solid var(--accent); outline-offset: 2px; }
 .cell {
-  width: 40px; height: 48px; border-radius: 10px; border: 2px solid var(--edge);
+  width: 1.8em; height: 2.15em; min-width: 0; border-radius: 10px; border: 2px solid var(--edge);
   display: flex; align-items: center; justify-content: center;
-  font-size: 1.4rem; font-weight: 600; box-sizing: border-box;
+  font-size: 1.4em; font-weight: 600; box-sizing: border-box;
 }
 .cell.filled { border-color: var(--accent); }
 .cell[hidden] { display: none; }
@@ -67,26 +75,50 @@ h2 { margin: 0; font-size: 1.25rem; line-height: 1.3; font-weight: 650; text-ali
   position: absolute; inset: 0; width: 100%; height: 100%; margin: 0; padding: 0;
   opacity: 0; border: 0; font-size: 16px; caret-color: transparent; cursor: text;
 }
-.message { min-height: 1.3em; margin: 0; text-align: center; font-size: 0.92rem; color: var(--danger); }
+.message { min-height: 1.3em; margin: 0; text-align: center; font-size: 0.92em; color: var(--danger); }
+/* In a dialog taller than the screen, it scrolls: no part is squeezed under the next. */
+.dialog > * { flex-shrink: 0; }
 .message.info { color: var(--muted); }
-.keypad { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
+.keypad { direction: ltr; display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
 button {
   font: inherit; color: inherit; cursor: pointer; border-radius: 10px;
   border: 1px solid var(--line); background: transparent; min-height: 48px;
+  touch-action: manipulation; -webkit-tap-highlight-color: transparent;
 }
+button:active:not(:disabled) { background: var(--line); }
 button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 button:disabled { opacity: 0.5; cursor: default; }
-.key { font-size: 1.3rem; font-weight: 600; min-height: 52px; }
-.key.action { font-size: 1rem; }
+.key { font-size: 1.3em; font-weight: 600; min-height: 52px; }
+.key.action { font-size: 1em; }
+.primary:active:not(:disabled) { background: var(--accent); filter: brightness(0.9); }
 .primary { background: var(--accent); border-color: var(--accent); color: var(--on-accent); font-weight: 650; }
 .actions { display: flex; gap: 8px; }
 .actions button { flex: 1; }
-.toggle { align-self: center; min-height: 36px; padding: 0 14px; font-size: 0.9rem; }
-.progress { display: flex; align-items: center; justify-content: center; gap: 8px; color: var(--muted); font-size: 0.92rem; }
+.toggle { align-self: center; min-height: 44px; padding: 0 14px; font-size: 0.9em; }
+.progress { display: flex; align-items: center; justify-content: center; gap: 8px; color: var(--muted); font-size: 0.92em; }
 .progress[hidden] { display: none; }
 .spinner { width: 16px; height: 16px; border-radius: 50%; border: 2px solid var(--line); border-top-color: var(--accent); animation: spin 0.8s linear infinite; }
 @keyframes spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
+/* Forced colours (Windows high contrast): the main button and the filled cells keep a
+   heavier edge, and the spinner its moving part. */
+@media (forced-colors: active) {
+  .cell.filled, .primary { border-width: 3px; }
+  .spinner { border-color: GrayText; border-top-color: Highlight; forced-color-adjust: none; }
+}
+/* A small screen: tighter, so that all of it fits. */
+@media (max-height: 640px) {
+  .dialog { gap: 8px; padding: 14px 16px; }
+  .key { min-height: 44px; }
+}
+/* A phone held sideways: the keypad goes beside the PIN, so that all of it fits. */
+@media (max-height: 480px) and (orientation: landscape) {
+  .dialog { width: min(96vw, 640px); display: grid; grid-template-columns: 1fr 1fr; column-gap: 20px; row-gap: 8px; padding: 12px 16px; }
+  .dialog > :not(.keypad) { grid-column: 1; }
+  .keypad { grid-column: 2; grid-row: 1 / span 6; gap: 6px; }
+  .key { min-height: 44px; }
+  .toggle { justify-self: center; }
+}
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 `;
 
@@ -135,7 +167,8 @@ export function openPrompt(config, check, submit) {
   const button = (className, text, attributes = {}) =>
     element("button", className, { type: "button", ...attributes }, text);
 
-  const host = element("div", "", { "data-pinauth-prompt": "" });
+  // A name of its own: the page's rules for `div` and the like do not match it.
+  const host = element("pinauth-prompt", "", { "data-pinauth-prompt": "" });
   const root = host.attachShadow({ mode: "open" });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(STYLES);
@@ -149,9 +182,11 @@ export function openPrompt(config, check, submit) {
   });
   // The panel. Focusable by script only: holds focus while the PIN is checked.
   const dialog = element("div", "dialog", { tabindex: "-1" });
-  const title = element("h2", "", { id: "pinauth-title" });
+  // The texts take their direction from their own words (`dir="auto"`): the English
+  // defaults read left to right on a right-to-left page, its own strings right to left.
+  const title = element("h2", "", { id: "pinauth-title", dir: "auto" });
   // A live region: the next step's instruction is read out, as focus stays on the field.
-  const stepText = element("p", "step", { id: "pinauth-step", "aria-live": "polite" });
+  const stepText = element("p", "step", { id: "pinauth-step", "aria-live": "polite", dir: "auto" });
   const area = element("div", "entry-area");
   const cells = [];
   for (let i = 0; i < maxLength; i++) cells.push(area.appendChild(element("span", "cell", { "aria-hidden": "true" })));
@@ -159,6 +194,12 @@ export function openPrompt(config, check, submit) {
     type: "password",
     inputmode: "numeric",
     autocomplete: "off",
+    // Password managers ignore `autocomplete` on a password field; these ask them (1Password,
+    // LastPass, Bitwarden, Dashlane) not to offer to save or fill the PIN.
+    "data-1p-ignore": "",
+    "data-lpignore": "true",
+    "data-bwignore": "",
+    "data-form-type": "other",
     pattern: "[0-9]*",
     "aria-label": strings.pinLabel,
     "aria-describedby": "pinauth-step pinauth-message",
@@ -166,10 +207,10 @@ export function openPrompt(config, check, submit) {
   });
   area.append(input);
   const toggle = button("toggle", strings.show, { "aria-pressed": "false" });
-  const message = element("p", "message", { id: "pinauth-message", role: "alert", "aria-live": "assertive" });
+  const message = element("p", "message", { id: "pinauth-message", role: "alert", "aria-live": "assertive", dir: "auto" });
   const progress = element("div", "progress", { role: "status" });
   progress.hidden = true;
-  progress.append(element("span", "spinner"), element("span", "", {}, strings.checking));
+  progress.append(element("span", "spinner"), element("span", "", { dir: "auto" }, strings.checking));
 
   const keypad = element("div", "keypad", { role: "group", "aria-label": strings.keypadLabel });
   const buttons = [];

@@ -99,7 +99,7 @@ prompt_strings! {
     unlock_title = "unlockTitle", "Enter your PIN";
     reauth_title = "reauthTitle", "Confirm it's you";
     change_title = "changeTitle", "Change your PIN";
-    new_pin_step = "newPinStep", "Choose a {length}-digit PIN for this device.";
+    new_pin_step = "newPinStep", "Choose a PIN of {length} digits for this device.";
     confirm_step = "confirmStep", "Enter the same PIN again.";
     current_pin_step = "currentPinStep", "Enter your current PIN.";
     unlock_step = "unlockStep", "Enter the PIN for this device.";

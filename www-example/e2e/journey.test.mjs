@@ -166,7 +166,7 @@ step("change the PIN in the prompt; a reload unlocks with the new one", async ()
   await expectPrompt(page, "Change your PIN");
   await prompt(page).getByText("Enter your current PIN.").waitFor();
   await typePin(page, PIN2);
-  await prompt(page).getByText("Choose a 6-digit PIN for this device.").waitFor();
+  await prompt(page).getByText("Choose a PIN of 6 digits for this device.").waitFor();
   await tapPin(page, PIN3);
   await prompt(page).getByText("Enter the same PIN again.").waitFor();
   await tapPin(page, "915373");
