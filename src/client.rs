@@ -242,7 +242,7 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     held: RefCell<Held<K::Key>>,
     state_listeners: Listeners<AuthState>,
     warning_listeners: Listeners<Warning>,
-    /// Warnings raised before anyone listened, delivered to the first listener.
+    /// Warnings raised while nobody listened, each once, delivered to the next listener.
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
     turns: Turns,
@@ -403,8 +403,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         self.subscribe(&self.state_listeners, Rc::new(listener))
     }
 
-    /// Calls `listener` with every warning; warnings raised before the first listener (while
-    /// creating the client) are delivered to it at once.
+    /// Calls `listener` with every warning; warnings raised while nobody listened (while
+    /// creating the client, say) are delivered to it at once, each once.
     pub fn on_warning(&self, listener: impl Fn(&Warning) + 'static) -> ListenerId {
         let listener: Rc<dyn Fn(&Warning)> = Rc::new(listener);
         let id = self.subscribe(&self.warning_listeners, listener.clone());
@@ -443,7 +443,11 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             return;
         }
         if self.warning_listeners.is_empty() {
-            self.early_warnings.borrow_mut().push(warning);
+            // Kept once each: a page that never listens does not collect them without end.
+            let mut early = self.early_warnings.borrow_mut();
+            if !early.contains(&warning) {
+                early.push(warning);
+            }
         } else {
             self.warning_listeners.emit(&warning);
         }

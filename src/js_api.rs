@@ -9,7 +9,7 @@ use crate::pin::PinPolicy;
 use crate::protocol::IssuedToken;
 use crate::tokens::{AccessStorage, StorageChoice};
 use crate::web::{
-    platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome,
+    platform, prompt_pin, watch, JsTransport, OpenPrompt, PromptMode, PromptOptions, PromptOutcome,
     PromptStrings, Watch, WebCryptoKeys,
 };
 use alloc::rc::Rc;
@@ -640,6 +640,15 @@ type WebClient = Client<WebCryptoKeys, JsTransport>;
 pub struct PinAuth {
     client: Rc<WebClient>,
     _watch: Option<Watch>,
+    open_prompt: OpenPrompt,
+}
+
+/// A freed `PinAuth` closes its open prompt (`CANCELLED`): no dialog of it stays in the
+/// page.
+impl Drop for PinAuth {
+    fn drop(&mut self) {
+        self.open_prompt.close();
+    }
 }
 
 /// Runs a client flow as a promise. Arguments are checked inside `run`, so bad ones
@@ -719,6 +728,7 @@ impl PinAuth {
         Ok(PinAuth {
             client,
             _watch: watch,
+            open_prompt: OpenPrompt::default(),
         })
     }
 
@@ -940,9 +950,10 @@ impl PinAuth {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PromptOptions")] options: JsValue,
     ) -> Promise {
+        let open = self.open_prompt.clone();
         flow(&self.client, move |client| async move {
             let options = prompt_options(&options)?;
-            match prompt_pin(&client, options).await? {
+            match prompt_pin(&client, options, open).await? {
                 PromptOutcome::Done => Ok(JsValue::UNDEFINED),
                 PromptOutcome::Reauth(issued) => Ok(reauth_token(&issued)),
             }

@@ -524,6 +524,34 @@ fn corrupt_storage_gives_a_fresh_state_and_warnings_never_an_error() {
 }
 
 #[test]
+fn warnings_raised_while_nobody_listens_are_kept_once_each() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    assert_eq!(client.state(), PinRequired);
+    // A page that never subscribes, whose stored session another script keeps breaking.
+    for _ in 0..1000 {
+        browser
+            .local
+            .set("pinauth:shop:v1:pinSession", "{not json")
+            .unwrap();
+        client.refresh();
+    }
+    let warnings = record_warnings(&client);
+    assert_eq!(*warnings.borrow(), vec!["STORAGE_CORRUPT"]);
+    // Listened to, every one is delivered.
+    for _ in 0..2 {
+        browser
+            .local
+            .set("pinauth:shop:v1:pinSession", "{not json")
+            .unwrap();
+        client.refresh();
+    }
+    assert_eq!(warnings.borrow().len(), 3);
+}
+
+#[test]
 fn a_failing_storage_falls_back_to_memory_with_a_warning() {
     let world = World::new();
     let browser = Browser::new();

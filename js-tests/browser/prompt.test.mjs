@@ -586,6 +586,18 @@ test("a prompt taken out of the page (its container emptied by a re-render) reje
   await p.finish();
 });
 
+test("free() of the PinAuth closes its open prompt with CANCELLED", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  const input = await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(PIN.slice(0, 3));
+  await page.evaluate(() => window.app.freeClient());
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await assertClosed(page, "#open-reauth", input, [PIN]);
+  await p.finish();
+});
+
 test("a PIN set under another pinLength unlocks through the prompt at its own length", async () => {
   const p = await appPage();
   const { page } = p;

@@ -65,6 +65,12 @@ const app = {
     return auth.state;
   },
 
+  /** Frees the client (as a page leaving the view that made it would). */
+  freeClient() {
+    auth.free();
+    auth = null;
+  },
+
   /** A later visit of the same device with other client options (e.g. `pinLength`). */
   async revisit(options) {
     auth.free();

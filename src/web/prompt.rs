@@ -258,6 +258,20 @@ fn retry_text(error: &Error, strings: &PromptStrings) -> Option<String> {
     }
 }
 
+/// Where a `PinAuth` keeps its open prompt, to close it when the `PinAuth` is freed.
+#[derive(Clone, Default)]
+pub struct OpenPrompt(Rc<RefCell<Option<Rc<PromptView>>>>);
+
+impl OpenPrompt {
+    /// Closes the open prompt, if any (`CANCELLED`); one whose PIN is being checked closes
+    /// with the answer.
+    pub fn close(&self) {
+        if let Some(view) = self.0.borrow_mut().take() {
+            view.close();
+        }
+    }
+}
+
 /// The outcome of a prompt, set once by whatever settles it first.
 type Settled = Rc<RefCell<Option<Result<PromptOutcome>>>>;
 
@@ -273,10 +287,12 @@ fn settle(settled: &Settled, result: Result<PromptOutcome>) {
 /// it closes too: done when a setup or unlock finds the client signed in, `NOT_SIGNED_IN`
 /// otherwise. Cancelling (button, Escape, backdrop, or the dialog taken out of the page)
 /// fails with `CANCELLED`, except while a PIN is being checked, when the answer decides. While a prompt of `client` is
-/// open, another call fails at once with `PROMPT_OPEN` and the open one carries on.
+/// open, another call fails at once with `PROMPT_OPEN` and the open one carries on. The
+/// dialog is kept in `open` while it is open.
 pub async fn prompt_pin<K, T>(
     client: &Rc<Client<K, T>>,
     options: PromptOptions,
+    open: OpenPrompt,
 ) -> Result<PromptOutcome>
 where
     K: DeviceKeys + 'static,
@@ -363,6 +379,7 @@ where
     };
     let view = open_prompt(&config, &check, &submit).map_err(|_| dom_error())?;
     let view = Rc::new(view);
+    *open.0.borrow_mut() = Some(view.clone());
     let state_listener = {
         let (view, settled) = (view.clone(), settled.clone());
         client.on_state_change(move |state| {
@@ -378,6 +395,7 @@ where
         })
     };
     let _ = JsFuture::from(view.done()).await;
+    open.0.borrow_mut().take();
     client.unsubscribe(state_listener);
     let result = settled.borrow_mut().take();
     result.unwrap_or(Err(Error::new(ErrorCode::Cancelled)))
