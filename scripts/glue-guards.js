@@ -20,39 +20,55 @@
     : e instanceof Error && e.name === "PinAuthError" && typeof e.code === "string" && e.code.length <= 32;
 }
 
-// A call on an object after `free()` (or with a `this` that is not one) would reach the
-// module with a null pointer: wasm-bindgen throws from inside it, which leaves part of
-// the module's stack behind each time, until every instance of the page fails. Such a
-// call rejects (or throws, for the methods that answer at once) with a PinAuthError
-// here instead, and a second `free()` does nothing. `free()` itself hands the object to
-// the module after the current task: a listener that one of the object's own calls fired
-// (the `state` getter, say) may free it while that call still holds it, which the module
-// would refuse by throwing.
-for (const [Class, name, sync] of [
-  [typeof PinAuth === "function" && PinAuth, "PinAuth", ["checkPin", "onStateChange", "onWarning"]],
-  [typeof MockBackend === "function" && MockBackend, "MockBackend", []],
-]) {
-  if (!Class) continue;
-  const proto = Class.prototype;
-  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-    const part = d.get ? "get" : "value";
-    const call = d[part];
-    if (key === "constructor" || key.startsWith("__") || typeof call !== "function") continue;
-    d[part] = function (...args) {
-      const live = this instanceof Class && this.__wbg_ptr;
-      if (live && key === "free") {
-        const held = Object.create(proto);
-        held.__wbg_ptr = this.__destroy_into_raw();
-        setTimeout(() => call.apply(held));
-        return;
-      }
-      if (live) return call.apply(this, args);
-      if (key === "free") return;
-      const error = Object.assign(new Error(`This ${name} was freed.`), { name: "PinAuthError", code: "INVALID_INPUT" });
-      if (d.get || sync.includes(key)) throw error;
-      return Promise.reject(error);
+{
+  // A `PinAuth` whose PIN prompt is open is kept from garbage collection until the prompt
+  // settles: collected, it would be freed, which closes its prompt under the user's fingers.
+  const prompting = new Map();
+  const holding = (object, promise) => {
+    prompting.set(object, (prompting.get(object) ?? 0) + 1);
+    const release = () => {
+      const left = prompting.get(object) - 1;
+      if (left > 0) prompting.set(object, left);
+      else prompting.delete(object);
     };
-    Object.defineProperty(proto, key, d);
+    promise.then(release, release);
+    return promise;
+  };
+  // A call on an object after `free()` (or with a `this` that is not one) would reach the
+  // module with a null pointer: wasm-bindgen throws from inside it, which leaves part of
+  // the module's stack behind each time, until every instance of the page fails. Such a
+  // call rejects (or throws, for the methods that answer at once) with a PinAuthError
+  // here instead, and a second `free()` does nothing. `free()` itself hands the object to
+  // the module after the current task: a listener that one of the object's own calls fired
+  // (the `state` getter, say) may free it while that call still holds it, which the module
+  // would refuse by throwing.
+  for (const [Class, name, sync] of [
+    [typeof PinAuth === "function" && PinAuth, "PinAuth", ["checkPin", "onStateChange", "onWarning"]],
+    [typeof MockBackend === "function" && MockBackend, "MockBackend", []],
+  ]) {
+    if (!Class) continue;
+    const proto = Class.prototype;
+    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      const part = d.get ? "get" : "value";
+      const call = d[part];
+      if (key === "constructor" || key.startsWith("__") || typeof call !== "function") continue;
+      d[part] = function (...args) {
+        const live = this instanceof Class && this.__wbg_ptr;
+        if (live && key === "free") {
+          const held = Object.create(proto);
+          held.__wbg_ptr = this.__destroy_into_raw();
+          setTimeout(() => call.apply(held));
+          return;
+        }
+        if (live && key === "promptPin") return holding(this, call.apply(this, args));
+        if (live) return call.apply(this, args);
+        if (key === "free") return;
+        const error = Object.assign(new Error(`This ${name} was freed.`), { name: "PinAuthError", code: "INVALID_INPUT" });
+        if (d.get || sync.includes(key)) throw error;
+        return Promise.reject(error);
+      };
+      Object.defineProperty(proto, key, d);
+    }
+    if (typeof Symbol.dispose === "symbol" && proto[Symbol.dispose]) proto[Symbol.dispose] = proto.free;
   }
-  if (typeof Symbol.dispose === "symbol" && proto[Symbol.dispose]) proto[Symbol.dispose] = proto.free;
 }

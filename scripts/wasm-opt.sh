@@ -18,7 +18,7 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARG
 # along (`RefCell`'s and `core`'s checks: 0.5 KB, and the build machine's rustup paths).
 # Without the `reference-types` feature, wasm-bindgen keeps the page's objects in a table
 # of its JavaScript glue instead of the module's `externref` table, and the module loses
-# the `externref` shims of its exports and imports (0.9 KB; the glue +0.06 KB).
+# the `externref` shims of its exports and imports (1.0 KB; the glue +0.06 KB).
 build_module() {
   local out="$1"
   shift

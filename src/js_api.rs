@@ -9,7 +9,7 @@ use crate::pin::PinPolicy;
 use crate::protocol::IssuedToken;
 use crate::tokens::{AccessStorage, StorageChoice};
 use crate::web::{
-    platform, prompt_pin, watch, JsTransport, OpenPrompt, PromptMode, PromptOptions, PromptOutcome,
+    platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome, PromptSlot,
     PromptStrings, Watch, WebCryptoKeys,
 };
 use alloc::rc::Rc;
@@ -44,7 +44,8 @@ export interface MockBackendOptions {
   pinSessionTtlSeconds?: number;
   /** Lifetime of a re-authentication token (default 300: 5 minutes). */
   reauthTokenTtlSeconds?: number;
-  /** Wrong PINs in a row that end a device's PIN session, 1 to 10 (default 5). */
+  /** Wrong PINs in a row that lock a device, 1 to 10 (default 5): its PIN is turned off
+   *  and its tokens revoked (`DEVICE_LOCKED`) until a password login and a new PIN. */
   maxPinAttempts?: number;
   /** Failed passwords that lock an account, 1 to 100 (default 5), each within
    *  `passwordLockoutSeconds` of the one before. */
@@ -67,8 +68,8 @@ export interface PinAuthOptions {
   accessTokenStorage?: AccessTokenStorage;
   /** Digits in a PIN, 4 to 8 (default 6). */
   pinLength?: number;
-  /** Access tokens are dropped this long before they expire, 0 to 3600 (default 30; at
-   *  most a quarter of the token's lifetime). */
+  /** Access tokens are dropped this long before they expire, 0 to 3600 (default 30;
+   *  capped at a quarter of the token's lifetime). */
   accessTokenLeewaySeconds?: number;
 }
 /** The signed-in account. */
@@ -640,14 +641,15 @@ type WebClient = Client<WebCryptoKeys, JsTransport>;
 pub struct PinAuth {
     client: Rc<WebClient>,
     _watch: Option<Watch>,
-    open_prompt: OpenPrompt,
+    prompt_slot: PromptSlot,
 }
 
-/// A freed `PinAuth` closes its open prompt (`CANCELLED`): no dialog of it stays in the
-/// page.
+/// A freed `PinAuth` closes its open prompt (`CANCELLED`, or the answer to a PIN being
+/// checked): no dialog of it stays in the page. (The glue keeps a `PinAuth` whose prompt
+/// is open from garbage collection, so only `free()` does this.)
 impl Drop for PinAuth {
     fn drop(&mut self) {
-        self.open_prompt.close();
+        self.prompt_slot.close();
     }
 }
 
@@ -728,7 +730,7 @@ impl PinAuth {
         Ok(PinAuth {
             client,
             _watch: watch,
-            open_prompt: OpenPrompt::default(),
+            prompt_slot: PromptSlot::default(),
         })
     }
 
@@ -950,10 +952,10 @@ impl PinAuth {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PromptOptions")] options: JsValue,
     ) -> Promise {
-        let open = self.open_prompt.clone();
+        let slot = self.prompt_slot.clone();
         flow(&self.client, move |client| async move {
             let options = prompt_options(&options)?;
-            match prompt_pin(&client, options, open).await? {
+            match prompt_pin(&client, options, slot).await? {
                 PromptOutcome::Done => Ok(JsValue::UNDEFINED),
                 PromptOutcome::Reauth(issued) => Ok(reauth_token(&issued)),
             }

@@ -14,7 +14,7 @@ use pinauth::platform::{random_bytes, OsRng};
 use pinauth::protocol::Bytes;
 use pinauth::tokens::{AccessStorage, StorageChoice};
 use pinauth::web::{
-    platform, prompt_pin, DateClock, OpenPrompt, PromptMode, PromptOptions, PromptOutcome,
+    platform, prompt_pin, DateClock, PromptMode, PromptOptions, PromptOutcome, PromptSlot,
     WebCryptoKeys,
 };
 use pinauth::{ErrorCode, Result};
@@ -157,7 +157,7 @@ async fn open(client: &Rc<WebClient>, options: PromptOptions) -> Pending {
     let slot = pending.clone();
     let client = client.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let result = prompt_pin(&client, options, OpenPrompt::default()).await;
+        let result = prompt_pin(&client, options, PromptSlot::default()).await;
         *slot.borrow_mut() = Some(result);
     });
     until("the dialog to open", || {
@@ -489,7 +489,7 @@ async fn change_mode_takes_current_new_and_confirmation() {
 async fn a_signed_out_client_is_refused_without_a_dialog() {
     let host = backend(BackendConfig::default().with_cheap_password_hashing());
     let client = client_in(&host, &fresh_app_id()).await;
-    let result = prompt_pin(&client, PromptOptions::default(), OpenPrompt::default()).await;
+    let result = prompt_pin(&client, PromptOptions::default(), PromptSlot::default()).await;
     assert_eq!(result.unwrap_err().code(), ErrorCode::NotSignedIn);
     assert!(dialog_host().is_none());
 }
@@ -566,7 +566,7 @@ async fn a_second_prompt_of_the_same_client_is_refused_and_the_first_carries_on(
     type_pin("73");
     // A double click: the second call fails at once, whatever its mode, without a dialog.
     for options in [reauth(), PromptOptions::default()] {
-        let second = prompt_pin(&client, options, OpenPrompt::default()).await;
+        let second = prompt_pin(&client, options, PromptSlot::default()).await;
         assert_eq!(second.unwrap_err().code(), ErrorCode::PromptOpen);
     }
     let hosts = document()
@@ -590,7 +590,7 @@ async fn a_second_prompt_of_the_same_client_is_refused_and_the_first_carries_on(
     assert_eq!(other.state(), PinRequired);
     other.login_with_pin(PIN).await.unwrap();
     assert_eq!(
-        prompt_pin(&other, PromptOptions::default(), OpenPrompt::default()).await,
+        prompt_pin(&other, PromptOptions::default(), PromptSlot::default()).await,
         Ok(PromptOutcome::Done)
     );
 

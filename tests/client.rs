@@ -528,9 +528,12 @@ fn warnings_raised_while_nobody_listens_are_kept_once_each() {
     let world = World::new();
     let browser = Browser::new();
     enrolled(&world, &browser);
+    // One warning while the client is made (its identity is unreadable)…
+    browser.keys.corrupt(APP);
     let client = world.open(&browser, APP);
-    assert_eq!(client.state(), PinRequired);
-    // A page that never subscribes, whose stored session another script keeps breaking.
+    assert_eq!(client.state(), SignedOut);
+    // …then a page that never subscribes, whose stored session another script keeps
+    // breaking.
     for _ in 0..1000 {
         browser
             .local
@@ -539,7 +542,7 @@ fn warnings_raised_while_nobody_listens_are_kept_once_each() {
         client.refresh();
     }
     let warnings = record_warnings(&client);
-    assert_eq!(*warnings.borrow(), vec!["STORAGE_CORRUPT"]);
+    assert_eq!(*warnings.borrow(), vec!["DEVICE_RESET", "STORAGE_CORRUPT"]);
     // Listened to, every one is delivered.
     for _ in 0..2 {
         browser
@@ -548,7 +551,7 @@ fn warnings_raised_while_nobody_listens_are_kept_once_each() {
             .unwrap();
         client.refresh();
     }
-    assert_eq!(warnings.borrow().len(), 3);
+    assert_eq!(warnings.borrow().len(), 4);
 }
 
 #[test]

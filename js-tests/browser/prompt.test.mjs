@@ -594,7 +594,41 @@ test("free() of the PinAuth closes its open prompt with CANCELLED", async () => 
   await page.keyboard.type(PIN.slice(0, 3));
   await page.evaluate(() => window.app.freeClient());
   assert.equal((await outcome(page)).error?.code, "CANCELLED");
-  await assertClosed(page, "#open-reauth", input, [PIN]);
+  await assertClosed(page, "#open-reauth", input, [PIN.slice(0, 3)]);
+  await p.finish();
+});
+
+test("free() while a wrong PIN is checked closes the prompt with the answer (no retry)", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn", { backendDelayMs: 400 });
+  const input = await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await view(page)).busy, true, "the PIN is being checked");
+  await page.evaluate(() => window.app.freeClient());
+  await page.waitForFunction(() => window.app.outcome !== null, null, { timeout: 10_000 });
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await assertClosed(page, "#open-reauth", input, [OTHER_PIN]);
+  await p.finish();
+});
+
+test("a prompt whose PinAuth nothing else keeps stays open through garbage collection", async () => {
+  const p = await appPage();
+  const { page, context } = p;
+  await prepare(page, "signedIn");
+  await page.evaluate(() => window.app.openUnreferenced());
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  const cdp = await context.newCDPSession(page);
+  for (let i = 0; i < 3; i++) {
+    await cdp.send("HeapProfiler.collectGarbage");
+    await page.waitForTimeout(200);
+  }
+  assert.equal(await page.locator(HOST).count(), 1, "the dialog is still open");
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+  await cdp.detach();
   await p.finish();
 });
 
@@ -969,6 +1003,13 @@ for (const size of [{ width: 568, height: 320 }, { width: 320, height: 568 }, { 
     assertAllInView(await layout(page), `${what}, the PIN typed on the keypad`);
     await tap("submit");
     assert.equal((await view(page)).step, "Enter the same PIN again.");
+    // A confirmation that differs: the longest message, and the flow starts over.
+    for (const digit of OTHER_PIN) await tap(digit);
+    await tap("submit");
+    assert.match((await view(page)).message, /do not match/);
+    assertAllInView(await layout(page), `${what}, after a mismatch`);
+    for (const digit of PIN) await tap(digit);
+    await tap("submit");
     for (const digit of PIN) await tap(digit);
     await page.locator(`${HOST} [data-action="submit"]`).tap();
     assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
@@ -1035,6 +1076,7 @@ test("in forced colours the panel keeps an edge and the main button a heavier on
   const { page } = p;
   await prepare(page, "signedIn");
   await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(PIN.slice(0, 2));
   const edges = () =>
     page.evaluate((hostSelector) => {
       const root = document.querySelector(hostSelector).shadowRoot;
@@ -1042,7 +1084,7 @@ test("in forced colours the panel keeps an edge and the main button a heavier on
         const s = getComputedStyle(root.querySelector(selector));
         return `${s.borderTopWidth} ${s.borderTopStyle} ${s.borderTopColor}`;
       };
-      return { panel: edge(".dialog"), submit: edge("[data-action='submit']"), cancel: edge("[data-action='cancel']") };
+      return { panel: edge(".dialog"), submit: edge("[data-action='submit']"), cancel: edge("[data-action='cancel']"), filled: edge(".cell.filled") };
     }, HOST);
   const normal = await edges();
   assert.match(normal.panel, /^2px solid rgba\(0, 0, 0, 0\)$/, "invisible without forced colours");
@@ -1051,6 +1093,7 @@ test("in forced colours the panel keeps an edge and the main button a heavier on
   assert.match(forced.panel, /^2px solid /);
   assert.doesNotMatch(forced.panel, /rgba\(0, 0, 0, 0\)$/, "the panel's edge is drawn");
   assert.match(forced.submit, /^3px solid /);
+  assert.match(forced.filled, /^3px solid /);
   assert.match(forced.cancel, /^1px solid /);
   await page.keyboard.press("Escape");
   await p.finish();

@@ -40,9 +40,10 @@ const app = {
 
   /**
    * A fresh account and device in `state`: pinSetupRequired, pinRequired or signedIn;
-   * `pinLength` is the client's, `accessTokenTtlSeconds` the backend's.
+   * `pinLength` is the client's, `accessTokenTtlSeconds` the backend's; with
+   * `backendDelayMs`, every request of the client waits that long first.
    */
-  async prepare(state, { pin = "730519", maxPinAttempts, pinLength, accessTokenTtlSeconds } = {}) {
+  async prepare(state, { pin = "730519", maxPinAttempts, pinLength, accessTokenTtlSeconds, backendDelayMs } = {}) {
     auth?.free();
     other?.free();
     other = null;
@@ -50,7 +51,9 @@ const app = {
     backend = MockBackend.create({ maxPinAttempts, accessTokenTtlSeconds });
     appId = `prompt-${Date.now()}-${++counter}`;
     email = `prompt-${Date.now()}-${counter}@example.com`;
-    auth = await PinAuth.create({ backend, appId, pinLength });
+    const server = backend;
+    const delayed = { handle: (json) => new Promise((ok) => setTimeout(ok, backendDelayMs)).then(() => server.handle(json)) };
+    auth = await PinAuth.create({ backend: backendDelayMs ? delayed : backend, appId, pinLength });
     await auth.register(email, PASSWORD);
     await auth.login(email, PASSWORD);
     if (state !== "pinSetupRequired") await auth.setPin(pin);
@@ -101,8 +104,18 @@ const app = {
   /** Opens the prompt (what the buttons do). */
   open(mode) {
     const options = mode === "auto" ? { ...app.extraOptions } : { ...app.extraOptions, mode };
+    app.track(auth.promptPin(options));
+  },
+
+  /** Opens the prompt of a second client of this device that nothing of the page keeps. */
+  async openUnreferenced() {
+    app.track((await PinAuth.create({ backend, appId })).promptPin());
+  },
+
+  /** Records the outcome of a prompt's promise. */
+  track(prompt) {
     app.outcome = null;
-    app.settled = auth.promptPin(options).then(
+    app.settled = prompt.then(
       (value) => ({ kind: "resolved", value: value ?? null }),
       (error) => ({ kind: "rejected", error: describe(error) }),
     );

@@ -29,7 +29,7 @@ pub use clock::DateClock;
 #[cfg(feature = "mock-backend")]
 pub use keys::verify_signature;
 pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
-pub use prompt::{prompt_pin, OpenPrompt, PromptMode, PromptOptions, PromptOutcome, PromptStrings};
+pub use prompt::{prompt_pin, PromptMode, PromptOptions, PromptOutcome, PromptSlot, PromptStrings};
 pub use storage::WebStorage;
 #[cfg(feature = "mock-backend")]
 pub use tabs::{TabTurns, REVISIONS_DATABASE_NAME};

@@ -14,8 +14,9 @@
 
 const STYLES = `
 /* The page's own rules reach the host element (a rule of the page beats a :host rule
-   unless the :host rule is important), so nothing of it is inherited: not the page's
-   font size, text transform or zoom, nor a display: none from a rule like div:empty. */
+   unless the :host rule is important), so none of them applies to it: not the page's
+   font size or text transform, a zoom set on it, nor a display: none from a rule like
+   :empty. (Custom properties, the --pinauth-* theme, are not reset by all.) */
 :host { all: initial !important; zoom: 1 !important; }
 /* A native <dialog> covering the viewport, opened as modal: above the page's own modal
    dialogs, with the page behind it inert. */
@@ -35,7 +36,7 @@ const STYLES = `
   position: fixed; inset: 0; z-index: 2147483000;
   display: flex; align-items: center; justify-content: center;
   /* Sizes in em from here: they follow the reader's text size, not the page's root. */
-  font-size: medium; line-height: normal;
+  font-size: medium; line-height: normal; -webkit-text-size-adjust: 100%; text-size-adjust: 100%;
   background: rgb(10 12 20 / 0.55);
   font-family: var(--pinauth-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
   color: var(--fg);
@@ -113,10 +114,10 @@ button:disabled { opacity: 0.5; cursor: default; }
 }
 /* A phone held sideways: the keypad goes beside the PIN, so that all of it fits. */
 @media (max-height: 480px) and (orientation: landscape) {
-  .dialog { width: min(96vw, 640px); display: grid; grid-template-columns: 1fr 1fr; column-gap: 20px; row-gap: 8px; padding: 12px 16px; }
+  .dialog { width: min(96vw, 640px); display: grid; grid-template-columns: 1fr 1fr; column-gap: 20px; row-gap: 6px; padding: 12px 16px; }
   .dialog > :not(.keypad) { grid-column: 1; }
   .keypad { grid-column: 2; grid-row: 1 / span 6; gap: 6px; }
-  .key { min-height: 44px; }
+  h2 { font-size: 1.1em; }
   .toggle { justify-self: center; }
 }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
@@ -149,7 +150,8 @@ const fill = (template, name, value) => template.replaceAll(`{${name}}`, String(
  * undefined; `submit(pins, reply)` runs the flow's call with the entered PINs and calls
  * `reply()` when it settled the prompt, or `reply(message)` to start over with that
  * message (a wrong PIN). Returns `done`, resolved once the dialog closed, and `close()`,
- * which closes it unless a PIN is being checked (then false).
+ * which closes it, or while a PIN is being checked has it close with the answer (then
+ * false).
  */
 export function openPrompt(config, check, submit) {
   const { flow, length, minLength, maxLength, strings } = config;
@@ -258,6 +260,8 @@ export function openPrompt(config, check, submit) {
   let busy = false;
   let masked = true;
   let closed = false;
+  /** Set when asked to close while a PIN was checked: the answer closes the dialog. */
+  let closing = false;
   let resolveDone;
   const done = new Promise((resolve) => (resolveDone = resolve));
 
@@ -417,8 +421,8 @@ export function openPrompt(config, check, submit) {
     if (!pins) return;
     submit(pins, (retry) => {
       if (closed) return;
-      // Taken out of the page while the PIN was checked: nobody can retry.
-      if (retry === undefined || !host.isConnected) finish();
+      // Asked to close, or taken out of the page, while the PIN was checked: no retry.
+      if (retry === undefined || closing || !host.isConnected) finish();
       else restart(retry);
     });
     pins.length = 0;
@@ -502,6 +506,8 @@ export function openPrompt(config, check, submit) {
   backdrop.addEventListener("close", () => closed || cancel() || showModal());
   // Pressing the backdrop does not take focus out of the dialog.
   backdrop.addEventListener("mousedown", (event) => event.target === backdrop && event.preventDefault());
+  // iOS Safari shows :active (a key's pressed look) only where a touch listener is.
+  backdrop.addEventListener("touchstart", () => {}, { passive: true });
   backdrop.addEventListener("click", (event) => {
     // The second click of a double click on the button that opened the prompt lands on
     // this backdrop: only a single click (`detail` 1, or 0 from script) cancels.
@@ -540,5 +546,10 @@ export function openPrompt(config, check, submit) {
   done.then(() => moved.disconnect());
 
   renderStep();
-  return { done, close: cancel };
+  const close = () => {
+    if (cancel()) return true;
+    closing = !closed;
+    return false;
+  };
+  return { done, close };
 }

@@ -40,7 +40,8 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn done(this: &PromptView) -> Promise;
 
-    /// Closes the dialog unless a PIN is being checked; whether it closed.
+    /// Closes the dialog; while a PIN is being checked, has it close with the answer
+    /// (then false). Whether it closed now.
     #[wasm_bindgen(method)]
     fn close(this: &PromptView) -> bool;
 }
@@ -260,13 +261,15 @@ fn retry_text(error: &Error, strings: &PromptStrings) -> Option<String> {
 
 /// Where a `PinAuth` keeps its open prompt, to close it when the `PinAuth` is freed.
 #[derive(Clone, Default)]
-pub struct OpenPrompt(Rc<RefCell<Option<Rc<PromptView>>>>);
+pub struct PromptSlot(Rc<RefCell<Option<Rc<PromptView>>>>);
 
-impl OpenPrompt {
+impl PromptSlot {
     /// Closes the open prompt, if any (`CANCELLED`); one whose PIN is being checked closes
-    /// with the answer.
+    /// with the answer, a wrong PIN included.
     pub fn close(&self) {
-        if let Some(view) = self.0.borrow_mut().take() {
+        // Taken out first: closing runs the page's focus handlers, which may call in again.
+        let view = self.0.borrow_mut().take();
+        if let Some(view) = view {
             view.close();
         }
     }
@@ -288,11 +291,11 @@ fn settle(settled: &Settled, result: Result<PromptOutcome>) {
 /// otherwise. Cancelling (button, Escape, backdrop, or the dialog taken out of the page)
 /// fails with `CANCELLED`, except while a PIN is being checked, when the answer decides. While a prompt of `client` is
 /// open, another call fails at once with `PROMPT_OPEN` and the open one carries on. The
-/// dialog is kept in `open` while it is open.
+/// dialog is kept in `slot` while it is open.
 pub async fn prompt_pin<K, T>(
     client: &Rc<Client<K, T>>,
     options: PromptOptions,
-    open: OpenPrompt,
+    slot: PromptSlot,
 ) -> Result<PromptOutcome>
 where
     K: DeviceKeys + 'static,
@@ -379,7 +382,7 @@ where
     };
     let view = open_prompt(&config, &check, &submit).map_err(|_| dom_error())?;
     let view = Rc::new(view);
-    *open.0.borrow_mut() = Some(view.clone());
+    *slot.0.borrow_mut() = Some(view.clone());
     let state_listener = {
         let (view, settled) = (view.clone(), settled.clone());
         client.on_state_change(move |state| {
@@ -395,7 +398,7 @@ where
         })
     };
     let _ = JsFuture::from(view.done()).await;
-    open.0.borrow_mut().take();
+    slot.0.borrow_mut().take();
     client.unsubscribe(state_listener);
     let result = settled.borrow_mut().take();
     result.unwrap_or(Err(Error::new(ErrorCode::Cancelled)))
