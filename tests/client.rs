@@ -534,23 +534,20 @@ fn warnings_raised_while_nobody_listens_are_kept_once_each() {
     assert_eq!(client.state(), SignedOut);
     // …then a page that never subscribes, whose stored session another script keeps
     // breaking.
-    for _ in 0..1000 {
-        browser
-            .local
-            .set("pinauth:shop:v1:pinSession", "{not json")
-            .unwrap();
-        client.refresh();
-    }
+    let break_session = |times| {
+        for _ in 0..times {
+            browser
+                .local
+                .set("pinauth:shop:v1:pinSession", "{not json")
+                .unwrap();
+            client.refresh();
+        }
+    };
+    break_session(1000);
     let warnings = record_warnings(&client);
     assert_eq!(*warnings.borrow(), vec!["DEVICE_RESET", "STORAGE_CORRUPT"]);
     // Listened to, every one is delivered.
-    for _ in 0..2 {
-        browser
-            .local
-            .set("pinauth:shop:v1:pinSession", "{not json")
-            .unwrap();
-        client.refresh();
-    }
+    break_session(2);
     assert_eq!(warnings.borrow().len(), 4);
 }
 

@@ -52,8 +52,10 @@ const app = {
     appId = `prompt-${Date.now()}-${++counter}`;
     email = `prompt-${Date.now()}-${counter}@example.com`;
     const server = backend;
-    const delayed = { handle: (json) => new Promise((ok) => setTimeout(ok, backendDelayMs)).then(() => server.handle(json)) };
-    auth = await PinAuth.create({ backend: backendDelayMs ? delayed : backend, appId, pinLength });
+    const slowOrNot = backendDelayMs
+      ? { handle: (json) => new Promise((ok) => setTimeout(ok, backendDelayMs)).then(() => server.handle(json)) }
+      : backend;
+    auth = await PinAuth.create({ backend: slowOrNot, appId, pinLength });
     await auth.register(email, PASSWORD);
     await auth.login(email, PASSWORD);
     if (state !== "pinSetupRequired") await auth.setPin(pin);
