@@ -405,6 +405,153 @@ fn a_flood_of_challenges_keeps_only_the_newest_1024() {
     assert!(h.call(Request::LoginWithPin(after_flood)).is_ok());
 }
 
+/// Sets a PIN for `email` on `device` after a password login, as a returning user on a
+/// new device would.
+fn add_device(h: &mut Harness, email: &str, device: &TestDevice) -> Token {
+    let PinStep::PinAuth(pin_auth) = h.login(email, device).pin else {
+        panic!("a new device must set a PIN");
+    };
+    h.set_pin(device, &pin_auth.token, &proof(1)).unwrap().token
+}
+
+#[test]
+fn an_account_keeps_32_devices_and_the_one_unused_the_longest_gives_way() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    let laptop = TestDevice::new(2);
+    let laptop_session = add_device(&mut h, ANN, &laptop);
+    // A third device locks itself out: it has no PIN, so it goes before any other.
+    let kiosk = TestDevice::new(3);
+    let kiosk_session = add_device(&mut h, ANN, &kiosk);
+    for _ in 0..5 {
+        let _ = h.unlock(&kiosk, &kiosk_session, &proof(2));
+    }
+    for seed in 4..=32 {
+        h.advance_secs(60);
+        add_device(&mut h, ANN, &TestDevice::new(seed));
+    }
+    // The phone unlocks now, so the laptop is the one unused the longest.
+    h.advance_secs(60);
+    let access = h.unlock(&phone, &ann.session, &proof(1)).unwrap().token;
+    let ids = |h: &mut Harness| -> Vec<DeviceId> {
+        let devices = h.list_devices(&access).unwrap();
+        devices.into_iter().map(|d| d.device_id).collect()
+    };
+    assert_eq!(ids(&mut h).len(), 32);
+
+    add_device(&mut h, ANN, &TestDevice::new(33));
+    let devices = ids(&mut h);
+    assert_eq!(devices.len(), 32);
+    assert!(!devices.contains(&kiosk.id), "the locked device went first");
+    assert!(devices.contains(&laptop.id));
+
+    add_device(&mut h, ANN, &TestDevice::new(34));
+    let devices = ids(&mut h);
+    assert_eq!(devices.len(), 32);
+    assert!(
+        !devices.contains(&laptop.id),
+        "then the one unused the longest"
+    );
+    assert!(devices.contains(&phone.id));
+    // It went with its tokens: its PIN session no longer unlocks.
+    assert_eq!(
+        code(h.unlock(&laptop, &laptop_session, &proof(1))),
+        ErrorCode::SessionInvalid
+    );
+    // A device already registered sets a new PIN without pushing another out.
+    let newest = ids(&mut h);
+    h.forgot_pin(ANN).unwrap();
+    let reset = h.reset_token_for(ANN);
+    h.reset_pin(&phone, &reset, &proof(3)).unwrap();
+    let access = h.login(ANN, &TestDevice::new(34)).access.token;
+    let devices = h.list_devices(&access).unwrap();
+    assert_eq!(
+        devices.into_iter().map(|d| d.device_id).collect::<Vec<_>>(),
+        newest
+    );
+}
+
+#[test]
+fn logins_from_ever_new_device_ids_keep_64_tokens_of_a_kind() {
+    // A password holder logging in again and again, each time as a new device, gets an
+    // access and a PIN auth token each time: the oldest give way, and the state stays put.
+    let mut h = Harness::new();
+    h.register(ANN);
+    let logins: Vec<(TestDevice, LoginResponse)> = (1..=80)
+        .map(|seed| {
+            h.advance_secs(1);
+            let device = TestDevice::new(seed);
+            let login = h.login(ANN, &device);
+            (device, login)
+        })
+        .collect();
+    let snapshot = h.backend.snapshot();
+    assert_eq!(snapshot.matches("\"kind\":\"access\"").count(), 64);
+    assert_eq!(snapshot.matches("\"kind\":\"pinAuth\"").count(), 64);
+
+    let pin_auth = |login: &LoginResponse| match &login.pin {
+        PinStep::PinAuth(token) => token.token.clone(),
+        PinStep::PinSession(_) => panic!("a new device must set a PIN"),
+    };
+    let (first_device, first) = &logins[0];
+    assert_eq!(
+        code(h.list_devices(&first.access.token)),
+        ErrorCode::AccessTokenInvalid
+    );
+    assert_eq!(
+        code(h.set_pin(first_device, &pin_auth(first), &proof(1))),
+        ErrorCode::PinAuthTokenInvalid
+    );
+    let (last_device, last) = &logins[79];
+    assert!(h.list_devices(&last.access.token).is_ok());
+    assert!(h.set_pin(last_device, &pin_auth(last), &proof(1)).is_ok());
+}
+
+#[test]
+fn expired_tokens_give_way_before_live_ones() {
+    let mut h = Harness::new();
+    let phone = TestDevice::new(1);
+    let ann = h.enrol(ANN, &phone, &proof(1));
+    // 63 unlocks an hour apart: expired access tokens the backend still remembers.
+    for _ in 0..63 {
+        h.advance_secs(3600);
+        h.unlock(&phone, &ann.session, &proof(1)).unwrap();
+    }
+    let live = h.unlock(&phone, &ann.session, &proof(1)).unwrap().token;
+    for _ in 0..10 {
+        h.unlock(&phone, &ann.session, &proof(1)).unwrap();
+    }
+    assert!(
+        h.list_devices(&live).is_ok(),
+        "a live token outlasts expired ones"
+    );
+}
+
+#[test]
+fn mail_to_other_addresses_never_pushes_a_users_reset_email_out() {
+    let mut h = Harness::new();
+    h.register(ANN);
+    h.register(BOB);
+    h.forgot_pin(ANN).unwrap();
+    let ann_mail = h.reset_token_for(ANN);
+    for _ in 0..150 {
+        h.forgot_pin(BOB).unwrap();
+    }
+    assert_eq!(h.reset_token_for(ANN), ann_mail);
+    assert_eq!(
+        h.backend.outbox_for(BOB).len(),
+        10,
+        "the last 10 to each address"
+    );
+    assert_eq!(h.backend.outbox().len(), 11);
+    let bob_mail = h.reset_token_for(BOB);
+    assert_eq!(
+        h.backend.outbox_for(BOB).last().unwrap().reset_token,
+        bob_mail
+    );
+}
+
 #[test]
 fn foreign_keys_and_tampered_requests_fail_the_signature_check() {
     let mut h = Harness::new();

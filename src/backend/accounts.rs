@@ -1,7 +1,7 @@
 //! Accounts and passwords: register, password login with lockout, forgot PIN.
 
 use super::state::{Account, PasswordFailures, TokenKind, Window};
-use super::{ms, seconds_ceil, Backend, BackendConfig, OutboxMessage, OUTBOX_LIMIT};
+use super::{ms, seconds_ceil, Backend, BackendConfig, OutboxMessage, OUTBOX_PER_ADDRESS};
 use crate::crypto::Argon2Cost;
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::{lowercase, random_bytes, Rng};
@@ -342,8 +342,10 @@ impl Backend {
             None,
         )?;
         let outbox = &mut self.state.outbox;
-        if outbox.len() >= OUTBOX_LIMIT {
-            outbox.remove(0);
+        if outbox.iter().filter(|m| m.to == email).count() >= OUTBOX_PER_ADDRESS {
+            if let Some(oldest) = outbox.iter().position(|m| m.to == email) {
+                outbox.remove(oldest);
+            }
         }
         outbox.push(OutboxMessage {
             to: email,

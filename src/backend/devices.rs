@@ -10,7 +10,7 @@ use crate::protocol::{
 use alloc::vec::Vec;
 
 /// Every token kind bound to a device.
-const DEVICE_TOKENS: &[TokenKind] = &[
+pub(super) const DEVICE_TOKENS: &[TokenKind] = &[
     TokenKind::Access,
     TokenKind::PinSession,
     TokenKind::PinAuth,

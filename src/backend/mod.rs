@@ -149,8 +149,15 @@ const CHALLENGES_PER_DEVICE: usize = 8;
 /// oldest are dropped, so a flood of requests cannot grow the state without bound.
 const CHALLENGES_IN_ALL: usize = 1024;
 
-/// Reset emails kept in the outbox; older ones are dropped.
-const OUTBOX_LIMIT: usize = 100;
+/// Devices kept per account. Registering another removes the one unused the longest, a
+/// locked one (no PIN) first, with every token it holds: a password holder cannot grow
+/// an account without bound by setting PINs from new device ids.
+const DEVICES_PER_ACCOUNT: usize = 32;
+
+/// Reset emails kept per address; older ones are dropped (each new one ends the reset
+/// token of the ones before). There is no cap across addresses, so that mail to others
+/// cannot push a user's own out.
+const OUTBOX_PER_ADDRESS: usize = 10;
 
 /// The server half: accounts, devices, tokens, challenges, lockouts and an outbox.
 pub struct Backend {
@@ -228,7 +235,7 @@ impl Backend {
         Ok(())
     }
 
-    /// The reset emails sent so far, oldest first (at most the last 100).
+    /// The reset emails sent so far, oldest first (at most the last 10 to each address).
     pub fn outbox(&self) -> &[OutboxMessage] {
         &self.state.outbox
     }

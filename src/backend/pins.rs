@@ -1,8 +1,11 @@
 //! PIN endpoints: challenges, device signatures, setting, checking, changing and
 //! resetting PINs, with the per-device lockout and the per-account rate limit.
 
+use super::devices::DEVICE_TOKENS;
 use super::state::{Device, TokenKind, Verifier};
-use super::{ms, seconds_ceil, Backend, CHALLENGES_IN_ALL, CHALLENGES_PER_DEVICE};
+use super::{
+    ms, seconds_ceil, Backend, CHALLENGES_IN_ALL, CHALLENGES_PER_DEVICE, DEVICES_PER_ACCOUNT,
+};
 use crate::crypto::keyed_hash;
 use crate::error::{Error, ErrorCode, Result};
 use crate::protocol::{
@@ -205,10 +208,21 @@ impl Backend {
     ) -> Result<IssuedToken> {
         let verifier = self.verifier(user_id, device_id, proof);
         let account = self.state.account_mut(user_id)?;
-        let registered_at = account
-            .devices
-            .get(device_id)
-            .map_or(now, |d| d.registered_at);
+        let known = account.devices.get(device_id).map(|d| d.registered_at);
+        if known.is_none() && account.devices.len() >= DEVICES_PER_ACCOUNT {
+            // The device unused the longest gives way, a locked one (no PIN) first.
+            let unused = account
+                .devices
+                .iter()
+                .min_by_key(|(_, d)| (d.pin_verifier.is_some(), d.last_used_at))
+                .map(|(id, _)| id.clone());
+            if let Some(unused) = unused {
+                account.devices.remove(&unused);
+                self.state.revoke(user_id, &unused, DEVICE_TOKENS);
+            }
+        }
+        let registered_at = known.unwrap_or(now);
+        let account = self.state.account_mut(user_id)?;
         account.devices.insert(
             device_id.clone(),
             Device {

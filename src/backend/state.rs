@@ -18,6 +18,12 @@ pub(super) const SNAPSHOT_VERSION: u32 = 2;
 /// than unknown: one day.
 const EXPIRED_TOKEN_MEMORY_MS: u64 = 24 * 60 * 60 * 1000;
 
+/// Tokens of one kind kept per user. Issuing another drops the one that expires first
+/// (as a rule one long expired), so that repeated logins, from however many device ids,
+/// cannot grow the state without bound: only a user with more than this many live tokens
+/// of a kind at once (access tokens of 64 tabs unlocked within 15 minutes) loses one.
+const TOKENS_PER_USER_AND_KIND: usize = 64;
+
 /// BLAKE2b-256 of a token: tokens are stored only hashed.
 pub(super) type TokenHash = Bytes<32>;
 
@@ -224,6 +230,23 @@ impl State {
     ) -> Result<IssuedToken> {
         let token: Token = random_bytes(rng)?;
         let expires_at = now.saturating_add(ttl_ms);
+        // One pass over the tokens: how many of this kind the user holds, and which of
+        // them expires first.
+        let mut held = 0;
+        let mut first: Option<(&TokenHash, u64)> = None;
+        for (hash, record) in self.tokens.iter() {
+            if record.kind == kind && record.user_id == user_id {
+                held += 1;
+                if first.is_none_or(|(_, at)| record.expires_at < at) {
+                    first = Some((hash, record.expires_at));
+                }
+            }
+        }
+        if held >= TOKENS_PER_USER_AND_KIND {
+            if let Some(first) = first.map(|(hash, _)| hash.clone()) {
+                self.tokens.remove(&first);
+            }
+        }
         self.tokens.insert(
             hash(&token),
             TokenRecord {
