@@ -308,6 +308,16 @@ impl ManualClock {
                 Some(now.saturating_add(by))
             });
     }
+
+    /// Moves the clock back, as a system clock that was fast is set right.
+    pub fn set_back(&self, by: Duration) {
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                Some(now.saturating_sub(by))
+            });
+    }
 }
 
 impl Clock for ManualClock {

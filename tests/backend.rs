@@ -676,6 +676,100 @@ fn wrong_pins_across_devices_hit_the_account_rate_limit() {
     assert!(h.unlock(&devices[2], &sessions[2], &proof(1)).is_ok());
 }
 
+/// Enrols `count` devices of ANN, each with PIN 1; their PIN sessions.
+fn devices_of_ann(h: &mut Harness, count: u8) -> (Vec<TestDevice>, Vec<Token>) {
+    let devices: Vec<TestDevice> = (1..=count).map(TestDevice::new).collect();
+    h.register(ANN);
+    let sessions = devices
+        .iter()
+        .map(|device| add_device(h, ANN, device))
+        .collect();
+    (devices, sessions)
+}
+
+#[test]
+fn any_ten_wrong_pins_within_fifteen_minutes_rate_limit_the_account() {
+    // Spread across five devices (none reaches its own lockout) and across what a fixed
+    // window would have started afresh: 1 wrong PIN, then 9 just before the 15 minutes
+    // from the first are up and 10 just after. The limit holds for every 15 minutes.
+    let mut h = Harness::new();
+    let (devices, sessions) = devices_of_ann(&mut h, 5);
+    let mut checked = Vec::new();
+    let mut guess = |h: &mut Harness, i: usize| {
+        let error = h.unlock(&devices[i], &sessions[i], &proof(2)).unwrap_err();
+        if error.code() == ErrorCode::InvalidPin {
+            checked.push(h.now());
+        }
+        error
+    };
+    guess(&mut h, 0);
+    h.clock
+        .advance(std::time::Duration::from_millis(15 * 60 * 1000 - 1));
+    for i in [0, 0, 0, 1, 1, 1, 1, 2, 2] {
+        guess(&mut h, i);
+    }
+    h.clock.advance(std::time::Duration::from_millis(1));
+    let mut last = None;
+    for i in [2, 2, 3, 3, 3, 3, 4, 4, 4, 4] {
+        last = Some(guess(&mut h, i));
+    }
+    assert_eq!(
+        checked.len(),
+        10,
+        "9 in a row after the first, then the limit"
+    );
+    let last = last.unwrap();
+    assert_eq!(last.code(), ErrorCode::RateLimited);
+    assert_eq!(
+        last.retry_after_seconds(),
+        Some(900),
+        "15 minutes from the last"
+    );
+    h.advance_secs(900);
+    assert!(h.unlock(&devices[4], &sessions[4], &proof(1)).is_ok());
+}
+
+#[test]
+fn a_clock_set_back_never_stretches_a_lock_a_rate_limit_or_a_token() {
+    // A server whose clock was an hour fast is set right (the mock backend runs on the
+    // page's clock): what began "later" is moved back to the time the clock reads.
+    let hour = std::time::Duration::from_secs(3600);
+    let mut h = Harness::new();
+    let (devices, sessions) = devices_of_ann(&mut h, 3);
+    let phone = &devices[0];
+    let access = h.unlock(phone, &sessions[0], &proof(1)).unwrap().token;
+    for _ in 0..5 {
+        let _ = h.login_with(ANN, "wrong password", phone);
+    }
+    // 2 + 4 + 4 wrong PINs: the account's limit, and no device locked.
+    for (wrong, (device, session)) in [2, 4, 4].into_iter().zip(devices.iter().zip(&sessions)) {
+        for _ in 0..wrong {
+            let _ = h.unlock(device, session, &proof(2));
+        }
+    }
+    let limited = h.unlock(phone, &sessions[0], &proof(1)).unwrap_err();
+    assert_eq!(limited.retry_after_seconds(), Some(900));
+
+    h.clock.set_back(hour);
+    let locked = h.login_with(ANN, PASSWORD, phone).unwrap_err();
+    assert_eq!(locked.code(), ErrorCode::AccountLocked);
+    assert_eq!(locked.retry_after_seconds(), Some(900), "not 75 minutes");
+    let limited = h.unlock(phone, &sessions[0], &proof(1)).unwrap_err();
+    assert_eq!(limited.code(), ErrorCode::RateLimited);
+    assert_eq!(limited.retry_after_seconds(), Some(900), "not 75 minutes");
+    assert!(h.list_devices(&access).is_ok());
+
+    // And they end 15 minutes later by the clock as it reads now.
+    h.advance_secs(900);
+    assert!(h.unlock(phone, &sessions[0], &proof(1)).is_ok());
+    assert!(h.login_with(ANN, PASSWORD, phone).is_ok());
+    assert_eq!(
+        code(h.list_devices(&access)),
+        ErrorCode::TokenExpired,
+        "the access token lived its 15 minutes, not 75"
+    );
+}
+
 #[test]
 fn a_session_token_works_only_on_the_device_it_was_issued_to() {
     let mut h = Harness::new();

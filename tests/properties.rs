@@ -286,7 +286,7 @@ struct ModelDevice {
     wrong: u32,
 }
 
-/// A fixed-window counter, as the backend keeps it.
+/// A counter of events in a window, as the backend keeps it.
 #[derive(Clone, Copy, Debug, Default)]
 struct Window {
     started_at: u64,
@@ -413,7 +413,7 @@ impl Model {
         }
         d.wrong += 1;
         let wrong = d.wrong;
-        a.pin_failures.record(now, window);
+        a.pin_failures.record_in_a_row(now, window);
         if wrong < max {
             return Err((ErrorCode::InvalidPin, Some(max - wrong)));
         }

@@ -49,7 +49,9 @@ pub struct BackendConfig {
     pub challenge_ttl: Duration,
     /// Consecutive wrong PINs that lock a device (5).
     pub max_pin_attempts: u32,
-    /// Wrong PINs across an account's devices allowed per window (10).
+    /// Wrong PINs across an account's devices (10), each within one window of the one
+    /// before (so any that many within one window), after which no PIN is checked until
+    /// a window has passed since the last.
     pub account_pin_attempts: u32,
     /// The window of the account's PIN rate limit (15 min).
     pub account_pin_window: Duration,
@@ -272,7 +274,11 @@ impl Backend {
     /// Answers one request. Never panics; every failure is an error response.
     pub fn handle(&mut self, request: Request) -> Response {
         let now = self.clock.now_ms();
-        self.state.purge(now, ms(self.config.password_lockout));
+        self.state.purge(
+            now,
+            ms(self.config.password_lockout),
+            ms(self.config.challenge_ttl),
+        );
         let challenge = pins::challenge_of(&request);
         let result: Result<Reply> = match request {
             Request::Register(r) => self.register(now, r),

@@ -183,7 +183,7 @@ impl Backend {
         }
         device.failed_pins = device.failed_pins.saturating_add(1);
         let failed = device.failed_pins;
-        account.pin_failures.record(now, window_ms);
+        account.pin_failures.record_in_a_row(now, window_ms);
         if failed < max {
             return Err(Error::invalid_pin(max - failed));
         }

@@ -94,13 +94,21 @@ pub(super) struct Window {
 
 impl Window {
     /// Milliseconds until the window ends, when it has reached `limit` already.
-    pub fn blocked_for(&self, now: u64, length_ms: u64, limit: u32) -> Option<u64> {
+    pub fn blocked_for(&mut self, now: u64, length_ms: u64, limit: u32) -> Option<u64> {
+        self.not_after(now);
         let ends = self.started_at.saturating_add(length_ms);
         (self.count >= limit && now < ends).then(|| ends - now)
     }
 
+    /// A window that starts after `now` (the clock was set back) starts at `now`, so that
+    /// it never lasts longer than its length from the time the clock reads.
+    fn not_after(&mut self, now: u64) {
+        self.started_at = self.started_at.min(now);
+    }
+
     /// Counts one event, starting a new window when the last one has ended.
     pub fn record(&mut self, now: u64, length_ms: u64) {
+        self.not_after(now);
         if now >= self.started_at.saturating_add(length_ms) {
             *self = Window {
                 started_at: now,
@@ -358,11 +366,27 @@ impl State {
 
     /// Drops what can no longer matter: long-expired tokens, expired challenges, and
     /// password failures whose window and lock have both passed.
-    pub fn purge(&mut self, now: u64, password_window_ms: u64) {
-        self.tokens
-            .retain(|_, r| now < r.expires_at.saturating_add(EXPIRED_TOKEN_MEMORY_MS));
-        self.challenges.retain(|c| now < c.expires_at);
+    ///
+    /// After the clock was set back, what began after `now` is moved back to it: a token
+    /// issued "later" keeps its lifetime from `now`, and no challenge or lock lasts longer
+    /// than its length from `now` (else a fast clock set right would stretch them all by
+    /// the correction, and `retryAfterSeconds` with them).
+    pub fn purge(&mut self, now: u64, password_window_ms: u64, challenge_ttl_ms: u64) {
+        self.tokens.retain(|_, r| {
+            let ahead = r.issued_at.saturating_sub(now);
+            r.issued_at -= ahead;
+            r.expires_at = r.expires_at.saturating_sub(ahead);
+            now < r.expires_at.saturating_add(EXPIRED_TOKEN_MEMORY_MS)
+        });
+        let latest = now.saturating_add(challenge_ttl_ms);
+        self.challenges.retain_mut(|c| {
+            c.expires_at = c.expires_at.min(latest);
+            now < c.expires_at
+        });
+        let latest = now.saturating_add(password_window_ms);
         self.password_failures.retain(|_, f| {
+            f.failures.not_after(now);
+            f.locked_until = f.locked_until.map(|until| until.min(latest));
             f.locked_until.is_some_and(|until| now < until)
                 || now < f.failures.started_at.saturating_add(password_window_ms)
         });
