@@ -549,7 +549,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             }
             let state = match (&held.access, &held.session, &held.pin_auth) {
                 (Some(_), Some(_), _) => AuthState::SignedIn,
-                (Some(_), None, Some(_)) => AuthState::PinSetupRequired,
+                // The PIN auth token alone: a PIN can be set while it lives, whatever
+                // the access token's lifetime.
+                (_, None, Some(_)) => AuthState::PinSetupRequired,
                 (None, Some(_), _) => AuthState::PinRequired,
                 _ => AuthState::SignedOut,
             };
@@ -748,12 +750,12 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             password: SecretString::new(password),
             device_id: device_id.clone(),
         });
+        let sent = self.now();
         let Reply::Login(reply) = self.send(request, Spent::Nothing).await? else {
             return Err(Error::unexpected_reply());
         };
-        let now = self.now();
         let email = lowercase(email.trim());
-        let saved = |issued| SavedToken::new(&device_id, &reply.user_id, &email, issued, now);
+        let saved = |issued| SavedToken::new(&device_id, &reply.user_id, &email, issued, sent);
         self.drop_tokens();
         self.save(Slot::Access, saved(reply.access.clone()));
         match reply.pin.clone() {
@@ -786,14 +788,20 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             signature: Signature::new([0; 64]),
         };
         let request = self.sign(request).await?;
+        let sent = self.now();
         let Reply::SetPin(session) = self.send(Request::SetPin(request), Spent::PinAuth).await?
         else {
             return Err(Error::unexpected_reply());
         };
-        let now = self.now();
         self.save(
             Slot::PinSession,
-            SavedToken::new(&device_id, &pin_auth.user_id, &pin_auth.email, session, now),
+            SavedToken::new(
+                &device_id,
+                &pin_auth.user_id,
+                &pin_auth.email,
+                session,
+                sent,
+            ),
         );
         self.held.borrow_mut().pin_auth = None;
         self.refresh();
@@ -823,6 +831,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             signature: Signature::new([0; 64]),
         };
         let request = self.sign(request).await?;
+        let sent = self.now();
         let Reply::LoginWithPin(access) = self
             .send(
                 Request::LoginWithPin(request),
@@ -832,7 +841,6 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         else {
             return Err(Error::unexpected_reply());
         };
-        let now = self.now();
         let token = access.token.clone();
         self.save(
             Slot::Access,
@@ -841,7 +849,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 &session.user_id,
                 &session.email,
                 access,
-                now,
+                sent,
             ),
         );
         if self.refresh() == AuthState::SignedIn {
@@ -950,19 +958,19 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             signature: Signature::new([0; 64]),
         };
         let request = self.sign(request).await?;
+        let sent = self.now();
         let Reply::ResetPin(reply) = self
             .send(Request::ResetPin(request), Spent::Nothing)
             .await?
         else {
             return Err(Error::unexpected_reply());
         };
-        let now = self.now();
         let session = SavedToken::new(
             &device_id,
             &reply.user_id,
             &reply.email,
             reply.pin_session,
-            now,
+            sent,
         );
         self.drop_tokens();
         self.save(Slot::PinSession, session.clone());

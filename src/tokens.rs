@@ -91,17 +91,19 @@ pub struct SavedToken {
     pub email: String,
     /// The token.
     pub token: Token,
-    /// Client time (Unix ms) when it arrived.
+    /// Client time (Unix ms) when the request that brought it was sent.
     pub received_at: u64,
     /// Client time (Unix ms) when it expires: the lifetime the server gave it, counted
-    /// from its arrival, so that a page clock that differs from the server's does not
+    /// from `received_at`, so that a page clock that differs from the server's does not
     /// end it early or keep it late. The server's own expiry is what counts; this is the
     /// client's hint.
     pub expires_at: u64,
 }
 
 impl SavedToken {
-    /// Records a token issued to `device_id` for a user, received at `now` (client time).
+    /// Records a token issued to `device_id` for a user, in reply to a request sent at
+    /// `now` (client time): its lifetime counts from before the server issued it, so the
+    /// client's view of its end never comes after the server's, however slow the reply.
     pub fn new(
         device_id: &DeviceId,
         user_id: &str,

@@ -137,6 +137,7 @@ fn a_mock_backend_persisted_in_the_same_storage_is_rewound_with_it() {
         clock,
         log: Default::default(),
         wire: Default::default(),
+        latency: Default::default(),
     };
     enrolled(&world, &victim);
     let copy = victim.copy_profile(APP);

@@ -197,6 +197,59 @@ fn the_state_follows_the_servers_lifetimes_whatever_the_page_clock_says() {
 }
 
 #[test]
+fn a_slow_network_never_makes_the_client_trust_a_token_the_server_has_ended() {
+    // Each request and each reply takes 5 seconds: the client counts a token's lifetime
+    // from when it asked, before the server issued it, so its view ends first.
+    let world = World::new();
+    let browser = Browser::new();
+    world.latency.set(5);
+    let client = world.open(&browser, APP);
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    block_on(client.login(ANN, PASSWORD)).unwrap();
+    block_on(client.set_pin(PIN)).unwrap();
+    // The server issued the PIN session 5 s after it was asked for; 7 days from then, less
+    // a second, the client has already let it go.
+    world.advance_secs(7 * 24 * 3600 - 5 - 1);
+    assert_eq!(client.state(), SignedOut);
+}
+
+#[test]
+fn a_pin_can_be_set_while_the_pin_auth_token_lives_though_the_access_token_is_shorter() {
+    // Access tokens of 5 minutes; the PIN auth token of a password login lives 10.
+    let world = World::with(BackendConfig {
+        access_token_ttl: std::time::Duration::from_secs(300),
+        ..BackendConfig::default().with_cheap_password_hashing()
+    });
+    let browser = Browser::new();
+    let client = world.open(&browser, APP);
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    assert_eq!(
+        block_on(client.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    world.advance_secs(9 * 60);
+    assert_eq!(
+        client.state(),
+        PinSetupRequired,
+        "9 minutes to choose a PIN"
+    );
+    block_on(client.set_pin(PIN)).unwrap();
+    // Set, but the access token has ended: the PIN unlocks.
+    assert_eq!(client.state(), PinRequired);
+    block_on(client.login_with_pin(PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+    world.advance_secs(60);
+    let other = world.open(&Browser::new(), APP);
+    block_on(other.login(ANN, PASSWORD)).unwrap();
+    world.advance_secs(10 * 60);
+    assert_eq!(
+        other.state(),
+        SignedOut,
+        "and not once the PIN auth token has ended"
+    );
+}
+
+#[test]
 fn two_devices_of_one_account_have_independent_pins() {
     let world = World::new();
     let phone = Browser::new();

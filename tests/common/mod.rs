@@ -441,6 +441,9 @@ mod client_harness {
         pub log: Rc<RefCell<Vec<String>>>,
         /// Every request and reply as JSON text, in order: what a network observer sees.
         pub wire: Rc<RefCell<Vec<String>>>,
+        clock: ManualClock,
+        /// How long each request and each reply takes on the way, in seconds.
+        latency: Rc<std::cell::Cell<u64>>,
     }
 
     impl Transport for Network {
@@ -462,7 +465,10 @@ mod client_harness {
             self.wire
                 .borrow_mut()
                 .push(serde_json::to_string(&request).unwrap());
+            let latency = std::time::Duration::from_secs(self.latency.get());
+            self.clock.advance(latency);
             let result = self.inner.send(request).await;
+            self.clock.advance(latency);
             let response = Response::from(result.clone());
             self.wire
                 .borrow_mut()
@@ -578,12 +584,18 @@ mod client_harness {
         pub log: Rc<RefCell<Vec<String>>>,
         /// Every request and reply the clients exchanged, as JSON.
         pub wire: Rc<RefCell<Vec<String>>>,
+        /// Seconds each request and each reply of the clients spends on the way (0).
+        pub latency: Rc<std::cell::Cell<u64>>,
     }
 
     impl World {
         pub fn new() -> Self {
+            Self::with(BackendConfig::default().with_cheap_password_hashing())
+        }
+
+        /// A world whose backend has `config`.
+        pub fn with(config: BackendConfig) -> Self {
             let clock = ManualClock::new(START_MS);
-            let config = BackendConfig::default().with_cheap_password_hashing();
             let backend =
                 Backend::new(config, Box::new(clock.clone()), Box::new(SeededRng::new(7))).unwrap();
             World {
@@ -591,6 +603,7 @@ mod client_harness {
                 clock,
                 log: Rc::default(),
                 wire: Rc::default(),
+                latency: Rc::default(),
             }
         }
 
@@ -662,6 +675,8 @@ mod client_harness {
                     inner: LocalTransport::new(self.host.clone()),
                     log: self.log.clone(),
                     wire: self.wire.clone(),
+                    clock: self.clock.clone(),
+                    latency: self.latency.clone(),
                 },
                 session_store,
                 access_store,
