@@ -163,7 +163,7 @@ function view(page) {
       message: text("#pinauth-message"),
       filled: root.querySelectorAll(".cell.filled").length,
       cells: [...root.querySelectorAll(".cell")].map((c) => c.textContent).join(""),
-      busy: !root.querySelector("[role=status]").hidden,
+      busy: !root.querySelector(".progress").hidden,
     };
   }, HOST);
 }
@@ -440,8 +440,9 @@ test("the keypad and the show toggle are operable with Tab, Enter and Space", as
   assert.equal(await focused(page), "prompt:toggle");
   await page.keyboard.press("Space");
   const toggle = page.locator(`${HOST} button.toggle`);
-  assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+  // Its text says what it does; no pressed state besides, which would read "Hide PIN, pressed".
   assert.equal(await toggle.textContent(), "Hide PIN");
+  assert.equal(await toggle.getAttribute("aria-pressed"), null);
 
   // Each digit from the keypad: Tab to its key, then Enter or Space (alternately). Focus
   // stays on the key pressed.
@@ -742,7 +743,7 @@ test("a real double click on the opener leaves one open dialog (its second click
   await p.finish();
 });
 
-test("while a PIN is checked, focus stays inside the dialog (the focused button is disabled)", async () => {
+test("while a PIN is checked, focus is on the PIN field (the focused button is disabled) and the status says so", async () => {
   const p = await appPage();
   const { page } = p;
   await prepare(page, "signedIn");
@@ -754,6 +755,7 @@ test("while a PIN is checked, focus stays inside the dialog (the focused button 
   await page.evaluate((hostSelector) => {
     const host = document.querySelector(hostSelector);
     const root = host.shadowRoot;
+    const progress = root.querySelector(".progress");
     const status = root.querySelector("[role=status]");
     const samples = (window.__busyFocus = []);
     const sample = () =>
@@ -763,13 +765,14 @@ test("while a PIN is checked, focus stays inside the dialog (the focused button 
         // Chromium keeps a focused button that was disabled as the active element, though
         // it takes no keys: that is focus lost too.
         disabled: root.activeElement?.disabled === true,
+        status: status.textContent,
       });
     const tick = () => {
-      if (status.hidden || !host.isConnected) return;
+      if (progress.hidden || !host.isConnected) return;
       sample();
       setTimeout(tick, 0);
     };
-    new MutationObserver(() => tick()).observe(status, { attributes: true, attributeFilter: ["hidden"] });
+    new MutationObserver(() => tick()).observe(progress, { attributes: true, attributeFilter: ["hidden"] });
   }, HOST);
   await page.keyboard.press("Enter");
   assert.equal(await message(page, /attempts left/), "Wrong PIN. 4 attempts left.");
@@ -780,11 +783,118 @@ test("while a PIN is checked, focus stays inside the dialog (the focused button 
     [],
     `focus left the dialog while busy: ${JSON.stringify(samples)}`,
   );
-  assert.equal(samples[0].inner, "dialog", "the dialog itself holds focus");
-  assert.equal(await focused(page), "prompt:entry", "then back on the PIN field");
+  assert.deepEqual(
+    samples.filter((s) => s.inner !== "entry" || s.status !== "Checking…"),
+    [],
+    "the (read-only) PIN field holds focus, and the live status says Checking…",
+  );
+  assert.equal(await focused(page), "prompt:entry", "and keeps it after");
+  assert.equal(await page.locator(`${HOST} [role=status]`).textContent(), "", "the status is empty again");
   await page.keyboard.press("Escape");
   await p.finish();
 });
+
+// ---------------------------------------------------------------- what a screen reader hears
+
+/** The nodes of Chromium's accessibility tree that are exposed: role, name, live, focused. */
+async function axNodes(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Accessibility.enable");
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  await cdp.detach();
+  const prop = (n, name) => n.properties?.find((p) => p.name === name)?.value.value;
+  return nodes
+    .filter((n) => !n.ignored)
+    .map((n) => ({ role: n.role?.value, name: n.name?.value ?? "", description: n.description?.value ?? "", live: prop(n, "live"), focused: prop(n, "focused") === true }));
+}
+
+test("a screen reader hears the progress and the keypad's digit count from a status region there from the start, and each text once", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn", { backendDelayMs: 1500 });
+  await openWithKeyboard(page, "#open-reauth");
+  // In the tree and empty before anything happens (a region that appears with its text
+  // is not reliably read out).
+  let nodes = await axNodes(page);
+  const statusText = () => page.locator(`${HOST} [role=status]`).textContent();
+  assert.equal(nodes.filter((n) => n.role === "status").length, 1, "one status region");
+  assert.equal(await statusText(), "", "empty");
+  // The step is described once, by the focused field, not again by the dialog.
+  const described = nodes.filter((n) => /Enter your PIN to continue/.test(n.description));
+  assert.deepEqual(described.map((n) => n.role), ["textbox"], JSON.stringify(described));
+
+  // A digit from the on-screen keypad: focus stays on the key, the status gives the count.
+  await pressUntil(page, "Tab", `prompt:key-${OTHER_PIN[0]}`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Space");
+  assert.equal(await statusText(), "Digits entered: 2");
+  await pressUntil(page, "Tab", "prompt:key-delete");
+  await page.keyboard.press("Enter");
+  assert.equal(await statusText(), "Digits entered: 1");
+  // Typed into the field, the field itself says it: the status is left alone.
+  await page.locator(`${HOST} input`).focus();
+  await page.keyboard.type(OTHER_PIN.slice(1));
+  assert.equal(await statusText(), "Digits entered: 1");
+
+  await page.keyboard.press("Enter");
+  await page.locator(`${HOST} .progress:not([hidden])`).waitFor();
+  nodes = await axNodes(page);
+  assert.equal(await statusText(), "Checking…", "the same region, now saying it");
+  // Its text is in the tree once: the visible progress is hidden from it.
+  assert.equal(nodes.filter((n) => n.role === "StaticText" && /Checking/.test(n.name)).length, 1);
+  await message(page, /attempts left/);
+  await page.keyboard.press("Escape");
+  await p.finish();
+});
+
+test("focus goes back to an opener inside a web component's shadow root", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await page.evaluate(() => {
+    const widget = document.createElement("div");
+    const opener = document.createElement("button");
+    opener.id = "inner-opener";
+    opener.textContent = "Confirm payment";
+    opener.addEventListener("click", () => window.app.open("reauth"));
+    widget.attachShadow({ mode: "open" }).append(opener);
+    document.querySelector("main").append(widget);
+    opener.focus();
+  });
+  await page.keyboard.press("Enter");
+  await page.locator(`${HOST} input`).waitFor({ state: "attached" });
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  const now = await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.id ?? document.activeElement?.tagName);
+  assert.equal(now, "inner-opener");
+  await p.finish();
+});
+
+// A 1280×1024 and a 1280×720 screen zoomed to 400%: wide and low, but too narrow for the
+// sideways layout's two columns. One column, which scrolls up and down only (WCAG 1.4.10).
+for (const viewport of [{ width: 320, height: 256 }, { width: 320, height: 180 }]) {
+  test(`at 400% zoom (${viewport.width}×${viewport.height} CSS px) nothing needs scrolling sideways`, async () => {
+    const p = await appPage({ device: { viewport } });
+    const { page } = p;
+    await prepare(page, "pinSetupRequired");
+    await openWithKeyboard(page, "#open-auto");
+    const m = await page.evaluate((hostSelector) => {
+      const root = document.querySelector(hostSelector).shadowRoot;
+      const panel = root.querySelector(".dialog");
+      const box = panel.getBoundingClientRect();
+      const outside = [...root.querySelectorAll("button, .cell:not([hidden])")].filter((el) => {
+        const b = el.getBoundingClientRect();
+        return b.left < box.left || b.right > box.right;
+      }).length;
+      return { scrollWidth: panel.scrollWidth, clientWidth: panel.clientWidth, outside, right: box.right };
+    }, HOST);
+    assert.ok(m.scrollWidth <= m.clientWidth + 1, `the panel scrolls sideways (${m.scrollWidth} > ${m.clientWidth})`);
+    assert.equal(m.outside, 0, "every control and cell inside the panel");
+    assert.ok(m.right <= viewport.width, "and the panel inside the viewport");
+    await page.keyboard.press("Escape");
+    await p.finish();
+  });
+}
 
 // ---------------------------------------------------------------- options through the JS API
 
@@ -796,7 +906,7 @@ async function declaredStringKeys() {
 }
 
 /** A marker text for each string; the placeholders show they are filled in. */
-const PLACEHOLDERS = { newPinStep: "length", incomplete: "length", tooShort: "length", wrongPin: "attempts", rateLimited: "seconds" };
+const PLACEHOLDERS = { newPinStep: "length", incomplete: "length", tooShort: "length", wrongPin: "attempts", rateLimited: "seconds", digitsEntered: "count" };
 const marked = (key) => (PLACEHOLDERS[key] ? `‹${key} {${PLACEHOLDERS[key]}}›` : `‹${key}›`);
 
 /** The dialog's texts that are not in view(): labels, buttons, progress. */
@@ -811,14 +921,14 @@ function labels(page) {
       cancel: q("[data-action=cancel]").textContent,
       delete: q("[data-key=delete]").getAttribute("aria-label"),
       toggle: q(".toggle").textContent,
-      checking: q("[role=status]").textContent,
+      checking: q(".progress").textContent,
     };
   }, HOST);
 }
 
 test("every strings key replaces its text, through the JS API", async () => {
   const keys = await declaredStringKeys();
-  assert.equal(keys.length, 28, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
+  assert.equal(keys.length, 29, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
   const strings = Object.fromEntries(keys.map((k) => [k, marked(k)]));
   const seen = new Set();
   const saw = (key, actual, expected = marked(key)) => {
@@ -842,6 +952,11 @@ test("every strings key replaces its text, through the JS API", async () => {
   await page.keyboard.press("Tab");
   await page.keyboard.press("Space");
   saw("hide", (await labels(page)).toggle);
+  await page.locator(`${HOST} [data-key="7"]`).click();
+  saw("digitsEntered", await page.locator(`${HOST} [role=status]`).textContent(), "‹digitsEntered 1›");
+  await page.locator(`${HOST} [data-key="delete"]`).click();
+  await page.locator(`${HOST} input`).focus();
+  await page.keyboard.press("Tab");
   await page.keyboard.press("Shift+Tab");
   assert.equal(await focused(page), "prompt:entry");
   const refused = async (pin, key) => {

@@ -142,6 +142,7 @@ expectType<
     | "show"
     | "hide"
     | "checking"
+    | "digitsEntered"
     | "incomplete"
     | "tooShort"
     | "mismatch"

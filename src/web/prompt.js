@@ -112,8 +112,10 @@ button:disabled { opacity: 0.5; cursor: default; }
   .dialog { gap: 8px; padding: 14px 16px; }
   .key { min-height: 44px; }
 }
-/* A phone held sideways: the keypad goes beside the PIN, so that all of it fits. */
-@media (max-height: 480px) and (orientation: landscape) {
+/* A phone held sideways: the keypad goes beside the PIN, so that all of it fits. Not
+   below 480px wide (a page zoomed to 400%): two columns would not fit side by side, and
+   one scrolls up and down only. */
+@media (max-height: 480px) and (orientation: landscape) and (min-width: 480px) {
   .dialog { width: min(96vw, 640px); display: grid; grid-template-columns: 1fr 1fr; column-gap: 20px; row-gap: 6px; padding: 12px 16px; }
   .dialog > :not(.keypad) { grid-column: 1; }
   .keypad { grid-column: 2; grid-row: 1 / span 6; gap: 6px; }
@@ -156,7 +158,9 @@ const fill = (template, name, value) => template.replaceAll(`{${name}}`, String(
 export function openPrompt(config, check, submit) {
   const { flow, length, minLength, maxLength, strings } = config;
   const steps = STEPS[flow];
-  const active = document.activeElement;
+  // Inside a component's shadow root, the document's active element is only its host.
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
   const previousFocus = active instanceof HTMLElement ? active : null;
 
   const element = (tag, className, attributes = {}, text) => {
@@ -176,13 +180,14 @@ export function openPrompt(config, check, submit) {
   sheet.replaceSync(STYLES);
   root.adoptedStyleSheets = [sheet];
 
+  // Described by its step and message through the PIN field, which takes focus: on the
+  // dialog too, they would be read twice.
   const backdrop = element("dialog", "backdrop", {
     role: "dialog",
     "aria-modal": "true",
     "aria-labelledby": "pinauth-title",
-    "aria-describedby": "pinauth-step pinauth-message",
   });
-  // The panel. Focusable by script only: holds focus while the PIN is checked.
+  // The panel. Focusable, but not by Tab: a click on its blank parts keeps focus in it.
   const dialog = element("div", "dialog", { tabindex: "-1" });
   // The texts take their direction from their own words (`dir="auto"`): the English
   // defaults read left to right on a right-to-left page, its own strings right to left.
@@ -208,11 +213,16 @@ export function openPrompt(config, check, submit) {
     spellcheck: "false",
   });
   area.append(input);
-  const toggle = button("toggle", strings.show, { "aria-pressed": "false" });
+  // Its text says what it does ("Show PIN", "Hide PIN"): not also a pressed state, which
+  // would read as "Hide PIN, pressed".
+  const toggle = button("toggle", strings.show);
   const message = element("p", "message", { id: "pinauth-message", role: "alert", "aria-live": "assertive", dir: "auto" });
-  const progress = element("div", "progress", { role: "status" });
+  const progress = element("div", "progress", { "aria-hidden": "true" });
   progress.hidden = true;
   progress.append(element("span", "spinner"), element("span", "", { dir: "auto" }, strings.checking));
+  // What is heard of the progress and of the keypad's digits: a live region in place, and
+  // empty, from the start (one that appears with its text is not reliably read out).
+  const status = element("p", "visually-hidden", { role: "status", dir: "auto" });
 
   const keypad = element("div", "keypad", { role: "group", "aria-label": strings.keypadLabel });
   const buttons = [];
@@ -229,7 +239,7 @@ export function openPrompt(config, check, submit) {
   actions.append(cancelButton, submitButton);
   buttons.push(cancelButton, submitButton);
 
-  dialog.append(title, stepText, area, toggle, message, progress, keypad, actions);
+  dialog.append(title, stepText, area, toggle, message, progress, status, keypad, actions);
   backdrop.append(dialog);
   root.append(backdrop);
   (config.container ?? document.body).append(host);
@@ -345,15 +355,16 @@ export function openPrompt(config, check, submit) {
     busy = value;
     input.readOnly = value;
     progress.hidden = !value;
+    status.textContent = value ? strings.checking : "";
     // On the entry only: a busy region holds back the announcements inside it, and the
     // progress ("Checking…") and the message are to be heard.
     area.setAttribute("aria-busy", value ? "true" : "false");
     // Cancel too: once a PIN is sent, its answer decides the outcome (a cancel then could
     // hide a PIN that was set or a token that was issued).
     for (const b of buttons) b.disabled = value;
-    if (!value) input.focus();
-    // The focused button was just disabled: keep focus inside the dialog.
-    else if (!focusable().includes(root.activeElement)) dialog.focus();
+    // Focus on the PIN field, also when the focused button was just disabled: it stays in
+    // the dialog, on a control that is seen and named (the field is read-only meanwhile).
+    input.focus();
   };
 
   /** Removes the dialog, gives focus back and resolves `done`. */
@@ -518,12 +529,16 @@ export function openPrompt(config, check, submit) {
     masked = !masked;
     input.type = masked ? "password" : "text";
     toggle.textContent = masked ? strings.show : strings.hide;
-    toggle.setAttribute("aria-pressed", masked ? "false" : "true");
     if (!busy) renderCells();
   });
   for (const b of buttons) {
     const key = b.dataset.key ?? b.dataset.action;
-    b.addEventListener("click", () => (key === "cancel" ? cancel() : press(key)));
+    b.addEventListener("click", () => {
+      if (key === "cancel") return cancel();
+      press(key);
+      // Focus stays on the key, so only this says how many digits are in (never which).
+      if (key !== "submit" && !busy && !closed) status.textContent = fill(strings.digitsEntered, "count", input.value.length);
+    });
   }
 
   // Taken out of the page (a re-render that replaced the container, say, also inside a

@@ -113,6 +113,7 @@ prompt_strings! {
     show = "show", "Show PIN";
     hide = "hide", "Hide PIN";
     checking = "checking", "Checking…";
+    digits_entered = "digitsEntered", "Digits entered: {count}";
     incomplete = "incomplete", "Enter all {length} digits.";
     too_short = "tooShort", "A PIN has at least {length} digits.";
     mismatch = "mismatch", "The PINs do not match. Choose your PIN again.";
