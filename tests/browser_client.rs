@@ -389,6 +389,69 @@ async fn a_tab_waits_for_the_latest_snapshot_before_it_writes() {
 }
 
 #[wasm_bindgen_test]
+async fn a_wall_clock_set_back_while_a_tab_waits_for_the_latest_snapshot_does_not_stretch_the_wait()
+{
+    use js_sys::Function;
+    use pinauth::platform::KeyValueStore;
+    use pinauth::web::{TabTurns, WebStorage};
+    use wasm_bindgen::JsValue;
+    /// localStorage that never shows another tab's write (a snapshot replaced by hand).
+    struct Stale;
+    impl KeyValueStore for Stale {
+        fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
+            Ok(None)
+        }
+        fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
+            WebStorage::local()?.set(key, value)
+        }
+        fn remove(&self, key: &str) -> pinauth::Result<()> {
+            WebStorage::local()?.remove(key)
+        }
+    }
+    let key = format!("pinauth-test-server:{}", fresh_app_id());
+    let host = |store: Box<dyn KeyValueStore>| {
+        let config = BackendConfig::default().with_cheap_password_hashing();
+        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
+        BackendHost::persistent(backend, store, &key)
+    };
+    let turns = TabTurns::new(&key);
+    turns
+        .run(
+            &host(Box::new(WebStorage::local().unwrap())),
+            register_on(ANN),
+        )
+        .await
+        .unwrap();
+    // The wall clock goes back 10 s right after the request's first look at it.
+    let set_back = Function::new_no_args(
+        "const now = Date.now; let calls = 0;
+         Date.now = () => now() - (calls++ > 0 ? 10000 : 0);
+         return () => { Date.now = now; };",
+    );
+    let undo: Function = set_back.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
+    let performance = || js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
+    let steady = || {
+        let now: Function = js_sys::Reflect::get(&performance(), &"now".into())
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        now.call0(&performance()).unwrap().as_f64().unwrap()
+    };
+    let started = steady();
+    let ran = turns
+        .run(&host(Box::new(Stale)), register_on("bob@example.com"))
+        .await;
+    let waited = steady() - started;
+    undo.call0(&JsValue::NULL).unwrap();
+    assert!(ran.is_ok());
+    assert!(
+        (1000.0..4000.0).contains(&waited),
+        "waited the catch-up second, not 11 s: {waited} ms"
+    );
+    local().remove_item(&key).unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_request_that_waits_too_long_for_another_tabs_turn_fails_and_never_runs() {
     use js_sys::{Function, Promise};
     use pinauth::web::{TabTurns, WebStorage};

@@ -24,3 +24,8 @@ export function lockTurn(name, ms) {
     }
   });
 }
+
+/** Milliseconds on a clock that never goes back, unlike `Date.now()`. */
+export function steadyMs() {
+  return performance.now();
+}

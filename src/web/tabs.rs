@@ -16,7 +16,7 @@ use super::set_timeout;
 use crate::backend::{Attempt, Backend, BackendHost};
 use crate::error::{Error, ErrorCode, Result};
 use alloc::{borrow::ToOwned, string::String};
-use js_sys::{Date, Function, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -67,10 +67,12 @@ impl TabTurns {
     ) -> Result<T> {
         let _turn = WebLock::acquire(&(String::from("pinauth-mock-backend:") + &self.key)).await?;
         let latest = self.latest().await.unwrap_or(0);
-        let deadline = Date::now() + CATCH_UP_MS;
+        // On a clock that only goes forward: the wall clock, set back meanwhile, would
+        // have the request wait (holding every tab's turn) for as long as it was set back.
+        let deadline = steady_ms() + CATCH_UP_MS;
         let mut f = f;
         loop {
-            match host.attempt(latest, Date::now() < deadline, f) {
+            match host.attempt(latest, steady_ms() < deadline, f) {
                 Attempt::Ran { result, revision } => {
                     if revision > latest {
                         // Best effort: if IndexedDB fails, the next tab may wait for an
@@ -117,6 +119,10 @@ extern "C" {
     /// releases it (`null` without Web Locks), rejected when the wait passed first.
     #[wasm_bindgen(js_name = lockTurn)]
     fn lock_turn(name: &str, ms: u32) -> Promise;
+
+    /// Milliseconds on a clock that never goes back (`performance.now()`).
+    #[wasm_bindgen(js_name = steadyMs)]
+    fn steady_ms() -> f64;
 }
 
 impl WebLock {
