@@ -4,13 +4,19 @@
 // page, wasm-bindgen's entry points would fail reading the missing module: the two
 // `create`s fail with a PinAuthError that says what to do instead, and `isPinAuthError`
 // answers without the module (from `name` and `code`: it cannot check the code against
-// the module's list), so a `catch` after a failed `init()` still works.
+// the module's list), so a `catch` after a failed `init()` still works. While `init()` is
+// loading the module, `PinAuth.create` (a promise already) waits for it.
 {
-  const notLoaded = () => Object.assign(new Error("pinauth is not loaded: await init() first, in a browser."), { name: "PinAuthError", code: "INVALID_INPUT" });
+  const pinAuthError = (message) => Object.assign(new Error(message), { name: "PinAuthError", code: "INVALID_INPUT" });
+  const notLoaded = () => pinAuthError("pinauth is not loaded: await init() first, in a browser.");
   const loaded = (call, sync) => function (...args) {
     if (wasm !== undefined) return call.apply(this, args);
     if (sync) throw notLoaded();
-    return Promise.reject(notLoaded());
+    if (__wbg_init_promise === undefined) return Promise.reject(notLoaded());
+    return __wbg_init_promise.then(
+      () => call.apply(this, args),
+      () => Promise.reject(pinAuthError("pinauth is not loaded: init() failed.")),
+    );
   };
   if (typeof PinAuth === "function") PinAuth.create = loaded(PinAuth.create, false);
   if (typeof MockBackend === "function") MockBackend.create = loaded(MockBackend.create, true);

@@ -140,6 +140,31 @@ test("after a PIN flow and a sign-out, the module's memory holds no PIN proof, a
   assert.deepEqual(r, { pinProof: 0, access: 0, reauth: 0, session: 0, flowsRan: true });
 });
 
+test("PinAuth.create called while init() is still loading waits for it; MockBackend.create, synchronous, says to await init()", async () => {
+  const fresh = await open(env);
+  const r = await fresh.page.evaluate(async () => {
+    const pinauth = await import("pinauth");
+    const loading = pinauth.default();
+    let mock;
+    try {
+      pinauth.MockBackend.create();
+    } catch (e) {
+      mock = { name: e.name, code: e.code, message: e.message };
+    }
+    const backend = { handle: () => Promise.reject(new Error("not called")) };
+    const auth = await pinauth.PinAuth.create({ backend, appId: "while-loading" });
+    await loading;
+    return { state: auth.state, mock, mockAfter: typeof pinauth.MockBackend.create().handle };
+  });
+  assert.deepEqual(r, {
+    state: "signedOut",
+    mock: { name: "PinAuthError", code: "INVALID_INPUT", message: "pinauth is not loaded: await init() first, in a browser." },
+    mockAfter: "function",
+  });
+  assert.deepEqual(fresh.errors, []);
+  await fresh.context.close();
+});
+
 test("no page errors", () => {
   assert.deepEqual(errors, []);
 });

@@ -60,7 +60,11 @@ test("before init(): MockBackend.create throws and PinAuth.create rejects, each 
 });
 
 test("init() cannot load the module here; the catch that follows can still ask isPinAuthError", async () => {
-  const failure = await init().then(() => undefined, (e) => e);
+  const loading = init();
+  // A PinAuth.create made meanwhile waits for it, then says it failed.
+  const waiting = PinAuth.create({ backend: {}, appId: "ssr" });
+  const failure = await loading.then(() => undefined, (e) => e);
+  await assert.rejects(waiting, { name: "PinAuthError", code: "INVALID_INPUT", message: "pinauth is not loaded: init() failed." });
   assert.ok(failure instanceof Error, "init() rejects on a server");
   assert.equal(isPinAuthError(failure), false);
   assert.throws(() => MockBackend.create(), notLoaded);
