@@ -614,6 +614,30 @@ test("free() while a wrong PIN is checked closes the prompt with the answer (no 
   await p.finish();
 });
 
+test("when another tab signs the device in as someone else while a wrong PIN is checked, the prompt closes with NOT_SIGNED_IN (no retry)", async () => {
+  const p = await appPage();
+  const { page, context } = p;
+  await prepare(page, "signedIn", { backendDelayMs: 600 });
+  const input = await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await view(page)).busy, true, "the PIN is being checked");
+  // Another tab of the origin stores its PIN session for another account on this device.
+  const tab = await context.newPage();
+  await tab.goto(`${env.server.origin}/pages/prompt.html`);
+  await tab.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.endsWith(":v1:pinSession"));
+    const session = JSON.parse(localStorage.getItem(key));
+    localStorage.setItem(key, JSON.stringify({ ...session, userId: "someone-else", email: "someone@example.com" }));
+  });
+  await page.waitForFunction(() => window.app.outcome !== null, null, { timeout: 10_000 });
+  assert.equal((await outcome(page)).error?.code, "NOT_SIGNED_IN", "the answer was a wrong PIN, but for no one signed in now");
+  assert.equal(await page.evaluate(() => window.app.state), "pinRequired");
+  await assertClosed(page, "#open-reauth", input, [OTHER_PIN]);
+  await tab.close();
+  await p.finish();
+});
+
 test("a prompt whose PinAuth nothing else keeps stays open through garbage collection", async () => {
   const p = await appPage();
   const { page, context } = p;
