@@ -182,9 +182,9 @@ pub struct IssuedToken {
     pub token: Token,
     /// Unix milliseconds from which the backend refuses it, by the backend's clock.
     pub expires_at: u64,
-    /// Its lifetime in milliseconds when it was issued: the client counts it from the
-    /// token's arrival, so that a page whose clock differs from the server's still sees
-    /// it expire on time.
+    /// Its lifetime in milliseconds when it was issued: the client counts it from when
+    /// it sent the request, so that a page whose clock differs from the server's still
+    /// sees it expire on time (a little early, by the time the answer took).
     pub expires_in: u64,
 }
 
