@@ -66,17 +66,34 @@ fn wipe_stack_below() {
     zeroize::optimization_barrier(&scratch);
 }
 
+/// Runs `f` in a frame of its own, then wipes the stack it ran on. BLAKE2b never wipes
+/// its state, which holds the last block of its input (a token, a PIN proof, the key of
+/// a MAC) until it is finalized, and the module's stack stays readable to the page.
+fn wiped<T>(f: impl FnOnce() -> T) -> T {
+    let out = in_own_frame(f);
+    wipe_stack_below();
+    out
+}
+
+/// Calls `f` below the caller's frame (never inlined into it).
+#[inline(never)]
+fn in_own_frame<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
 /// `pin_proof = Argon2id(PIN, salt = device_salt)` at OWASP cost, 32 bytes: what the
 /// device sends instead of the PIN. The same PIN on two devices gives unrelated proofs.
 pub fn pin_proof(pin: &Pin, salt: &DeviceSalt) -> Result<PinProof> {
-    let proof = Argon2Cost::OWASP.hash(pin.digits().as_bytes(), salt.as_bytes())?;
-    Ok(PinProof::new(*proof))
+    wiped(|| {
+        let proof = Argon2Cost::OWASP.hash(pin.digits().as_bytes(), salt.as_bytes())?;
+        Ok(PinProof::new(*proof))
+    })
 }
 
 /// BLAKE2b-256, used to store tokens hashed. (BLAKE2b, which Argon2 brings, serves every
 /// hash and MAC of the crate: no SHA-256 code in the module.)
 pub fn token_hash(data: &[u8]) -> [u8; 32] {
-    Blake2b::<U32>::digest(data).into()
+    wiped(|| Blake2b::<U32>::digest(data).into())
 }
 
 /// Feeds a domain string and length-prefixed fields into a hash or MAC, so that no two
@@ -93,13 +110,15 @@ fn absorb_fields(hash: &mut impl Update, domain: &str, fields: &[&[u8]]) {
 /// A keyed hash (BLAKE2b-256 in its keyed mode, a MAC) over a domain string and
 /// length-prefixed fields.
 pub fn keyed_hash(key: &[u8; 32], domain: &str, fields: &[&[u8]]) -> [u8; 32] {
-    // BLAKE2b takes keys of up to 64 bytes, so this cannot fail for a 32-byte key.
-    let mut mac = match Blake2bMac::<U32>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => return [0; 32],
-    };
-    absorb_fields(&mut mac, domain, fields);
-    mac.finalize().into_bytes().into()
+    wiped(|| {
+        // BLAKE2b takes keys of up to 64 bytes, so this cannot fail for a 32-byte key.
+        let mut mac = match Blake2bMac::<U32>::new_from_slice(key) {
+            Ok(mac) => mac,
+            Err(_) => return [0; 32],
+        };
+        absorb_fields(&mut mac, domain, fields);
+        mac.finalize().into_bytes().into()
+    })
 }
 
 /// The domain string that starts every device-signed payload.
@@ -108,16 +127,19 @@ pub const SIGNATURE_DOMAIN: &str = "pinauth/v1/device-signature";
 /// The canonical bytes a device signs for a request:
 /// `domain ‖ 0 ‖ endpoint ‖ 0 ‖ challenge(32) ‖ deviceId(16) ‖ BLAKE2b-512(fields)`, where
 /// the fields are length-prefixed. The fields (tokens, PIN proofs) enter only hashed, so
-/// the bytes handed to WebCrypto hold no secret. BLAKE2b, not SHA-256: Argon2 already
-/// brings it, so a client-only build carries no SHA-256 code.
+/// the bytes handed to WebCrypto hold no secret in clear. BLAKE2b, not SHA-256: Argon2
+/// already brings it, so a client-only build carries no SHA-256 code.
 pub fn signing_payload(
     endpoint: &str,
     challenge: &Token,
     device_id: &DeviceId,
     fields: &[&[u8]],
 ) -> Vec<u8> {
-    let mut fields_hash = Blake2b512::new();
-    absorb_fields(&mut fields_hash, "pinauth/v1/request-fields", fields);
+    let fields_hash = wiped(|| {
+        let mut hash = Blake2b512::new();
+        absorb_fields(&mut hash, "pinauth/v1/request-fields", fields);
+        hash.finalize()
+    });
     // Two separators, the challenge, the device id and the fields' hash.
     let mut payload =
         Vec::with_capacity(SIGNATURE_DOMAIN.len() + endpoint.len() + 2 + 32 + 16 + 64);
@@ -127,7 +149,7 @@ pub fn signing_payload(
     payload.push(0);
     payload.extend_from_slice(challenge.as_bytes());
     payload.extend_from_slice(device_id.as_bytes());
-    payload.extend_from_slice(&fields_hash.finalize());
+    payload.extend_from_slice(&fields_hash);
     payload
 }
 

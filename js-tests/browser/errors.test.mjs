@@ -118,6 +118,11 @@ test("calls on freed objects: a PinAuthError each time, and the module keeps wor
   assert.deepEqual(r.afterwards, { kind: "resolved", value: "pinSetupRequired" });
 });
 
+test("right after an unlock, the module's memory holds none of the blocks BLAKE2b hashed (a session token, a PIN proof)", async () => {
+  const r = await call(page, "errors.js", "memoryAfterUnlock");
+  assert.deepEqual(r, { state: "signedIn", requestFields: 0, pinVerifier: 0 });
+});
+
 test("huge option keys and error names are refused or compared without being copied into the module", async () => {
   const r = await call(page, "errors.js", "hugeNames");
   for (const key of ["asciiKey", "latinKey"]) {

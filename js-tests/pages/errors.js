@@ -237,6 +237,35 @@ export async function memoryAfterSignOut() {
 }
 
 /**
+ * Right after an unlock, still signed in, the module's memory (which a script injected
+ * later could read) holds none of the blocks BLAKE2b hashed: the signed request's fields
+ * (the PIN session token and the PIN proof, after their domain and length) and the PIN
+ * verifier's input (the proof, keyed with the backend's pepper). BLAKE2b keeps its
+ * input's last block in its state without wiping it; the stack it ran on is wiped.
+ */
+export async function memoryAfterUnlock() {
+  const { memory } = await init();
+  const backend = MockBackend.create();
+  const appId = "memory-unlock";
+  const first = await PinAuth.create({ backend, appId });
+  const email = freshEmail("unlock");
+  await first.register(email, PASSWORD);
+  await first.login(email, PASSWORD);
+  await first.setPin(PIN);
+  first.free();
+  const auth = await PinAuth.create({ backend, appId });
+  await auth.loginWithPin(PIN);
+  const text = new TextDecoder("latin1").decode(new Uint8Array(memory.buffer));
+  // A domain, then the first field's length as 8 bytes big-endian (a length below 256).
+  const blocks = (domain) => text.match(new RegExp(`${domain}\\x00{7}[\\x01-\\xff]`, "g"))?.length ?? 0;
+  return {
+    state: auth.state,
+    requestFields: blocks("pinauth/v1/request-fields"),
+    pinVerifier: blocks("pinauth/v1/pin-verifier"),
+  };
+}
+
+/**
  * Huge strings where the SDK reads names, not values: an option key of 256 Mi units
  * (ASCII, then Latin-1) and an error `name` and `code` of 256 Mi units given to
  * isPinAuthError. Each is answered without copying the string into the module: its

@@ -7,7 +7,8 @@
 //! [`SeededRng`](crate::platform::SeededRng) make it fully deterministic.
 //!
 //! What it keeps: passwords as Argon2id PHC strings; PIN proofs only as a keyed hash
-//! compared in constant time; every token only as its BLAKE2b-256; device public keys.
+//! compared in constant time; every token only as its BLAKE2b-256, looked up by it;
+//! device public keys.
 
 mod accounts;
 mod devices;
