@@ -779,11 +779,12 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 held.identity.public_key.clone(),
             )
         };
+        let proof = self.proof(&pin)?;
         let request = SetPinRequest {
             pin_auth_token: pin_auth.token.clone(),
             device_id: device_id.clone(),
             device_public_key: public_key,
-            pin_proof: self.proof(&pin)?,
+            pin_proof: proof.clone(),
             challenge: Token::new([0; 32]),
             signature: Signature::new([0; 64]),
         };
@@ -793,18 +794,21 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         else {
             return Err(Error::unexpected_reply());
         };
-        self.save(
-            Slot::PinSession,
-            SavedToken::new(
-                &device_id,
-                &pin_auth.user_id,
-                &pin_auth.email,
-                session,
-                sent,
-            ),
+        let session = SavedToken::new(
+            &device_id,
+            &pin_auth.user_id,
+            &pin_auth.email,
+            session,
+            sent,
         );
+        self.save(Slot::PinSession, session.clone());
         self.held.borrow_mut().pin_auth = None;
-        self.refresh();
+        // The access token of the password login ended while the PIN was chosen (a
+        // server's access tokens may be shorter than its PIN auth token): the PIN just
+        // set unlocks, as after a reset. (Best effort: failing, the state is pinRequired.)
+        if self.refresh() == AuthState::PinRequired {
+            let _ = self.unlock(&session, proof).await;
+        }
         Ok(())
     }
 
