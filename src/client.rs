@@ -522,6 +522,14 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 pin_auth,
                 ..
             } = &mut *held;
+            // A page clock set back past a token's request (a fast clock set right): its
+            // lifetime counts from now, never longer than the server gave it.
+            for token in [&mut *session, &mut *access, &mut *pin_auth]
+                .into_iter()
+                .flatten()
+            {
+                token.not_after(now);
+            }
             if let Some(session) = session {
                 let other = |t: &SavedToken| t.user_id != session.user_id;
                 if access.as_ref().is_some_and(other) {

@@ -155,6 +155,15 @@ impl SavedToken {
         })
     }
 
+    /// After the page's clock went back past the request that brought it, its lifetime
+    /// counts from `now` instead (the time already passed is unknown): it never lasts
+    /// longer than the server gave it from the time the clock reads.
+    pub fn not_after(&mut self, now: u64) {
+        let ahead = self.received_at.saturating_sub(now);
+        self.received_at -= ahead;
+        self.expires_at = self.expires_at.saturating_sub(ahead);
+    }
+
     /// Whether it should still be used at `now`: it must outlive `leeway_ms`, capped at a
     /// quarter of its lifetime so that short-lived tokens stay usable.
     pub fn is_live(&self, now: u64, leeway_ms: u64) -> bool {

@@ -214,6 +214,32 @@ fn a_slow_network_never_makes_the_client_trust_a_token_the_server_has_ended() {
 }
 
 #[test]
+fn a_page_clock_set_back_never_has_the_client_trust_a_token_longer_than_its_lifetime() {
+    // The page's clock is an hour fast when it signs in, then set right.
+    let world = World::new();
+    let browser = Browser::new();
+    let skew = Rc::new(std::cell::Cell::new(3_600_000));
+    let client = world.open_with_clock(&browser, APP, skew.clone());
+    block_on(client.register(ANN, PASSWORD)).unwrap();
+    block_on(client.login(ANN, PASSWORD)).unwrap();
+    block_on(client.set_pin(PIN)).unwrap();
+    skew.set(0);
+    // The page looks at its tokens every second.
+    assert_eq!(client.state(), SignedIn);
+    world.advance_secs(15 * 60 - 31);
+    assert_eq!(client.state(), SignedIn);
+    world.advance_secs(1);
+    // The access token counts from the correction: not 44 minutes more.
+    assert_eq!(client.state(), PinRequired);
+    assert_eq!(
+        code(block_on(client.access_token())),
+        ErrorCode::NotSignedIn
+    );
+    block_on(client.login_with_pin(PIN)).unwrap();
+    assert_eq!(client.state(), SignedIn);
+}
+
+#[test]
 fn a_pin_can_be_set_while_the_pin_auth_token_lives_though_the_access_token_is_shorter() {
     // Access tokens of 5 minutes; the PIN auth token of a password login lives 10.
     let world = World::with(BackendConfig {

@@ -642,10 +642,21 @@ mod client_harness {
         /// A client in `browser` whose clock is `skew_ms` ahead of the backend's (behind
         /// when negative), PIN session in its localStorage.
         pub fn open_skewed(&self, browser: &Browser, app_id: &str, skew_ms: i64) -> TestClient {
-            struct Skewed(ManualClock, i64);
+            self.open_with_clock(browser, app_id, Rc::new(std::cell::Cell::new(skew_ms)))
+        }
+
+        /// A client in `browser` whose clock is as far ahead of the backend's as `skew_ms`
+        /// says at each reading (behind when negative): a page clock that is set right.
+        pub fn open_with_clock(
+            &self,
+            browser: &Browser,
+            app_id: &str,
+            skew_ms: Rc<std::cell::Cell<i64>>,
+        ) -> TestClient {
+            struct Skewed(ManualClock, Rc<std::cell::Cell<i64>>);
             impl Clock for Skewed {
                 fn now_ms(&self) -> u64 {
-                    self.0.now_ms().saturating_add_signed(self.1)
+                    self.0.now_ms().saturating_add_signed(self.1.get())
                 }
             }
             let clock = Rc::new(Skewed(self.clock.clone(), skew_ms));
