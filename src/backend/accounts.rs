@@ -10,7 +10,7 @@ use crate::protocol::{
     Bytes, ForgotPinRequest, LoginRequest, LoginResponse, PinStep, RegisterRequest,
     RegisterResponse, Reply, SecretString,
 };
-use alloc::{format, string::String};
+use alloc::string::String;
 use zeroize::Zeroizing;
 
 /// Longest accepted password, in bytes: bounds the work an attacker can ask for.
@@ -202,10 +202,8 @@ impl Backend {
             self.rng.as_ref(),
             request.password.expose(),
         )?;
-        let user_id = format!(
-            "u_{}",
-            random_bytes::<16>(self.rng.as_ref())?.to_base64url()
-        );
+        // Not `format!`: it would bring `core::fmt` into the module for this alone.
+        let user_id = String::from("u_") + &random_bytes::<16>(self.rng.as_ref())?.to_base64url();
         self.state.accounts.insert(
             user_id.clone(),
             Account {
