@@ -12,7 +12,9 @@
   const loaded = (call, sync) => function (...args) {
     if (wasm !== undefined) return call.apply(this, args);
     if (sync) throw notLoaded();
-    if (__wbg_init_promise === undefined) return Promise.reject(notLoaded());
+    // (wasm-bindgen's own name for the load in flight; checked with typeof, in case a
+    // later version names it otherwise.)
+    if (typeof __wbg_init_promise === "undefined" || __wbg_init_promise === undefined) return Promise.reject(notLoaded());
     return __wbg_init_promise.then(
       () => call.apply(this, args),
       () => Promise.reject(pinAuthError("pinauth is not loaded: init() failed.")),

@@ -773,7 +773,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         Ok(self.refresh())
     }
 
-    /// Sets this device's PIN after a password login (`pinSetupRequired` → `signedIn`).
+    /// Sets this device's PIN after a password login (`pinSetupRequired` → `signedIn`; or
+    /// `pinRequired`, when that login's access token has ended and the unlock with the
+    /// new PIN that follows could not complete).
     /// A PIN the policy refuses fails with `WEAK_PIN` or `INVALID_INPUT` before any
     /// network call.
     pub async fn set_pin(&self, pin: &str) -> Result<()> {
@@ -870,8 +872,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         // While the request was out the device moved on (another tab signed in as someone
         // else, or out): the new access token is of no use here, and is ended.
         let logout = Request::Logout(LogoutRequest {
-            session_token: None,
             access_token: Some(token),
+            ..LogoutRequest::default()
         });
         let _ = self.transport.send(logout).await;
         Err(Error::new(ErrorCode::NotSignedIn))
@@ -995,18 +997,24 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// succeeds locally, even when the backend cannot be reached.
     pub async fn logout(&self) -> Result<()> {
         let _turn = self.turns.take().await;
-        let (session, access) = {
-            let held = self.held.borrow();
-            (held.session.clone(), held.access.clone())
-        };
+        let request = Request::Logout(self.logout_request());
         self.drop_tokens();
         self.refresh();
-        let request = Request::Logout(LogoutRequest {
-            session_token: session.map(|t| t.token),
-            access_token: access.map(|t| t.token),
-        });
         let _ = self.transport.send(request).await;
         Ok(())
+    }
+
+    /// A logout of every token this client holds: the PIN session, the access token and,
+    /// before a PIN was set, the PIN auth token (which the access token of the same
+    /// login ends too, but it may have ended first).
+    fn logout_request(&self) -> LogoutRequest {
+        let held = self.held.borrow();
+        let token = |t: &Option<SavedToken>| t.as_ref().map(|t| t.token.clone());
+        LogoutRequest {
+            session_token: token(&held.session),
+            access_token: token(&held.access),
+            pin_auth_token: token(&held.pin_auth),
+        }
     }
 
     /// Wipes this device's identity: revokes it on the backend when signed in (else ends
@@ -1015,10 +1023,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     pub async fn forget_device(&self) -> Result<()> {
         let _turn = self.turns.take().await;
         let state = self.refresh();
-        let (session, access) = {
-            let held = self.held.borrow();
-            (held.session.clone(), held.access.clone())
-        };
+        let access = self.held.borrow().access.clone();
         let request = match access {
             Some(access) if state == AuthState::SignedIn => {
                 Request::RevokeDevice(RevokeDeviceRequest {
@@ -1026,12 +1031,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                     device_id: access.device_id,
                 })
             }
-            // Not signed in: what there is ends (before a PIN was set, the access token,
-            // which ends the PIN auth token with it).
-            _ => Request::Logout(LogoutRequest {
-                session_token: session.map(|t| t.token),
-                access_token: access.map(|t| t.token),
-            }),
+            // Not signed in: what there is ends.
+            _ => Request::Logout(self.logout_request()),
         };
         let _ = self.transport.send(request).await;
         self.drop_tokens();

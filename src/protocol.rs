@@ -504,6 +504,10 @@ pub struct LogoutRequest {
     /// Ends this access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Token>,
+    /// Ends this PIN auth token (a sign-out before a PIN was set, once the access token
+    /// of that password login has ended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_auth_token: Option<Token>,
 }
 
 /// `listDevices(accessToken)`.
@@ -685,6 +689,9 @@ impl Request {
                 }
                 if let Some(token) = &r.access_token {
                     out.bytes("accessToken", token);
+                }
+                if let Some(token) = &r.pin_auth_token {
+                    out.bytes("pinAuthToken", token);
                 }
                 &mut out
             }
@@ -971,10 +978,11 @@ impl Request {
                 })
             }
             "logout" => {
-                fields(&["sessionToken", "accessToken"])?;
+                fields(&["sessionToken", "accessToken", "pinAuthToken"])?;
                 Request::Logout(LogoutRequest {
                     session_token: value.optional("sessionToken", json::Value::to_bytes)?,
                     access_token: value.optional("accessToken", json::Value::to_bytes)?,
+                    pin_auth_token: value.optional("pinAuthToken", json::Value::to_bytes)?,
                 })
             }
             "listDevices" => {
@@ -1867,11 +1875,16 @@ mod tests {
             Request::Logout(LogoutRequest::default()),
             Request::Logout(LogoutRequest {
                 session_token: Some(token(1)),
-                access_token: None,
+                ..LogoutRequest::default()
             }),
             Request::Logout(LogoutRequest {
                 session_token: Some(token(1)),
                 access_token: Some(token(2)),
+                pin_auth_token: None,
+            }),
+            Request::Logout(LogoutRequest {
+                pin_auth_token: Some(token(4)),
+                ..LogoutRequest::default()
             }),
             Request::ListDevices(ListDevicesRequest {
                 access_token: token(3),

@@ -750,8 +750,15 @@ fn a_clock_set_back_never_stretches_a_lock_a_rate_limit_or_a_token() {
     let limited = h.unlock(phone, &sessions[0], &proof(1)).unwrap_err();
     assert_eq!(limited.retry_after_seconds(), Some(900));
 
+    h.forgot_pin(ANN).unwrap();
     h.clock.set_back(hour);
     let locked = h.login_with(ANN, PASSWORD, phone).unwrap_err();
+    let mail = h.backend.outbox_for(ANN).pop().unwrap();
+    assert_eq!(
+        (mail.sent_at, mail.expires_at),
+        (h.now(), h.now() + 15 * 60 * 1000),
+        "the mail's times follow its token's"
+    );
     assert_eq!(locked.code(), ErrorCode::AccountLocked);
     assert_eq!(locked.retry_after_seconds(), Some(900), "not 75 minutes");
     let limited = h.unlock(phone, &sessions[0], &proof(1)).unwrap_err();
@@ -1084,7 +1091,7 @@ fn logout_ends_the_session_and_the_devices_access_and_always_succeeds() {
     let ann = h.enrol(ANN, &phone, &proof(1));
     let logout = LogoutRequest {
         session_token: Some(ann.session.clone()),
-        access_token: None,
+        ..LogoutRequest::default()
     };
     assert!(matches!(
         h.call(Request::Logout(logout.clone())),
@@ -1108,8 +1115,8 @@ fn logout_ends_the_session_and_the_devices_access_and_always_succeeds() {
         panic!("a new device of Bob's sets a PIN")
     };
     let logout = LogoutRequest {
-        session_token: None,
         access_token: Some(bob.access.token.clone()),
+        ..LogoutRequest::default()
     };
     assert!(h.call(Request::Logout(logout)).is_ok());
     assert_eq!(

@@ -321,35 +321,39 @@ async fn a_backend_persisted_in_local_storage_is_one_server_for_every_tab() {
     local().remove_item(&key).unwrap();
 }
 
+/// localStorage as a tab sees it before another tab's writes reach it: empty until
+/// `until` (ms since the epoch), then the real thing.
+struct Lagging {
+    until: f64,
+}
+
+impl pinauth::platform::KeyValueStore for Lagging {
+    fn get(&self, key: &str) -> pinauth::Result<Option<String>> {
+        if js_sys::Date::now() < self.until {
+            return Ok(None);
+        }
+        pinauth::web::WebStorage::local()?.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
+        pinauth::web::WebStorage::local()?.set(key, value)
+    }
+    fn remove(&self, key: &str) -> pinauth::Result<()> {
+        pinauth::web::WebStorage::local()?.remove(key)
+    }
+}
+
+/// A tab's backend persisted under `key` in `store`.
+fn persisted(key: &str, store: Box<dyn pinauth::platform::KeyValueStore>) -> BackendHost {
+    let config = BackendConfig::default().with_cheap_password_hashing();
+    let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
+    BackendHost::persistent(backend, store, key)
+}
+
 #[wasm_bindgen_test]
 async fn a_tab_waits_for_the_latest_snapshot_before_it_writes() {
-    use pinauth::platform::KeyValueStore;
     use pinauth::web::{TabTurns, WebStorage};
-    /// localStorage as a tab sees it before another tab's writes reach it: empty until
-    /// `until` (ms since the epoch), then the real thing.
-    struct Lagging {
-        until: f64,
-    }
-    impl KeyValueStore for Lagging {
-        fn get(&self, key: &str) -> pinauth::Result<Option<String>> {
-            if js_sys::Date::now() < self.until {
-                return Ok(None);
-            }
-            WebStorage::local()?.get(key)
-        }
-        fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
-            WebStorage::local()?.set(key, value)
-        }
-        fn remove(&self, key: &str) -> pinauth::Result<()> {
-            WebStorage::local()?.remove(key)
-        }
-    }
     let key = format!("pinauth-test-server:{}", fresh_app_id());
-    let host = |store: Box<dyn KeyValueStore>| {
-        let config = BackendConfig::default().with_cheap_password_hashing();
-        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
-        BackendHost::persistent(backend, store, &key)
-    };
+    let host = |store| persisted(&key, store);
     let turns = TabTurns::new(&key);
     let tab_a = host(Box::new(WebStorage::local().unwrap()));
     turns.run(&tab_a, register_on(ANN)).await.unwrap();
@@ -392,28 +396,10 @@ async fn a_tab_waits_for_the_latest_snapshot_before_it_writes() {
 async fn a_wall_clock_set_back_while_a_tab_waits_for_the_latest_snapshot_does_not_stretch_the_wait()
 {
     use js_sys::Function;
-    use pinauth::platform::KeyValueStore;
     use pinauth::web::{TabTurns, WebStorage};
     use wasm_bindgen::JsValue;
-    /// localStorage that never shows another tab's write (a snapshot replaced by hand).
-    struct Stale;
-    impl KeyValueStore for Stale {
-        fn get(&self, _: &str) -> pinauth::Result<Option<String>> {
-            Ok(None)
-        }
-        fn set(&self, key: &str, value: &str) -> pinauth::Result<()> {
-            WebStorage::local()?.set(key, value)
-        }
-        fn remove(&self, key: &str) -> pinauth::Result<()> {
-            WebStorage::local()?.remove(key)
-        }
-    }
     let key = format!("pinauth-test-server:{}", fresh_app_id());
-    let host = |store: Box<dyn KeyValueStore>| {
-        let config = BackendConfig::default().with_cheap_password_hashing();
-        let backend = Backend::new(config, Box::new(DateClock), Box::new(OsRng)).unwrap();
-        BackendHost::persistent(backend, store, &key)
-    };
+    let host = |store| persisted(&key, store);
     let turns = TabTurns::new(&key);
     turns
         .run(
@@ -439,7 +425,13 @@ async fn a_wall_clock_set_back_while_a_tab_waits_for_the_latest_snapshot_does_no
     };
     let started = steady();
     let ran = turns
-        .run(&host(Box::new(Stale)), register_on("bob@example.com"))
+        // Never shows the other tab's write (a snapshot replaced by hand).
+        .run(
+            &host(Box::new(Lagging {
+                until: f64::INFINITY,
+            })),
+            register_on("bob@example.com"),
+        )
         .await;
     let waited = steady() - started;
     undo.call0(&JsValue::NULL).unwrap();

@@ -214,6 +214,54 @@ fn a_slow_network_never_makes_the_client_trust_a_token_the_server_has_ended() {
 }
 
 #[test]
+fn signing_out_before_a_pin_was_set_ends_the_pin_auth_token_though_the_access_token_ended_first() {
+    // Access tokens of 5 minutes; the PIN auth token lives 10. Six minutes after the
+    // password login the page signs out (or forgets the device): someone who copied the
+    // PIN auth token off the wire cannot set a PIN of their own with it afterwards.
+    for forget in [false, true] {
+        let world = World::with(BackendConfig {
+            access_token_ttl: std::time::Duration::from_secs(300),
+            ..BackendConfig::default().with_cheap_password_hashing()
+        });
+        let client = world.open(&Browser::new(), APP);
+        block_on(client.register(ANN, PASSWORD)).unwrap();
+        block_on(client.login(ANN, PASSWORD)).unwrap();
+        let copied = {
+            let wire = world.wire.borrow();
+            let reply = wire
+                .iter()
+                .rev()
+                .find(|l| l.contains("\"pinAuth\""))
+                .unwrap();
+            let reply: serde_json::Value = serde_json::from_str(reply).unwrap();
+            Token::from_base64url(reply["ok"]["pin"]["pinAuth"]["token"].as_str().unwrap()).unwrap()
+        };
+        world.advance_secs(6 * 60);
+        assert_eq!(client.state(), PinSetupRequired);
+        if forget {
+            block_on(client.forget_device()).unwrap();
+        } else {
+            block_on(client.logout()).unwrap();
+        }
+        let thief = TestDevice::new(99).claiming(&client.device_id());
+        let mut request = SetPinRequest {
+            pin_auth_token: copied,
+            device_id: thief.id.clone(),
+            device_public_key: thief.public_key.clone(),
+            pin_proof: proof(7),
+            challenge: world.challenge(&thief.id),
+            signature: Signature::new([0; 64]),
+        };
+        request.signature = thief.sign(&request);
+        assert_eq!(
+            code(world.call(&Request::SetPin(request))),
+            ErrorCode::PinAuthTokenInvalid,
+            "forget: {forget}"
+        );
+    }
+}
+
+#[test]
 fn a_page_clock_set_back_never_has_the_client_trust_a_token_longer_than_its_lifetime() {
     // The page's clock is an hour fast when it signs in, then set right.
     let world = World::new();
@@ -1387,8 +1435,8 @@ fn an_access_token_the_server_refused_does_not_come_back_with_a_reload() {
     // The server ends the access token (its own logout of it, say).
     world
         .call(&Request::Logout(LogoutRequest {
-            session_token: None,
             access_token: Some(access),
+            ..LogoutRequest::default()
         }))
         .unwrap();
     assert_eq!(

@@ -90,6 +90,7 @@ enum Op {
     Logout {
         session: Option<Pick>,
         access: Option<Pick>,
+        pin_auth: Option<Pick>,
     },
     ListDevices {
         token: Pick,
@@ -207,7 +208,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (pick(), device(), pin(), pin()).prop_map(|(token, device, old, new)| Op::ChangePin { token, device, old, new }),
         1 => account().prop_map(|account| Op::ForgotPin { account }),
         1 => (pick(), device(), pin()).prop_map(|(token, device, pin)| Op::ResetPin { token, device, pin }),
-        1 => (prop::option::of(pick()), prop::option::of(pick())).prop_map(|(session, access)| Op::Logout { session, access }),
+        1 => (prop::option::of(pick()), prop::option::of(pick()), prop::option::of(pick())).prop_map(|(session, access, pin_auth)| Op::Logout { session, access, pin_auth }),
         1 => pick().prop_map(|token| Op::ListDevices { token }),
         1 => (pick(), device()).prop_map(|(token, target)| Op::RevokeDevice { token, target }),
         2 => prop::sample::select(vec![1u64, 30, 119, 121, 299, 301, 599, 601, 899, 901, 3_600, 86_400, 7 * 86_400])
@@ -861,12 +862,18 @@ impl Run {
                     self.model.revoke(account, device, &[Kind::Access]);
                 }
             }
-            Op::Logout { session, access } => {
+            Op::Logout {
+                session,
+                access,
+                pin_auth,
+            } => {
                 let session = session.map(|p| self.model.pick(p, Kind::PinSession, None));
                 let access = access.map(|p| self.model.pick(p, Kind::Access, None));
+                let pin_auth = pin_auth.map(|p| self.model.pick(p, Kind::PinAuth, None));
                 let actual = self.send(Request::Logout(LogoutRequest {
                     session_token: session.map(|i| self.token(i)),
                     access_token: access.map(|i| self.token(i)),
+                    pin_auth_token: pin_auth.map(|i| self.token(i)),
                 }));
                 self.check(&what, &Ok(()), &outcome(&actual));
                 if let Some(Some(i)) = session {
@@ -886,6 +893,11 @@ impl Run {
                             t.device.unwrap(),
                             &[Kind::PinAuth, Kind::Reauth],
                         );
+                    }
+                }
+                if let Some(Some(i)) = pin_auth {
+                    if self.model.held(i, now) {
+                        self.model.tokens[i].status = Status::Revoked;
                     }
                 }
             }

@@ -39,10 +39,10 @@ pub(super) fn describe(account: &Account, current: Option<&DeviceId>) -> Vec<Dev
 }
 
 impl Backend {
-    /// Ends the given PIN session (with every token of its device) and access token (with
+    /// Ends the given PIN session (with every token of its device), access token (with
     /// the PIN auth and re-authentication tokens of its device: a sign-out before a PIN
-    /// was set leaves nothing of it usable). Unknown or expired tokens are ignored, so
-    /// logging out always succeeds.
+    /// was set leaves nothing of it usable) and PIN auth token. Unknown or expired tokens
+    /// are ignored, so logging out always succeeds.
     pub(super) fn logout(&mut self, request: LogoutRequest) -> Reply {
         if let Some(token) = &request.session_token {
             if let Some(record) = self.state.discard(TokenKind::PinSession, token) {
@@ -61,6 +61,9 @@ impl Backend {
                     );
                 }
             }
+        }
+        if let Some(token) = &request.pin_auth_token {
+            self.state.discard(TokenKind::PinAuth, token);
         }
         Reply::Logout
     }

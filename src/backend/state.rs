@@ -378,6 +378,11 @@ impl State {
             r.expires_at = r.expires_at.saturating_sub(ahead);
             now < r.expires_at.saturating_add(EXPIRED_TOKEN_MEMORY_MS)
         });
+        for m in &mut self.outbox {
+            let ahead = m.sent_at.saturating_sub(now);
+            m.sent_at -= ahead;
+            m.expires_at = m.expires_at.saturating_sub(ahead);
+        }
         let latest = now.saturating_add(challenge_ttl_ms);
         self.challenges.retain_mut(|c| {
             c.expires_at = c.expires_at.min(latest);

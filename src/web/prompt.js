@@ -319,6 +319,7 @@ export function openPrompt(config, check, submit) {
             : instructions[ask()];
     input.value = "";
     input.maxLength = limit();
+    status.textContent = "";
     renderCells();
     input.focus();
   };
