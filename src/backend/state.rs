@@ -221,6 +221,13 @@ pub struct OutboxMessage {
     pub expires_at: u64,
 }
 
+/// Moves a span that starts after `now` back by as much, so that it starts at `now`.
+fn move_back(now: u64, start: &mut u64, end: &mut u64) {
+    let ahead = start.saturating_sub(now);
+    *start -= ahead;
+    *end = end.saturating_sub(ahead);
+}
+
 fn hash(token: &Token) -> TokenHash {
     Bytes::new(token_hash(token.as_bytes()))
 }
@@ -373,15 +380,11 @@ impl State {
     /// the correction, and `retryAfterSeconds` with them).
     pub fn purge(&mut self, now: u64, password_window_ms: u64, challenge_ttl_ms: u64) {
         self.tokens.retain(|_, r| {
-            let ahead = r.issued_at.saturating_sub(now);
-            r.issued_at -= ahead;
-            r.expires_at = r.expires_at.saturating_sub(ahead);
+            move_back(now, &mut r.issued_at, &mut r.expires_at);
             now < r.expires_at.saturating_add(EXPIRED_TOKEN_MEMORY_MS)
         });
         for m in &mut self.outbox {
-            let ahead = m.sent_at.saturating_sub(now);
-            m.sent_at -= ahead;
-            m.expires_at = m.expires_at.saturating_sub(ahead);
+            move_back(now, &mut m.sent_at, &mut m.expires_at);
         }
         let latest = now.saturating_add(challenge_ttl_ms);
         self.challenges.retain_mut(|c| {
