@@ -288,6 +288,14 @@ impl DeviceKeys for SoftwareKeys {
     }
 }
 
+/// Moves a span that starts after `now` (a clock set back since) back by as much, so
+/// that it starts at `now` and lasts no longer than it did.
+pub(crate) fn move_back(now: u64, start: &mut u64, end: &mut u64) {
+    let ahead = start.saturating_sub(now);
+    *start -= ahead;
+    *end = end.saturating_sub(ahead);
+}
+
 /// A clock that moves only when told to; clones share the same time. For tests and
 /// deterministic simulations.
 #[derive(Clone, Debug, Default)]
@@ -301,21 +309,20 @@ impl ManualClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
-        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        let _ = self
-            .0
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
-                Some(now.saturating_add(by))
-            });
+        self.shift(by, u64::saturating_add);
     }
 
     /// Moves the clock back, as a system clock that was fast is set right.
     pub fn set_back(&self, by: Duration) {
+        self.shift(by, u64::saturating_sub);
+    }
+
+    fn shift(&self, by: Duration, move_by: fn(u64, u64) -> u64) {
         let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let _ = self
             .0
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
-                Some(now.saturating_sub(by))
+                Some(move_by(now, by))
             });
     }
 }

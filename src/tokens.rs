@@ -8,7 +8,7 @@
 //! discarded with a warning. A storage that fails moves only its own slot to memory.
 
 use crate::error::{Result, Warning};
-use crate::platform::{KeyValueStore, MemoryStore};
+use crate::platform::{move_back, KeyValueStore, MemoryStore};
 use crate::protocol::{json, DeviceId, IssuedToken, Token};
 use alloc::{borrow::ToOwned, boxed::Box, string::String};
 use core::cell::Cell;
@@ -159,9 +159,7 @@ impl SavedToken {
     /// counts from `now` instead (the time already passed is unknown): it never lasts
     /// longer than the server gave it from the time the clock reads.
     pub fn not_after(&mut self, now: u64) {
-        let ahead = self.received_at.saturating_sub(now);
-        self.received_at -= ahead;
-        self.expires_at = self.expires_at.saturating_sub(ahead);
+        move_back(now, &mut self.received_at, &mut self.expires_at);
     }
 
     /// Whether it should still be used at `now`: it must outlive `leeway_ms`, capped at a

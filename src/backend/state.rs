@@ -4,7 +4,7 @@
 use super::list_map::ListMap;
 use crate::crypto::token_hash;
 use crate::error::{Error, ErrorCode, Result};
-use crate::platform::{random_bytes, Rng};
+use crate::platform::{move_back, random_bytes, Rng};
 use crate::protocol::json::{self, Value};
 use crate::protocol::{Bytes, DeviceId, IssuedToken, PublicKey, SecretString, Token};
 use alloc::{borrow::ToOwned, string::String, vec::Vec};
@@ -219,13 +219,6 @@ pub struct OutboxMessage {
     pub sent_at: u64,
     /// Unix milliseconds from which the token is refused.
     pub expires_at: u64,
-}
-
-/// Moves a span that starts after `now` back by as much, so that it starts at `now`.
-fn move_back(now: u64, start: &mut u64, end: &mut u64) {
-    let ahead = start.saturating_sub(now);
-    *start -= ahead;
-    *end = end.saturating_sub(ahead);
 }
 
 fn hash(token: &Token) -> TokenHash {
