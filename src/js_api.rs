@@ -80,8 +80,10 @@ export interface MailMessage { to: string; subject: string; resetToken: string; 
 export interface ReauthValidation { valid: boolean; uid?: string; deviceId?: string; expiresAt?: number }
 /** A device registered on an account. Times are ms since the epoch. */
 export interface DeviceInfo { deviceId: string; registeredAt: number; lastUsedAt: number; hasPin: boolean }
-/** A re-authentication token for the application's server to validate. */
-export interface ReauthToken { token: string; expiresAt: number }
+/** A re-authentication token for the application's server to validate. `expiresAt` is
+ *  by the server's clock (ms since the epoch); `expiresIn` is its lifetime in ms when it
+ *  was issued, to count from on a page whose clock differs from the server's. */
+export interface ReauthToken { token: string; expiresAt: number; expiresIn: number }
 /** The result of `checkPin`. */
 export interface PinCheck { ok: boolean; reason?: PinCheckReason }
 /** Options of `promptPin`. */
@@ -564,7 +566,9 @@ mod mock_backend {
 
 // ---- PinAuth ----
 
-/// A re-authentication token as JavaScript sees it: `{ token, expiresAt }`.
+/// A re-authentication token as JavaScript sees it: `{ token, expiresAt, expiresIn }`
+/// (`expiresIn`: its lifetime when issued, in ms, for a page whose clock is not the
+/// server's).
 fn reauth_token(issued: &IssuedToken) -> JsValue {
     object([
         (
@@ -574,6 +578,10 @@ fn reauth_token(issued: &IssuedToken) -> JsValue {
         (
             "expiresAt",
             Some(JsValue::from_f64(issued.expires_at as f64)),
+        ),
+        (
+            "expiresIn",
+            Some(JsValue::from_f64(issued.expires_in as f64)),
         ),
     ])
 }

@@ -97,7 +97,7 @@ test("a server's replies with fields of its own work in every flow; one without 
   }
   assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
   assert.deepEqual(r.loginAgain, { kind: "resolved", value: "signedIn" }, "a known device");
-  assert.deepEqual(r.reauth, { kind: "resolved", keys: ["expiresAt", "token"] });
+  assert.deepEqual(r.reauth, { kind: "resolved", keys: ["expiresAt", "expiresIn", "token"] });
   assert.equal(r.state, "signedIn");
   assert.match(assertPinAuthError(r.stripped, "TRANSPORT_FAILED").message, /unexpected reply/);
 });

@@ -320,9 +320,10 @@ const MODES = {
     await page.keyboard.press("Enter");
     const result = await outcome(page);
     assert.equal(result.kind, "resolved", JSON.stringify(result));
-    assert.deepEqual(Object.keys(result.value).sort(), ["expiresAt", "token"]);
+    assert.deepEqual(Object.keys(result.value).sort(), ["expiresAt", "expiresIn", "token"]);
     assert.equal(typeof result.value.token, "string");
     assert.ok(result.value.expiresAt > Date.now());
+    assert.equal(result.value.expiresIn, 5 * 60_000, "the backend's default lifetime, 5 minutes");
     const validate = () => page.evaluate((t) => window.app.validateReauthToken(t), result.value.token);
     const first = await validate();
     assert.equal(first.valid, true, "the backend accepts the token");

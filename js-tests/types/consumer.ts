@@ -102,7 +102,7 @@ expectType<Equals<User, { uid: string; email: string }>>();
 expectType<Equals<MailMessage, { to: string; subject: string; resetToken: string; sentAt: number }>>();
 expectType<Equals<ReauthValidation, { valid: boolean; uid?: string; deviceId?: string; expiresAt?: number }>>();
 expectType<Equals<DeviceInfo, { deviceId: string; registeredAt: number; lastUsedAt: number; hasPin: boolean }>>();
-expectType<Equals<ReauthToken, { token: string; expiresAt: number }>>();
+expectType<Equals<ReauthToken, { token: string; expiresAt: number; expiresIn: number }>>();
 expectType<Equals<PinCheck, { ok: boolean; reason?: PinCheckReason }>>();
 expectType<Equals<PinAuthWarning, { code: string; message: string }>>();
 expectType<Equals<PinAuthError["name"], "PinAuthError">>();
@@ -307,12 +307,13 @@ try {
   const reauth: ReauthToken = await auth.reauthenticate("730519");
   const token: string = reauth.token;
   const expiresAt: number = reauth.expiresAt;
+  const expiresIn: number = reauth.expiresIn;
   const validation: ReauthValidation = await backend.validateReauthToken(token);
   if (validation.valid) {
     const who: string | undefined = validation.uid;
     const where: string | undefined = validation.deviceId;
     const until: number | undefined = validation.expiresAt;
-    console.log(who, where, until, expiresAt);
+    console.log(who, where, until, expiresAt, expiresIn);
   }
   await auth.changePin("730519", "482916");
   await auth.forgotPin("ann@example.com");

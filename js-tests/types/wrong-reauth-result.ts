@@ -1,4 +1,4 @@
-// expect-error: TS2322 — reauthenticate resolves to { token, expiresAt }, not a string.
+// expect-error: TS2322 — reauthenticate resolves to { token, expiresAt, expiresIn }, not a string.
 import { MockBackend, PinAuth } from "pinauth";
 
 const auth = await PinAuth.create({ backend: MockBackend.create() });

@@ -1,7 +1,7 @@
 // Pinpay: a small banking front end that shows every capability of pinauth, running on
 // the SDK's in-page MockBackend (persisted in localStorage, so every tab shares it).
 import init, { MockBackend, PinAuth, isPinAuthError } from "pinauth";
-import type { AuthState, PinAuthError, PromptOptions } from "pinauth";
+import type { AuthState, PinAuthError, PromptOptions, ReauthToken } from "pinauth";
 import { byId, h, mount } from "./dom";
 import { toast } from "./toasts";
 import { PERSIST_KEY, currentDevice, demoKeys, lastEmail, loadLifetimes, type Lifetimes } from "./settings";
@@ -206,7 +206,7 @@ export class App {
    * Opens the PIN prompt; resolves with the re-auth token for "reauth", true when another
    * flow completed, and null when it was cancelled or failed (the error is shown).
    */
-  async prompt(kind: "reauth", options?: PromptOptions): Promise<{ token: string; expiresAt: number } | null>;
+  async prompt(kind: "reauth", options?: PromptOptions): Promise<ReauthToken | null>;
   async prompt(kind: Exclude<PromptKind, "reauth">, options?: PromptOptions): Promise<true | null>;
   async prompt(kind: PromptKind, options: PromptOptions = {}): Promise<unknown> {
     if (this.promptKind) return null;
