@@ -148,8 +148,29 @@ pub struct Error {
     attempts_remaining: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     retry_after_seconds: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_reason"
+    )]
     reason: Option<Cow<'static, str>>,
+}
+
+/// A `reason` read from the wire, kept only when it is a PIN rule's code (the one kind of
+/// reason the API declares); anything else a server sends is dropped.
+fn pin_rule(reason: Option<&str>) -> Option<Cow<'static, str>> {
+    reason
+        .and_then(PinRejection::from_code)
+        .map(|rule| Cow::Borrowed(rule.code()))
+}
+
+/// [`pin_rule`] for serde, so that the tests' oracle reads errors as the client does.
+fn known_reason<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'static, str>>, D::Error> {
+    Ok(pin_rule(
+        Option::<String>::deserialize(deserializer)?.as_deref(),
+    ))
 }
 
 impl Error {
@@ -213,7 +234,7 @@ impl Error {
         }
     }
 
-    /// An error as the backend sent it.
+    /// An error as the backend sent it (a `reason` other than a PIN rule's code dropped).
     pub(crate) fn from_wire(
         code: ErrorCode,
         message: String,
@@ -226,7 +247,7 @@ impl Error {
             message: Cow::Owned(message),
             attempts_remaining,
             retry_after_seconds,
-            reason: reason.map(Cow::Owned),
+            reason: pin_rule(reason.as_deref()),
         }
     }
 

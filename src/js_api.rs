@@ -64,7 +64,8 @@ export interface PinAuthOptions {
   /** Where the PIN session token is kept (default "local"). */
   storage?: StorageChoice;
   /** Where the access token is kept (default "memory": a reload asks for the PIN).
-   *  "session": sessionStorage, so a reload of this tab stays signed in while it lasts. */
+   *  "session": sessionStorage, so a reload of this tab stays signed in while it lasts and
+   *  this device's PIN session is stored (not with `storage: "memory"`). */
   accessTokenStorage?: AccessTokenStorage;
   /** Digits in a PIN, 4 to 8 (default 6). */
   pinLength?: number;
@@ -780,8 +781,9 @@ impl PinAuth {
         Ok(self.unsubscriber(id))
     }
 
-    /// Calls `listener` with every warning (including those raised while creating this
-    /// client); returns the function that unsubscribes it.
+    /// Calls `listener` with every warning from now on; warnings raised while no listener
+    /// was subscribed (those of `create`, say) are held and given to the next listener
+    /// that subscribes. Returns the function that unsubscribes it.
     #[wasm_bindgen(js_name = onWarning, unchecked_return_type = "() => void")]
     pub fn on_warning(
         &self,

@@ -70,6 +70,14 @@ pub enum PinRejection {
 }
 
 impl PinRejection {
+    /// The rejection whose stable code is `code`.
+    pub fn from_code(code: &str) -> Option<PinRejection> {
+        use PinRejection::*;
+        [TooShort, TooLong, NotDigits, Repeated, Sequence, Common]
+            .into_iter()
+            .find(|rejection| rejection.code() == code)
+    }
+
     /// The stable code, e.g. `"SEQUENCE"`.
     pub fn code(self) -> &'static str {
         match self {

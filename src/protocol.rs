@@ -2125,6 +2125,8 @@ mod tests {
             r#"{"ok":{"endpoint":"listDevices","devices":[{"deviceId":"AQEBAQEBAQEBAQEBAQEBAQ","registeredAt":1,"lastUsedAt":2,"hasPin":true,"current":false,"name":"Laptop"}],"next":null}}"#,
             r#"{"error":{"code":"SOMETHING_NEW","message":"\u00e9\ud83d\ude00\/","future":{}}}"#,
             r#"{"error":{"code":"RATE_LIMITED","message":"m","retryAfterSeconds":null,"reason":null}}"#,
+            r#"{"error":{"code":"WEAK_PIN","message":"m","reason":"SEQUENCE"}}"#,
+            r#"{"error":{"code":"WEAK_PIN","message":"m","reason":"<img src=x>"}}"#,
         ];
         for text in accepted {
             let expected = serde_json::from_str::<Response>(text).unwrap();
@@ -2134,6 +2136,25 @@ mod tests {
                 serde_json::to_value(expected).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn a_servers_error_keeps_its_reason_only_when_it_is_a_pin_rule() {
+        let reason = |reason: &str| {
+            let text = [
+                r#"{"error":{"code":"WEAK_PIN","message":"m","reason":""#,
+                reason,
+                r#""}}"#,
+            ]
+            .concat();
+            match Response::from_json(&text) {
+                Some(Err(error)) => error.reason().map(str::to_owned),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(reason("COMMON").as_deref(), Some("COMMON"));
+        assert_eq!(reason("common"), None);
+        assert_eq!(reason("<img src=x onerror=alert(1)>"), None);
     }
 
     #[test]

@@ -3,17 +3,22 @@
 // attempt counters; re-authentication tokens and PIN resets are per device.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, open, call } from "./harness.mjs";
+import { start, open, call, pkgDir } from "./harness.mjs";
+import { blockWith } from "./readme.mjs";
 
 let env;
 let r;
 let errors;
 
 before(async () => {
-  env = await start();
+  // The README's block that revokes a lost device, as a module of `auth` and `backend`.
+  const revoke = blockWith(pkgDir, "revokeDevice");
+  const body = `export default async function (auth, backend) {\n${revoke}\nreturn lost.deviceId;\n}\n`;
+  env = await start({ extra: { "/readme-revoke.js": { type: "text/javascript", body } } });
   let page;
   ({ page, errors } = await open(env));
   r = await call(page, "devices.js", "twoDevices");
+  r.revoke = await call(page, "devices.js", "readmeRevoke");
 }, { timeout: 90_000 });
 after(() => env?.stop());
 
@@ -77,6 +82,17 @@ test("a PIN reset by email applies to the device that asked", () => {
   assert.equal(r.afterReset, "signedIn");
   assert.equal(r.resetAgain.error?.code, "RESET_TOKEN_INVALID");
   assert.equal(r.laptopStill, "signedIn");
+});
+
+test("the README's call revokes a lost device: gone from the account, its PIN session ended", () => {
+  const v = r.revoke;
+  assert.equal(v.revoked, v.laptopId, "the device that is not current");
+  assert.deepEqual(v.devicesBefore.sort(), [v.laptopId, v.phoneId].sort());
+  assert.deepEqual(v.devicesAfter, [v.phoneId]);
+  assert.equal(v.phoneState, "signedIn", "the device that revoked stays signed in");
+  assert.equal(v.laptopUnlock.kind, "rejected");
+  assert.equal(v.laptopUnlock.error.code, "SESSION_INVALID");
+  assert.equal(v.laptopState, "signedOut");
 });
 
 test("no page errors", () => {

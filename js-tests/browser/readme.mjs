@@ -11,6 +11,16 @@ export function quickstartBlock(pkgDir) {
   return match[1];
 }
 
+/** The first ```js block of the README in `pkgDir` that contains `word`, verbatim. */
+export function blockWith(pkgDir, word) {
+  const readme = readFileSync(join(pkgDir, "README.md"), "utf8");
+  const block = [...readme.matchAll(/^```js[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/gm)]
+    .map((match) => match[1])
+    .find((text) => text.includes(word));
+  if (!block) throw new Error(`the README has no \`\`\`js block with ${word}`);
+  return block;
+}
+
 /**
  * The console line each `console.log(...); // <values>` line of `block` promises, in
  * order. The comment lists the logged values as JavaScript literals: strings are quoted

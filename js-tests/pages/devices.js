@@ -52,3 +52,26 @@ export async function twoDevices() {
   r.now = Date.now();
   return r;
 }
+
+/** Two devices with PINs; the phone runs the npm README's block that revokes a lost device
+ * (served as /readme-revoke.js by the test), then the laptop tries its PIN. */
+export async function readmeRevoke() {
+  const backend = MockBackend.create();
+  const phone = await PinAuth.create({ backend, appId: "revoke-phone", storage: "memory" });
+  const laptop = await PinAuth.create({ backend, appId: "revoke-laptop", storage: "memory" });
+  const email = freshEmail("revoke");
+  await phone.register(email, PASSWORD);
+  await laptop.login(email, PASSWORD);
+  await laptop.setPin("264801");
+  await phone.login(email, PASSWORD);
+  await phone.setPin("730519");
+  const ids = async () => (await backend.devices(email)).map((d) => d.deviceId);
+  const r = { phoneId: phone.deviceId, laptopId: laptop.deviceId, devicesBefore: await ids() };
+  const { default: run } = await import("/readme-revoke.js");
+  r.revoked = await run(phone, backend);
+  r.devicesAfter = await ids();
+  r.phoneState = phone.state;
+  r.laptopUnlock = await outcome(() => laptop.loginWithPin("264801"));
+  r.laptopState = laptop.state;
+  return r;
+}
