@@ -9,7 +9,7 @@
 // dialog is a key press.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
@@ -1186,6 +1186,34 @@ test("the page's own CSS does not reach the prompt: rules matching its host, a 1
     assert.equal((await outcome(page)).kind, "resolved", classes.join(" "));
     await page.evaluate((c) => document.documentElement.classList.remove(...c), classes);
   }
+  await p.finish();
+});
+
+test("the shipped stylesheet, minified by the build, has exactly the rules of the source's", async () => {
+  const source = await readFile(fileURLToPath(new URL("../../src/web/prompt.js", import.meta.url)), "utf8");
+  const stylesOf = (text) => /const STYLES = `([^`]*)`;/.exec(text)[1];
+  const styles = stylesOf(source);
+  const snippet = (await readdir(join(pkgDir, "snippets"), { recursive: true })).find((f) => f.endsWith("prompt.js"));
+  const installed = stylesOf(await readFile(join(pkgDir, "snippets", snippet), "utf8"));
+  assert.ok(!installed.includes("/*") && installed.length < styles.length * 0.8, "the package's copy is minified");
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  const { shipped, fromSource } = await page.evaluate(
+    ([hostSelector, styles]) => {
+      const rules = (sheet) => Array.from(sheet.cssRules, (rule) => rule.cssText);
+      const [sheet] = document.querySelector(hostSelector).shadowRoot.adoptedStyleSheets;
+      const reference = new CSSStyleSheet();
+      reference.replaceSync(styles);
+      return { shipped: rules(sheet), fromSource: rules(reference) };
+    },
+    [HOST, styles],
+  );
+  assert.ok(fromSource.length > 30, `the source has its rules (${fromSource.length})`);
+  assert.deepEqual(shipped, fromSource);
+  await page.keyboard.press("Escape");
+  assert.equal((await outcome(page)).kind, "rejected");
   await p.finish();
 });
 
