@@ -177,13 +177,20 @@ fn array(items: impl Iterator<Item = JsValue>) -> JsValue {
 }
 
 /// A string argument of at most `max` UTF-16 units, checked before it is copied; the copy
-/// is wiped when dropped (passwords, PINs and tokens come this way).
+/// is wiped when dropped (passwords, PINs and tokens come this way). A lone surrogate is
+/// refused: copied, it would become U+FFFD, and two different passwords one.
 fn text(value: &JsValue, field: &str, max: u32) -> Result<Zeroizing<String>> {
     let string = value
         .dyn_ref::<JsString>()
         .ok_or_else(|| Error::invalid_argument(field, "must be a string"))?;
     if string.length() > max {
         return Err(Error::invalid_argument(field, "is too long"));
+    }
+    if !string.is_valid_utf16() {
+        return Err(Error::invalid_argument(
+            field,
+            "must be valid Unicode (it has a lone surrogate)",
+        ));
     }
     Ok(Zeroizing::new(String::from(string)))
 }
@@ -202,6 +209,11 @@ extern "C" {
     /// since an exception unwinding through wasm would leave a promise pending forever.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     fn object_keys(object: &Object) -> core::result::Result<js_sys::Array, JsValue>;
+
+    /// `Object.getOwnPropertyDescriptor`, which throws for a proxy whose trap throws:
+    /// caught for the same reason.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyDescriptor)]
+    fn own_property(object: &Object, key: &str) -> core::result::Result<JsValue, JsValue>;
 
     /// `Array.isArray`, which throws for a revoked proxy: caught for the same reason.
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
@@ -251,10 +263,18 @@ impl Options {
         [self.name, ".", key].concat()
     }
 
-    /// The value under `key`, `None` when absent or `undefined`.
+    /// The value of the object's own property `key`, `None` when it has none or it is
+    /// `undefined`. Never one it inherits: a property added to `Object.prototype` (a
+    /// prototype pollution) must not choose the backend or the account's storage.
     fn get(&self, key: &str) -> Result<Option<JsValue>> {
-        let value = Reflect::get(&self.object, &JsValue::from_str(key))
-            .map_err(|_| Error::invalid_argument(&self.field(key), "could not be read"))?;
+        let unreadable = |_| Error::invalid_argument(&self.field(key), "could not be read");
+        if own_property(&self.object, key)
+            .map_err(unreadable)?
+            .is_undefined()
+        {
+            return Ok(None);
+        }
+        let value = Reflect::get(&self.object, &JsValue::from_str(key)).map_err(unreadable)?;
         Ok((!value.is_undefined()).then_some(value))
     }
 

@@ -15,6 +15,7 @@ before(async () => {
   let page;
   ({ page, errors } = await open(env));
   run = await call(page, "invalid-input.js", "table");
+  run.pollution = await call(page, "invalid-input.js", "pollution");
 }, { timeout: 90_000 });
 after(() => env?.stop());
 
@@ -66,6 +67,16 @@ test("after the table the module still works (nothing panicked)", () => {
     otherLogin: "pinSetupRequired",
     otherAfterSetPin: "signedIn",
   });
+});
+
+test("options are the object's own properties: a polluted Object.prototype chooses nothing", () => {
+  const r = run.pollution;
+  assert.equal(r.noBackend.kind, "rejected");
+  assert.equal(r.noBackend.error.code, "INVALID_INPUT");
+  assert.match(r.noBackend.error.message, /options\.backend/);
+  assert.deepEqual(r.policy, { ok: false, reason: "TOO_SHORT" }, "pinLength stays 6");
+  assert.equal(r.mock.kind, "returned", "persistKey 42 on the prototype is not read");
+  assert.equal(r.prompt.error?.code, "NOT_SIGNED_IN", "mode \"sideways\" on the prototype is not read");
 });
 
 test("no page errors", () => {

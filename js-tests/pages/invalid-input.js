@@ -34,6 +34,9 @@ function badStrings() {
     ["a symbol", Symbol("pin")],
     ["a bigint", 10n],
     ["a 1 MB string", MB],
+    // Not Unicode: copied into the module it would become U+FFFD, so that two different
+    // passwords (or emails) would be one.
+    ["a lone surrogate", "730\uD800519"],
   ];
 }
 
@@ -282,4 +285,27 @@ export async function table() {
   await otherAuth.setPin("7305");
   flow.otherAfterSetPin = otherAuth.state;
   return { results, handle, stateAfterTable, flow };
+}
+
+/**
+ * Options are read from the object's own properties only: what a prototype pollution puts
+ * on `Object.prototype` chooses neither the backend nor any setting.
+ */
+export async function pollution() {
+  const backend = MockBackend.create();
+  const polluted = { backend, appId: "polluted", storage: "memory", pinLength: 4, persistKey: 42, mode: "sideways" };
+  for (const [key, value] of Object.entries(polluted)) {
+    Object.defineProperty(Object.prototype, key, { value, configurable: true, writable: true });
+  }
+  const r = {};
+  try {
+    r.noBackend = await outcome(() => PinAuth.create({}));
+    const auth = await PinAuth.create({ backend, appId: "own" });
+    r.policy = auth.checkPin("1357"); // 4 digits: too short under the default length 6
+    r.mock = await outcome(() => MockBackend.create({}));
+    r.prompt = await outcome(() => auth.promptPin({}));
+  } finally {
+    for (const key of Object.keys(polluted)) delete Object.prototype[key];
+  }
+  return r;
 }
