@@ -56,7 +56,8 @@ optimize_wasm() {
 
 # `finish_build DIR` finishes the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js)
 # as the package ships it: wasm-opt, short names for the links between the wasm and its
-# glue (scripts/short-names.mjs), the PIN prompt's stylesheet minified (scripts/min-styles.mjs), the guards against calls before `init()` and on freed
+# glue (scripts/short-names.mjs), the PIN prompt's stylesheet minified
+# (scripts/min-styles.mjs), the guards against calls before `init()` and on freed
 # objects appended to the glue (scripts/glue-guards.js), and V8's compile hint on top of the glue and its
 # snippets: `//# allFunctionsCalledOnLoad` (Chrome 136+; other engines ignore it) has
 # their functions compiled off the main thread while the module loads, rather than on it
