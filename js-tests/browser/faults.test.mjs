@@ -239,6 +239,23 @@ test("IndexedDB stalled (an open queued behind a blocked deleteDatabase): create
   }
 });
 
+test("a WebCrypto sign that never settles fails the unlock after 10 s; the next calls and logout work", async () => {
+  const { page, context, errors } = await openWith();
+  try {
+    const r = await call(page, "faults.js", "stalledSigning");
+    assert.equal(r.unlock.kind, "rejected", JSON.stringify(r.unlock));
+    assert.equal(r.unlock.error.code, "DEVICE_KEY_UNAVAILABLE");
+    assert.ok(r.ms >= 9_500 && r.ms < 20_000, `failed after ${r.ms} ms`);
+    assert.equal(r.state, "signedIn");
+    assert.equal(r.again.kind, "resolved", JSON.stringify(r.again));
+    assert.equal(r.logout.kind, "resolved", JSON.stringify(r.logout));
+    assert.equal(r.afterLogout, "signedOut");
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 // ---- corrupt and foreign values ----
 
 test("corrupt and foreign values in the PIN session slot: create resolves, STORAGE_CORRUPT, fresh state", async () => {

@@ -571,3 +571,32 @@ export async function tabReport({ key, email }) {
     reauth: (await outcome(() => window.tabAuth.reauthenticate(PIN))).error?.code ?? "ok",
   };
 }
+
+/**
+ * A WebCrypto `sign` that never settles (a wrapper around `crypto.subtle` that hangs):
+ * the unlock fails after the 10-second limit instead of holding the client's later calls,
+ * and once `sign` works again so does the next unlock, and logout.
+ */
+export async function stalledSigning() {
+  const backend = MockBackend.create();
+  const auth = await PinAuth.create({ backend, appId: "stalled-sign", storage: "memory" });
+  const email = freshEmail("stalled-sign");
+  await auth.register(email, PASSWORD);
+  await auth.login(email, PASSWORD);
+  await auth.setPin(PIN);
+  const sign = SubtleCrypto.prototype.sign;
+  SubtleCrypto.prototype.sign = () => new Promise(() => {});
+  const r = {};
+  const started = performance.now();
+  try {
+    r.unlock = await outcome(() => auth.loginWithPin(PIN), 30_000);
+    r.ms = performance.now() - started;
+  } finally {
+    SubtleCrypto.prototype.sign = sign;
+  }
+  r.state = auth.state;
+  r.again = await outcome(() => auth.loginWithPin(PIN));
+  r.logout = await outcome(() => auth.logout());
+  r.afterLogout = auth.state;
+  return r;
+}

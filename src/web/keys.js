@@ -17,13 +17,27 @@ function subtle() {
   throw "unavailable";
 }
 
-/** Runs `call` on `subtle`, rejecting with `name` when it throws or rejects. */
+/** How long one WebCrypto call may take: one that never settles (a wrapper of the page's
+ * or an extension's around `crypto.subtle`, say) would otherwise hold every later call of
+ * the client, logout included. */
+const LIMIT_MS = 10_000;
+
+/** Runs `call` on `subtle`, rejecting with `name` when it throws, rejects or takes longer
+ * than `LIMIT_MS`. */
 async function step(name, call) {
   const crypto = subtle();
+  let timer;
   try {
-    return await call(crypto);
+    return await Promise.race([
+      call(crypto),
+      new Promise((_, reject) => {
+        timer = setTimeout(reject, LIMIT_MS);
+      }),
+    ]);
   } catch {
     throw name;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -52,13 +66,7 @@ export async function sign(key, payload) {
  * "unavailable" without WebCrypto, "verify" when the check fails to run. */
 export async function verifySignature(publicKey, payload, signature) {
   const [raw, data, sig] = [publicKey.slice(), payload.slice(), signature.slice()];
-  const crypto = subtle();
-  let key;
-  try {
-    key = await crypto.importKey("raw", raw, P256, true, ["verify"]);
-  } catch {
-    throw "key";
-  }
+  const key = await step("key", (s) => s.importKey("raw", raw, P256, true, ["verify"]));
   return await step("verify", (s) => s.verify(ECDSA_SHA256, key, sig, data));
 }
 
@@ -69,7 +77,7 @@ export async function keysDiffer(privateKey, publicKey) {
   const raw = publicKey.slice();
   try {
     const payload = new TextEncoder().encode("pinauth/v1/device-key-check");
-    const signature = bytes(await subtle().sign(ECDSA_SHA256, privateKey, payload));
+    const signature = bytes(await step("sign", (s) => s.sign(ECDSA_SHA256, privateKey, payload)));
     return !(await verifySignature(raw, payload, signature));
   } catch (failed) {
     return failed === "key";
