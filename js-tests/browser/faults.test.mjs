@@ -245,6 +245,7 @@ test("a WebCrypto sign that never settles fails the unlock after 10 s; the next 
     const r = await call(page, "faults.js", "stalledSigning");
     assert.equal(r.unlock.kind, "rejected", JSON.stringify(r.unlock));
     assert.equal(r.unlock.error.code, "DEVICE_KEY_UNAVAILABLE");
+    assert.match(r.unlock.error.message, /within 10 seconds/);
     assert.ok(r.ms >= 9_500 && r.ms < 20_000, `failed after ${r.ms} ms`);
     assert.equal(r.state, "signedIn");
     assert.equal(r.again.kind, "resolved", JSON.stringify(r.again));

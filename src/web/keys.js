@@ -1,6 +1,7 @@
 // The WebCrypto calls of the device key (src/web/keys.rs checks what they return and turns
 // each failure into its typed error). A failure rejects with the step that failed:
-// "unavailable", "generate", "pair", "export", "sign", "key" or "verify".
+// "unavailable", "generate", "pair", "export", "sign", "key" or "verify", or with "timeout"
+// when a WebCrypto call took over `LIMIT_MS`.
 
 const P256 = { name: "ECDSA", namedCurve: "P-256" };
 const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" };
@@ -22,8 +23,8 @@ function subtle() {
  * the client, logout included. */
 const LIMIT_MS = 10_000;
 
-/** Runs `call` on `subtle`, rejecting with `name` when it throws, rejects or takes longer
- * than `LIMIT_MS`. */
+/** Runs `call` on `subtle`, rejecting with `name` when it throws or rejects, and with
+ * "timeout" when it takes longer than `LIMIT_MS`. */
 async function step(name, call) {
   const crypto = subtle();
   let timer;
@@ -31,11 +32,11 @@ async function step(name, call) {
     return await Promise.race([
       call(crypto),
       new Promise((_, reject) => {
-        timer = setTimeout(reject, LIMIT_MS);
+        timer = setTimeout(() => reject("timeout"), LIMIT_MS);
       }),
     ]);
-  } catch {
-    throw name;
+  } catch (failed) {
+    throw failed === "timeout" ? failed : name;
   } finally {
     clearTimeout(timer);
   }
@@ -63,7 +64,8 @@ export async function sign(key, payload) {
 
 /** Whether `signature` (`r ‖ s`) over `payload` verifies with `publicKey` (raw point
  * bytes): true or false; rejects with "key" when `publicKey` is no P-256 point,
- * "unavailable" without WebCrypto, "verify" when the check fails to run. */
+ * "unavailable" without WebCrypto, "verify" when the check fails to run, "timeout" when
+ * WebCrypto did not answer. */
 export async function verifySignature(publicKey, payload, signature) {
   const [raw, data, sig] = [publicKey.slice(), payload.slice(), signature.slice()];
   const key = await step("key", (s) => s.importKey("raw", raw, P256, true, ["verify"]));

@@ -102,6 +102,7 @@ async fn settle(promise: Promise) -> Result<JsValue> {
             Some("generate") => "WebCrypto could not generate a P-256 key.",
             Some("pair") => "WebCrypto returned no key pair.",
             Some("export") => "WebCrypto could not export the public key.",
+            Some("timeout") => "WebCrypto did not answer within 10 seconds.",
             _ => "WebCrypto could not sign with the device key.",
         })
     })
