@@ -1,22 +1,24 @@
-// Reads the quickstart out of the INSTALLED package's README and the console output its
-// comments promise.
+// Reads the quickstart and other code blocks out of the INSTALLED package's README, and
+// the console output the quickstart's comments promise.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** The ```js blocks of the README in `pkgDir`, verbatim, in order. */
+function jsBlocks(pkgDir) {
+  const readme = readFileSync(join(pkgDir, "README.md"), "utf8");
+  return [...readme.matchAll(/^```js[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/gm)].map((match) => match[1]);
+}
+
 /** The first ```js block of the README in `pkgDir`, verbatim. */
 export function quickstartBlock(pkgDir) {
-  const readme = readFileSync(join(pkgDir, "README.md"), "utf8");
-  const match = /^```js[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/m.exec(readme);
-  if (!match) throw new Error("the README has no ```js block");
-  return match[1];
+  const [block] = jsBlocks(pkgDir);
+  if (block === undefined) throw new Error("the README has no ```js block");
+  return block;
 }
 
 /** The first ```js block of the README in `pkgDir` that contains `word`, verbatim. */
 export function blockWith(pkgDir, word) {
-  const readme = readFileSync(join(pkgDir, "README.md"), "utf8");
-  const block = [...readme.matchAll(/^```js[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/gm)]
-    .map((match) => match[1])
-    .find((text) => text.includes(word));
+  const block = jsBlocks(pkgDir).find((text) => text.includes(word));
   if (!block) throw new Error(`the README has no \`\`\`js block with ${word}`);
   return block;
 }
