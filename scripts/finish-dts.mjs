@@ -1,7 +1,6 @@
-// Two fixes to the declarations wasm-bindgen generates, checked by the TypeScript tests:
+// Fixes to the declarations wasm-bindgen generates, checked by the TypeScript tests:
 // - `MockBackend.create`'s options are optional (wasm-bindgen cannot mark an
-//   explicitly typed parameter optional), and `promptPin` gets overloads, so that
-//   `mode: "reauth"` is typed as resolving with the token (a third takes any options);
+//   explicitly typed parameter optional);
 // - the module's raw exports (`InitOutput`, typed with `any`) are internal: `init` is
 //   typed as returning `Promise<unknown>`, so no `any` is left in a public signature;
 // - the classes declare `[Symbol.dispose]()`, which needs the `esnext.disposable` lib: a
@@ -17,10 +16,6 @@ const replace = (from, to) => {
 };
 replace("static create(options: MockBackendOptions): MockBackend;",
         "static create(options?: MockBackendOptions): MockBackend;");
-replace("promptPin(options: PromptOptions): Promise<ReauthToken | undefined>;",
-        'promptPin(options: PromptOptions & { mode: "reauth" }): Promise<ReauthToken>;\n' +
-        '    promptPin(options?: PromptOptions & { mode?: "auto" | "change" }): Promise<void>;\n' +
-        '    promptPin(options?: PromptOptions): Promise<ReauthToken | void>;');
 dts = dts.replace(/export interface InitOutput \{[\s\S]*?\n\}\n/, "export type InitOutput = unknown;\n");
 if (/\bany\b/.test(dts.replace(/\/\*[\s\S]*?\*\//g, ""))) {
   throw new Error("finish-dts: `any` is left in the declarations");

@@ -1,5 +1,14 @@
 
 // ---- appended by scripts/wasm-opt.sh (finish_build), from scripts/glue-guards.js ----
+// The PIN prompt (src/web/prompt.js, copied next to the glue's snippets): `promptPin` is
+// a method of `PinAuth` written in JavaScript, over the module's `__promptConfig`.
+import { closePrompt, promptPin } from './snippets/prompt.js';
+if (typeof PinAuth === "function") {
+  PinAuth.prototype.promptPin = function (options) {
+    return promptPin(this, options);
+  };
+}
+
 // Before `init()` (or `initSync`) has loaded the module, as on a server that renders the
 // page, wasm-bindgen's entry points would fail reading the missing module: the two
 // `create`s fail with a PinAuthError that says what to do instead, and `isPinAuthError`
@@ -63,6 +72,9 @@
       d[part] = function (...args) {
         const live = this instanceof Class && this.__wbg_ptr;
         if (live && key === "free") {
+          // Its open PIN prompt closes (`CANCELLED`, or with the answer to a PIN being
+          // checked): no dialog of it stays in the page.
+          if (Class === PinAuth) closePrompt(this);
           const held = Object.create(proto);
           held.__wbg_ptr = this.__destroy_into_raw();
           setTimeout(() => call.apply(held));

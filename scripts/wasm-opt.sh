@@ -56,8 +56,8 @@ optimize_wasm() {
 
 # `finish_build DIR` finishes the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js)
 # as the package ships it: wasm-opt, short names for the links between the wasm and its
-# glue (scripts/short-names.mjs), the PIN prompt's stylesheet minified
-# (scripts/min-styles.mjs), the guards against calls before `init()` and on freed
+# glue (scripts/short-names.mjs), the PIN prompt (src/web/prompt.js, which the glue's
+# appendix imports) with its stylesheet minified (scripts/min-styles.mjs), the guards against calls before `init()` and on freed
 # objects appended to the glue (scripts/glue-guards.js), and V8's compile hint on top of the glue and its
 # snippets: `//# allFunctionsCalledOnLoad` (Chrome 136+; other engines ignore it) has
 # their functions compiled off the main thread while the module loads, rather than on it
@@ -67,6 +67,8 @@ finish_build() {
   local scripts file
   scripts="$(dirname "${BASH_SOURCE[0]}")"
   optimize_wasm "$1/pinauth_bg.wasm"
+  mkdir -p "$1/snippets"
+  cp "$scripts/../src/web/prompt.js" "$1/snippets/prompt.js"
   node "$scripts/short-names.mjs" "$1"
   node "$scripts/min-styles.mjs" "$1"
   cat "$scripts/glue-guards.js" >> "$1/pinauth.js"

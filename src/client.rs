@@ -180,16 +180,6 @@ impl Drop for Turn<'_> {
     }
 }
 
-/// A client's claim to its one open PIN prompt (see [`Client::claim_prompt`]), given up
-/// when dropped.
-pub struct PromptClaim<'a>(&'a Cell<bool>);
-
-impl Drop for PromptClaim<'_> {
-    fn drop(&mut self) {
-        self.0.set(false);
-    }
-}
-
 /// Which token a failed request was spending.
 #[derive(PartialEq, Eq)]
 enum Spent {
@@ -246,8 +236,6 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
     turns: Turns,
-    /// Whether a PIN prompt of this client is open.
-    prompt_open: Cell<bool>,
     /// Whether `refresh` is running (page code its storage calls reach may ask again).
     refreshing: Cell<bool>,
     /// Whether `STORAGE_FALLBACK` was reported (once a page, whichever slot failed).
@@ -339,7 +327,6 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             early_warnings: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             turns: Turns::default(),
-            prompt_open: Cell::new(false),
             refreshing: Cell::new(false),
             fallback_reported: Cell::new(false),
             identity_change: RefCell::new((None, None)),
@@ -352,15 +339,6 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     // ---- state and events ----
-
-    /// Claims this client's one PIN prompt for as long as the claim lives;
-    /// `PROMPT_OPEN` while another claim of it is held.
-    pub fn claim_prompt(&self) -> Result<PromptClaim<'_>> {
-        if self.prompt_open.replace(true) {
-            return Err(Error::new(ErrorCode::PromptOpen));
-        }
-        Ok(PromptClaim(&self.prompt_open))
-    }
 
     /// The current state, after re-checking expiry and shared storage.
     pub fn state(&self) -> AuthState {

@@ -9,8 +9,8 @@ use crate::pin::PinPolicy;
 use crate::protocol::IssuedToken;
 use crate::tokens::{AccessStorage, StorageChoice};
 use crate::web::{
-    platform, prompt_pin, watch, JsTransport, PromptMode, PromptOptions, PromptOutcome, PromptSlot,
-    PromptStrings, Watch, WebCryptoKeys,
+    platform, prompt_config, watch, JsTransport, PromptMode, PromptOptions, Watch, WebCryptoKeys,
+    PROMPT_STRINGS, PROMPT_STRINGS_TYPESCRIPT, PROMPT_STRING_KEYS,
 };
 use alloc::rc::Rc;
 use alloc::{borrow::ToOwned, boxed::Box, string::String};
@@ -101,6 +101,18 @@ export interface PromptOptions {
   /** Where the dialog is mounted (default `document.body`). */
   container?: HTMLElement;
 }
+/** `promptPin`, written in JavaScript (src/web/prompt.js). */
+export interface PinAuth {
+  /** Opens the accessible PIN dialog and runs the flow the state calls for: setup
+   *  (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the `mode`'s
+   *  re-authentication (resolving with its token) or change. Wrong PINs keep it open
+   *  with the attempts left; a lockout or ended session closes it with that error;
+   *  Cancel, Escape or the backdrop reject with `CANCELLED`. A call while a prompt of
+   *  this client is open (a double click) rejects at once with `PROMPT_OPEN`. */
+  promptPin(options: PromptOptions & { mode: "reauth" }): Promise<ReauthToken>;
+  promptPin(options?: PromptOptions & { mode?: "auto" | "change" }): Promise<void>;
+  promptPin(options?: PromptOptions): Promise<ReauthToken | void>;
+}
 /** Something the SDK recovered from by itself. */
 export interface PinAuthWarning { code: string; message: string }
 /** Every rejection of the SDK: an `Error` named "PinAuthError" with a stable code. */
@@ -118,7 +130,7 @@ export interface PinAuthError extends Error {
 const ERROR_CODES: &str = ErrorCode::TYPESCRIPT_DECLARATION;
 
 #[wasm_bindgen(typescript_custom_section)]
-const PROMPT_STRINGS: &str = PromptStrings::TYPESCRIPT_DECLARATION;
+const PROMPT_STRINGS_DECLARATION: &str = PROMPT_STRINGS_TYPESCRIPT;
 
 // ---- conversions ----
 
@@ -630,14 +642,23 @@ fn prompt_options(value: &JsValue) -> Result<PromptOptions> {
             ))
         }
     };
-    let mut strings = PromptStrings::default();
-    if let Some(value) = options.get("strings")? {
-        let given = Options::read(&value, "options.strings", PromptStrings::KEYS, true)?;
-        for key in PromptStrings::KEYS {
-            if let Some(text) = given.text(key, MAX_NAME)? {
-                strings.set(key, text);
-            }
-        }
+    let strings = Object::new();
+    let given = match options.get("strings")? {
+        Some(value) => Some(Options::read(
+            &value,
+            "options.strings",
+            PROMPT_STRING_KEYS,
+            true,
+        )?),
+        None => None,
+    };
+    for (key, default) in PROMPT_STRINGS {
+        let text = match &given {
+            Some(given) => given.text(key, MAX_NAME)?,
+            None => None,
+        };
+        let text = text.map_or_else(|| JsValue::from_str(default), |t| JsValue::from_str(&t));
+        let _ = Reflect::set(&strings, &JsValue::from_str(key), &text);
     }
     let container = match options.get("container")? {
         // In the document: a prompt in a detached element could never be answered.
@@ -670,16 +691,6 @@ type WebClient = Client<WebCryptoKeys, JsTransport>;
 pub struct PinAuth {
     client: Rc<WebClient>,
     _watch: Option<Watch>,
-    prompt_slot: PromptSlot,
-}
-
-/// A freed `PinAuth` closes its open prompt (`CANCELLED`, or the answer to a PIN being
-/// checked): no dialog of it stays in the page. (The glue keeps a `PinAuth` whose prompt
-/// is open from garbage collection, so only `free()` does this.)
-impl Drop for PinAuth {
-    fn drop(&mut self) {
-        self.prompt_slot.close();
-    }
 }
 
 /// Runs a client flow as a promise. Arguments are checked inside `run`, so bad ones
@@ -759,7 +770,6 @@ impl PinAuth {
         Ok(PinAuth {
             client,
             _watch: watch,
-            prompt_slot: PromptSlot::default(),
         })
     }
 
@@ -971,25 +981,27 @@ impl PinAuth {
         })
     }
 
-    /// Opens the accessible PIN dialog and runs the flow the state calls for: setup
-    /// (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the `mode`'s
-    /// re-authentication (resolving with its token) or change. Wrong PINs keep it open
-    /// with the attempts left; a lockout or ended session closes it with that error;
-    /// Cancel, Escape or the backdrop reject with `CANCELLED`. A call while a prompt of
-    /// this client is open (a double click) rejects at once with `PROMPT_OPEN`.
-    #[wasm_bindgen(js_name = promptPin, unchecked_return_type = "Promise<ReauthToken | undefined>")]
-    pub fn prompt_pin(
+    /// The configuration of the PIN prompt that `promptPin` (`prompt.js`, through the
+    /// glue) opens for `options` in the current state, or `undefined` when a signed-in
+    /// client has nothing to do. Throws `INVALID_INPUT` for bad options, then
+    /// `PROMPT_OPEN` when `open` (a prompt of this `PinAuth` is open), then
+    /// `NOT_SIGNED_IN` when the state has no flow. Not part of the public API.
+    #[wasm_bindgen(js_name = __promptConfig, skip_typescript)]
+    pub fn prompt_config(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "PromptOptions")] options: JsValue,
-    ) -> Promise {
-        let slot = self.prompt_slot.clone();
-        flow(&self.client, move |client| async move {
-            let options = prompt_options(&options)?;
-            match prompt_pin(&client, options, slot).await? {
-                PromptOutcome::Done => Ok(JsValue::UNDEFINED),
-                PromptOutcome::Reauth(issued) => Ok(reauth_token(&issued)),
+        options: JsValue,
+        open: bool,
+    ) -> core::result::Result<JsValue, JsValue> {
+        let config = prompt_options(&options).and_then(|options| {
+            if open {
+                return Err(Error::new(ErrorCode::PromptOpen));
             }
-        })
+            prompt_config(self.client.state(), self.client.pin_policy(), options)
+        });
+        match config {
+            Ok(config) => Ok(config.map_or(JsValue::UNDEFINED, JsValue::from)),
+            Err(error) => Err(js_error(&error)),
+        }
     }
 
     /// Checks a new PIN against the policy, without any network call.

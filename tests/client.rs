@@ -1001,22 +1001,6 @@ fn overlapping_calls_take_turns_instead_of_interleaving() {
 }
 
 #[test]
-fn a_client_has_one_prompt_claim_at_a_time() {
-    let world = World::new();
-    let browser = Browser::new();
-    let client = world.open(&browser, APP);
-    let other = world.open(&Browser::new(), APP);
-
-    let claim = client.claim_prompt().unwrap();
-    assert_eq!(code(client.claim_prompt().map(drop)), ErrorCode::PromptOpen);
-    // Another client's prompt is its own.
-    let other_claim = other.claim_prompt().unwrap();
-    drop(claim);
-    let again = client.claim_prompt().unwrap();
-    drop((again, other_claim));
-}
-
-#[test]
 fn page_code_reached_by_the_storage_can_read_the_client() {
     // A page that wraps `Storage` (logging, a polyfill) may read `deviceId`, `user` or
     // `state` from inside the storage call the client is making: the client answers, with

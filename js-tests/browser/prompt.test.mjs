@@ -615,6 +615,58 @@ test("free() while a wrong PIN is checked closes the prompt with the answer (no 
   await p.finish();
 });
 
+test("a signed-out client's promptPin rejects with NOT_SIGNED_IN and shows no dialog", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  assert.equal(await page.evaluate(() => window.app.logout()), "signedOut");
+  for (const mode of ["reauth", "change", undefined]) {
+    const result = await page.evaluate((m) => window.app.openAgain(m), mode);
+    assert.equal(result.error?.code, "NOT_SIGNED_IN", `${mode}: ${JSON.stringify(result)}`);
+    assert.equal(result.error.isPinAuthError, true);
+    assert.equal(await page.locator(HOST).count(), 0, "no dialog");
+  }
+  await p.finish();
+});
+
+test("a logout while the unlock prompt waits for the PIN closes it with NOT_SIGNED_IN", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "pinRequired");
+  const input = await openWithKeyboard(page, "#open-auto");
+  await page.keyboard.type(PIN.slice(0, 2));
+  assert.equal(await page.evaluate(() => window.app.logout()), "signedOut");
+  assert.equal((await outcome(page)).error?.code, "NOT_SIGNED_IN");
+  await assertClosed(page, "#open-auto", input, [PIN.slice(0, 2)]);
+  await p.finish();
+});
+
+test("while a PIN is checked it is out of the field and hidden, and Cancel, Escape and the backdrop wait for the answer", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn", { backendDelayMs: 600 });
+  const input = await openWithKeyboard(page, "#open-reauth");
+  // "Show PIN" on: the digits show while typed, but not once the PIN is sent.
+  await page.locator(`${HOST} button.toggle`).click();
+  await page.locator(`${HOST} input`).focus();
+  await page.keyboard.type(PIN);
+  assert.equal((await view(page)).cells, PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await view(page)).busy, true, "the PIN is being checked");
+  assert.equal(await input.evaluate((i) => i.value), "", "the PIN left the field when it was sent");
+  assert.equal((await view(page)).cells, "••••••");
+  await page.locator(`${HOST} button.toggle`).click();
+  assert.equal((await view(page)).cells, "••••••", "Show PIN shows nothing of a sent PIN");
+  assert.equal(await page.locator(`${HOST} [data-action=cancel]`).isDisabled(), true);
+  await page.keyboard.press("Escape");
+  await page.mouse.click(5, 5);
+  const result = await outcome(page);
+  assert.equal(result.kind, "resolved", `the re-auth token was lost: ${JSON.stringify(result)}`);
+  assert.ok(result.value.expiresAt > Date.now());
+  await assertClosed(page, "#open-reauth", input, [PIN]);
+  await p.finish();
+});
+
 test("when another tab signs the device in as someone else while a wrong PIN is checked, the prompt closes with NOT_SIGNED_IN (no retry)", async () => {
   const p = await appPage();
   const { page, context } = p;

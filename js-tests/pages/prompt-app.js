@@ -70,6 +70,12 @@ const app = {
     return auth.state;
   },
 
+  /** Signs out through the API (not the prompt). */
+  async logout() {
+    await auth.logout();
+    return auth.state;
+  },
+
   /** Frees the client (as a page leaving the view that made it would). */
   freeClient() {
     auth.free();

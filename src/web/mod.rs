@@ -6,7 +6,7 @@
 //! - [`WebCryptoKeys`]: [`DeviceKeys`](crate::platform::DeviceKeys) with a
 //!   non-extractable WebCrypto ECDSA P-256 key, the device identity kept in IndexedDB;
 //! - [`platform`]: all of them together for a [`Client`](crate::client::Client);
-//! - [`prompt_pin`]: the accessible in-page PIN dialog;
+//! - [`prompt_config`]: which flow the in-page PIN dialog (`prompt.js`) opens, with what;
 //! - [`watch`]: follows other tabs (`storage` events) and expiry (a timer);
 //! - [`JsTransport`]: [`Transport`] to a JavaScript object's `handle(json)` method;
 //! - [`TabTurns`]: one persisted mock backend for every tab of the origin.
@@ -29,7 +29,10 @@ pub use clock::DateClock;
 #[cfg(feature = "mock-backend")]
 pub use keys::verify_signature;
 pub use keys::{WebCryptoKeys, DATABASE_NAME, STORE_NAME};
-pub use prompt::{prompt_pin, PromptMode, PromptOptions, PromptOutcome, PromptSlot, PromptStrings};
+pub use prompt::{
+    prompt_config, PromptMode, PromptOptions, PROMPT_STRINGS, PROMPT_STRINGS_TYPESCRIPT,
+    PROMPT_STRING_KEYS,
+};
 pub use storage::WebStorage;
 #[cfg(feature = "mock-backend")]
 pub use tabs::{TabTurns, REVISIONS_DATABASE_NAME};

@@ -1,9 +1,10 @@
-// The PIN prompt's view: the dialog in an open Shadow DOM root, its keyboard handling and
-// its steps. src/web/prompt.rs opens it and owns what is checked: the PIN policy
-// (`check`), the client call (`submit`), the single open prompt per client, and the
-// outcome. Written in JavaScript because building and wiring a DOM costs the wasm module
-// many bindings and most of its size; the behaviour is the one tests/browser_prompt.rs
-// and js-tests/browser/prompt.test.mjs assert.
+// The in-page PIN prompt: `PinAuth.prototype.promptPin` (attached by the glue's appendix,
+// scripts/glue-guards.js) and its dialog in an open Shadow DOM root, with its keyboard
+// handling and steps. The module decides which flow opens and reads the options
+// (`__promptConfig`, src/web/prompt.rs); what a PIN is checked against (the policy, the
+// PIN itself, the state) stays in the `PinAuth` calls the flow makes. Written in
+// JavaScript because building and wiring a DOM, and a flow of promises, cost the wasm
+// module far more; js-tests/browser/prompt.test.mjs asserts the behaviour.
 //
 // It works under a strict Content-Security-Policy (no inline styles, no `eval`: the
 // styles are a constructable stylesheet adopted by the shadow root), is operable by
@@ -568,4 +569,101 @@ export function openPrompt(config, check, submit) {
     return false;
   };
   return { done, close };
+}
+
+/** The open prompt of each `PinAuth` (its view): one at a time. */
+const openPrompts = new WeakMap();
+
+/** Closes the open prompt of `auth`, if any, as its `free()` does: `CANCELLED`, or the
+ * answer to a PIN being checked. */
+export function closePrompt(auth) {
+  openPrompts.get(auth)?.close();
+}
+
+/** The flow's call with the entered PINs (the re-authentication token, or undefined). */
+const CALLS = {
+  setup: (auth, [pin]) => auth.setPin(pin),
+  unlock: (auth, [pin]) => auth.loginWithPin(pin),
+  reauth: (auth, [pin]) => auth.reauthenticate(pin),
+  change: (auth, [current, pin]) => auth.changePin(current, pin),
+};
+
+/**
+ * `auth.promptPin(options)`: opens the dialog for the state and resolves when its flow
+ * succeeded (with the token for a re-authentication). A wrong PIN or a rate limit keeps
+ * the dialog open with the attempts left or the wait; any other error closes it with that
+ * error. When the state leaves the one the flow needs, it closes too: resolved when a
+ * setup or unlock finds the client signed in, `NOT_SIGNED_IN` otherwise; while a PIN is
+ * being checked, the answer decides. Cancelling rejects with `CANCELLED`. The options are
+ * checked, and a second prompt of `auth` refused (`PROMPT_OPEN`), by the module.
+ */
+export async function promptPin(auth, options) {
+  const config = auth.__promptConfig(options, openPrompts.has(auth));
+  if (config === undefined) return undefined;
+  const { flow, needs, strings } = config;
+  const failure = (code, message) => ({ error: Object.assign(new Error(message), { name: "PinAuthError", code }) });
+  /** How the prompt ends in `state`, or undefined while the flow can still succeed. */
+  const endedIn = (state) =>
+    state === needs
+      ? undefined
+      : state === "signedIn" && (flow === "setup" || flow === "unlock")
+        ? { value: undefined }
+        : failure("NOT_SIGNED_IN", config.notSignedIn);
+  /** The outcome, set once by whatever settles it first. */
+  let outcome;
+  const settle = (result) => (outcome ??= result);
+  /** The last state announced (a freed `PinAuth` answers no more). */
+  let state = needs;
+  const stateNow = () => {
+    try {
+      return auth.state;
+    } catch {
+      return state;
+    }
+  };
+  const retryText = (error) => {
+    if (error?.code === "INVALID_PIN") {
+      const left = error.attemptsRemaining;
+      return left === 1 ? strings.lastAttempt : left === undefined ? error.message : fill(strings.wrongPin, "attempts", left);
+    }
+    if (error?.code === "RATE_LIMITED") return fill(strings.rateLimited, "seconds", error.retryAfterSeconds ?? 60);
+  };
+  const check = (pin) => {
+    const result = auth.checkPin(pin);
+    return result.ok ? undefined : result.reason;
+  };
+  const submit = (pins, reply) => {
+    CALLS[flow](auth, pins)
+      .then((value) => ({ value }), (error) => ({ error }))
+      .then((result) => {
+        const retry = result.error && retryText(result.error);
+        // Another try only while the flow can still succeed: the state may have moved
+        // while the PIN was checked.
+        const ended = retry === undefined ? result : endedIn(stateNow());
+        if (ended) settle(ended);
+        reply(ended ? undefined : retry);
+      });
+  };
+  let view;
+  try {
+    view = openPrompt(config, check, submit);
+  } catch {
+    throw failure("INTERNAL", "The PIN prompt could not be shown.").error;
+  }
+  openPrompts.set(auth, view);
+  const unsubscribe = auth.onStateChange((now) => {
+    state = now;
+    // The state left the one the flow's call needs while the dialog waited for input
+    // (another tab logged out or took the device for another account, a token expired,
+    // a call of the page's own signed in). While a PIN is being checked, that call's
+    // answer closes the dialog instead.
+    const ended = endedIn(now);
+    if (ended && view.close()) settle(ended);
+  });
+  await view.done;
+  openPrompts.delete(auth);
+  unsubscribe();
+  outcome ??= failure("CANCELLED", config.cancelled);
+  if (outcome.error) throw outcome.error;
+  return outcome.value;
 }
