@@ -4,9 +4,13 @@
 // a method of `PinAuth` written in JavaScript, over the module's `__promptConfig`.
 import { closePrompt, promptPin } from './snippets/prompt.js';
 if (typeof PinAuth === "function") {
-  PinAuth.prototype.promptPin = function (options) {
-    return promptPin(this, options);
-  };
+  Object.defineProperty(PinAuth.prototype, "promptPin", {
+    configurable: true,
+    writable: true,
+    value(options) {
+      return promptPin(this, options, PinAuth.prototype);
+    },
+  });
 }
 
 // Before `init()` (or `initSync`) has loaded the module, as on a server that renders the
@@ -60,7 +64,7 @@ if (typeof PinAuth === "function") {
   // (the `state` getter, say) may free it while that call still holds it, which the module
   // would refuse by throwing.
   for (const [Class, name, sync] of [
-    [typeof PinAuth === "function" && PinAuth, "PinAuth", ["checkPin", "onStateChange", "onWarning"]],
+    [typeof PinAuth === "function" && PinAuth, "PinAuth", ["checkPin", "onStateChange", "onWarning", "__promptConfig"]],
     [typeof MockBackend === "function" && MockBackend, "MockBackend", []],
   ]) {
     if (!Class) continue;
@@ -68,15 +72,16 @@ if (typeof PinAuth === "function") {
     for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       const part = d.get ? "get" : "value";
       const call = d[part];
-      if (key === "constructor" || key.startsWith("__") || typeof call !== "function") continue;
+      if (key === "constructor" || key === "__destroy_into_raw" || typeof call !== "function") continue;
       d[part] = function (...args) {
         const live = this instanceof Class && this.__wbg_ptr;
         if (live && key === "free") {
-          // Its open PIN prompt closes (`CANCELLED`, or with the answer to a PIN being
-          // checked): no dialog of it stays in the page.
-          if (Class === PinAuth) closePrompt(this);
           const held = Object.create(proto);
           held.__wbg_ptr = this.__destroy_into_raw();
+          // Its open PIN prompt closes (`CANCELLED`, or with the answer to a PIN being
+          // checked): no dialog of it stays in the page. (Once freed: closing runs the
+          // page's focus handlers, which may call `free()` again.)
+          if (Class === PinAuth) closePrompt(this);
           setTimeout(() => call.apply(held));
           return;
         }

@@ -22,6 +22,8 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARG
 build_module() {
   local out="$1"
   shift
+  # wasm-bindgen adds snippets but never removes one a rebuild no longer imports.
+  rm -rf "$out/snippets"
   RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=core,alloc \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Ctarget-feature=-reference-types" \
     wasm-pack build --release --target web --out-dir "$out" --no-pack "$@" --features standalone

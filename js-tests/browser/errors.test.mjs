@@ -109,10 +109,12 @@ test("options without a prototype or from another realm are read; an array of an
 
 test("calls on freed objects: a PinAuthError each time, and the module keeps working", async () => {
   const r = await call(page, "errors.js", "freedObjects");
-  for (const key of ["state", "checkPin", "onStateChange", "otherThis"]) {
+  for (const key of ["state", "checkPin", "onStateChange", "otherThis", "promptConfig"]) {
     assert.match(assertPinAuthError(r[key], "INVALID_INPUT", { sync: true }).message, /freed/, key);
   }
-  for (const key of ["login", "handle"]) assertPinAuthError(r[key], "INVALID_INPUT");
+  for (const key of ["login", "handle", "promptPin", "promptOtherThis"]) {
+    assert.match(assertPinAuthError(r[key], "INVALID_INPUT").message, /freed/, key);
+  }
   assert.deepEqual(r.freeAgain, { kind: "returned", value: null });
   assert.deepEqual(r.dispose, { kind: "returned", value: null });
   assert.deepEqual(r.afterwards, { kind: "resolved", value: "pinSetupRequired" });

@@ -600,6 +600,16 @@ test("free() of the PinAuth closes its open prompt with CANCELLED", async () => 
   await p.finish();
 });
 
+test("free() whose closing prompt gives focus back to a handler that frees again: CANCELLED, no error", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  const result = await page.evaluate(() => window.app.freeTwiceThroughFocus());
+  assert.equal(result.error?.code, "CANCELLED");
+  assert.equal(await page.locator(HOST).count(), 0);
+  await p.finish();
+});
+
 test("free() while a wrong PIN is checked closes the prompt with the answer (no retry)", async () => {
   const p = await appPage();
   const { page } = p;
@@ -615,29 +625,77 @@ test("free() while a wrong PIN is checked closes the prompt with the answer (no 
   await p.finish();
 });
 
-test("a signed-out client's promptPin rejects with NOT_SIGNED_IN and shows no dialog", async () => {
+test("signed in, promptPin() resolves at once; signed out, every mode rejects with NOT_SIGNED_IN; neither shows a dialog", async () => {
   const p = await appPage();
   const { page } = p;
   await prepare(page, "signedIn");
+  assert.deepEqual(await page.evaluate(() => window.app.openAgain(undefined)), { kind: "resolved", value: null });
+  assert.equal(await page.locator(HOST).count(), 0, "no dialog");
   assert.equal(await page.evaluate(() => window.app.logout()), "signedOut");
   for (const mode of ["reauth", "change", undefined]) {
     const result = await page.evaluate((m) => window.app.openAgain(m), mode);
     assert.equal(result.error?.code, "NOT_SIGNED_IN", `${mode}: ${JSON.stringify(result)}`);
     assert.equal(result.error.isPinAuthError, true);
+    assert.equal(result.error.message, "Sign in first.");
     assert.equal(await page.locator(HOST).count(), 0, "no dialog");
   }
   await p.finish();
 });
 
-test("a logout while the unlock prompt waits for the PIN closes it with NOT_SIGNED_IN", async () => {
+test("a logout while the unlock prompt waits for the PIN closes it with NOT_SIGNED_IN: in this page, or in another tab", async () => {
   const p = await appPage();
-  const { page } = p;
+  const { page, context } = p;
   await prepare(page, "pinRequired");
-  const input = await openWithKeyboard(page, "#open-auto");
+  let input = await openWithKeyboard(page, "#open-auto");
   await page.keyboard.type(PIN.slice(0, 2));
   assert.equal(await page.evaluate(() => window.app.logout()), "signedOut");
-  assert.equal((await outcome(page)).error?.code, "NOT_SIGNED_IN");
+  const result = await outcome(page);
+  assert.equal(result.error?.code, "NOT_SIGNED_IN");
+  assert.equal(result.error.message, "Sign in first.");
   await assertClosed(page, "#open-auto", input, [PIN.slice(0, 2)]);
+
+  await prepare(page, "pinRequired");
+  input = await openWithKeyboard(page, "#open-auto");
+  await page.keyboard.type(PIN.slice(0, 2));
+  // Another tab logs out: the shared PIN session leaves localStorage.
+  const tab = await context.newPage();
+  await tab.goto(`${env.server.origin}/pages/prompt.html`);
+  await tab.evaluate(() => localStorage.removeItem(Object.keys(localStorage).find((k) => k.endsWith(":v1:pinSession"))));
+  assert.equal((await outcome(page)).error?.code, "NOT_SIGNED_IN");
+  assert.equal(await page.evaluate(() => window.app.state), "signedOut");
+  await assertClosed(page, "#open-auto", input, [PIN.slice(0, 2)]);
+  await tab.close();
+  await p.finish();
+});
+
+test("another PinAuth's prompt is its own: it opens while this one's is open", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  await openWithKeyboard(page, "#open-reauth");
+  await page.evaluate(() => window.app.openUnreferenced());
+  await page.waitForFunction((host) => document.querySelectorAll(host).length === 2, HOST);
+  await page.keyboard.press("Escape");
+  const result = await outcome(page);
+  assert.equal(result.error?.code, "CANCELLED");
+  assert.equal(result.error.message, "The PIN prompt was cancelled.");
+  assert.equal(await page.locator(HOST).count(), 1, "this one's is still open");
+  await page.keyboard.press("Escape");
+  await page.locator(HOST).waitFor({ state: "detached" });
+  await p.finish();
+});
+
+test("page code that runs while promptPin opens: a second call from an option's getter, free() from a focus handler", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  const r = await page.evaluate(() => window.app.reentrantOpen());
+  assert.equal(r.first.error?.code, "PROMPT_OPEN", "the outer call finds the prompt its getter opened");
+  assert.equal(r.first.error.message, "A PIN prompt is already open.");
+  assert.equal(r.dialogs, 1, "one dialog");
+  assert.equal(r.inner.error?.code, "CANCELLED", "the inner one, taken out of the page");
+  assert.equal(r.second.error?.code, "CANCELLED", "freed as it opened: closed, not left open on a freed client");
+  assert.equal(r.left, 0);
   await p.finish();
 });
 
@@ -816,6 +874,24 @@ test("a real double click on the opener leaves one open dialog (its second click
   await page.click("#open-reauth");
   await page.locator(`${HOST} input`).waitFor({ state: "attached" });
   await page.mouse.click(5, 5);
+  assert.equal((await outcome(page)).error?.code, "CANCELLED");
+  await p.finish();
+});
+
+test("Enter again while a PIN is checked sends nothing: one wrong PIN spends one attempt", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn", { backendDelayMs: 400 });
+  await openWithKeyboard(page, "#open-reauth");
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await view(page)).busy, true, "the PIN is being checked");
+  await page.keyboard.press("Enter");
+  assert.equal(await message(page, /attempts left/), "Wrong PIN. 4 attempts left.");
+  await page.keyboard.type(OTHER_PIN);
+  await page.keyboard.press("Enter");
+  assert.equal(await message(page, /3 attempts/), "Wrong PIN. 3 attempts left.");
+  await page.keyboard.press("Escape");
   assert.equal((await outcome(page)).error?.code, "CANCELLED");
   await p.finish();
 });

@@ -27,6 +27,20 @@ function describe(error) {
   };
 }
 
+/** The outcome of a prompt's promise, as JSON. */
+function outcomeOf(prompt) {
+  return prompt.then(
+    (value) => ({ kind: "resolved", value: value ?? null }),
+    (error) => ({ kind: "rejected", error: describe(error) }),
+  );
+}
+
+/** The outcome of a prompt's promise, or `{ kind: "pending" }` if it did not settle within `ms`. */
+function settledWithin(prompt, ms) {
+  const timeout = new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), ms));
+  return Promise.race([outcomeOf(prompt), timeout]);
+}
+
 function show(state) {
   stateText.textContent = state;
 }
@@ -123,10 +137,7 @@ const app = {
   /** Records the outcome of a prompt's promise. */
   track(prompt) {
     app.outcome = null;
-    app.settled = prompt.then(
-      (value) => ({ kind: "resolved", value: value ?? null }),
-      (error) => ({ kind: "rejected", error: describe(error) }),
-    );
+    app.settled = outcomeOf(prompt);
     app.settled.then((outcome) => {
       app.outcome = outcome;
       statusText.textContent = outcome.kind === "resolved" ? "Done." : `Not done: ${outcome.error.code}`;
@@ -138,12 +149,55 @@ const app = {
    * with that second call's outcome, or "pending" if it did not settle within 2 s.
    */
   async openAgain(mode) {
-    const timeout = new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), 2000));
-    const second = auth.promptPin({ mode }).then(
-      (value) => ({ kind: "resolved", value: value ?? null }),
-      (error) => ({ kind: "rejected", error: describe(error) }),
-    );
-    return Promise.race([second, timeout]);
+    return settledWithin(auth.promptPin({ mode }), 2000);
+  },
+
+  /**
+   * Page code that runs while `promptPin` opens: an option's getter that calls `promptPin`
+   * again (its outcome is the one tracked), then, in a second call, a focus handler of the
+   * page that frees the client as the dialog takes focus. Resolves with the outcomes of
+   * the outer call and of the second one, and whether a dialog was left in the page.
+   */
+  async reentrantOpen() {
+    const outer = auth.promptPin({
+      get mode() {
+        app.track(auth.promptPin({ mode: "reauth" }));
+        return "reauth";
+      },
+    });
+    const first = await settledWithin(outer, 2000);
+    const dialogs = document.querySelectorAll("[data-pinauth-prompt]").length;
+    document.querySelector("[data-pinauth-prompt]")?.remove();
+    const inner = await Promise.race([app.settled, new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), 2000))]);
+    const freeing = () => {
+      document.removeEventListener("focusin", freeing);
+      auth.free();
+    };
+    document.addEventListener("focusin", freeing);
+    const second = await settledWithin(auth.promptPin({ mode: "reauth" }), 2000);
+    auth = null;
+    return { first, dialogs, inner, second, left: document.querySelectorAll("[data-pinauth-prompt]").length };
+  },
+
+  /**
+   * `free()` while the prompt is open, where the element focus goes back to frees the
+   * client again from its focus handler. Resolves with the prompt's outcome.
+   */
+  async freeTwiceThroughFocus() {
+    const opener = document.createElement("button");
+    opener.textContent = "Opener";
+    document.querySelector("main").append(opener);
+    opener.focus();
+    const freed = auth;
+    opener.addEventListener("focus", () => freed.free());
+    const prompt = outcomeOf(auth.promptPin({ mode: "reauth" }));
+    auth.free();
+    auth = null;
+    const result = await prompt;
+    // The module's own free runs after the current task.
+    await new Promise((ok) => setTimeout(ok, 50));
+    opener.remove();
+    return result;
   },
 
   /** `n` wrong PINs (re-authentications) on another device of the same account; their codes. */

@@ -571,7 +571,7 @@ export function openPrompt(config, check, submit) {
   return { done, close };
 }
 
-/** The open prompt of each `PinAuth` (its view): one at a time. */
+/** The open prompt of each `PinAuth`: one at a time. */
 const openPrompts = new WeakMap();
 
 /** Closes the open prompt of `auth`, if any, as its `free()` does: `CANCELLED`, or the
@@ -582,10 +582,10 @@ export function closePrompt(auth) {
 
 /** The flow's call with the entered PINs (the re-authentication token, or undefined). */
 const CALLS = {
-  setup: (auth, [pin]) => auth.setPin(pin),
-  unlock: (auth, [pin]) => auth.loginWithPin(pin),
-  reauth: (auth, [pin]) => auth.reauthenticate(pin),
-  change: (auth, [current, pin]) => auth.changePin(current, pin),
+  setup: (api, auth, [pin]) => api.setPin.call(auth, pin),
+  unlock: (api, auth, [pin]) => api.loginWithPin.call(auth, pin),
+  reauth: (api, auth, [pin]) => api.reauthenticate.call(auth, pin),
+  change: (api, auth, [current, pin]) => api.changePin.call(auth, current, pin),
 };
 
 /**
@@ -596,19 +596,25 @@ const CALLS = {
  * setup or unlock finds the client signed in, `NOT_SIGNED_IN` otherwise; while a PIN is
  * being checked, the answer decides. Cancelling rejects with `CANCELLED`. The options are
  * checked, and a second prompt of `auth` refused (`PROMPT_OPEN`), by the module.
+ * `api` is `PinAuth.prototype`: the flow makes its calls through the SDK's own methods,
+ * whatever the page sets on `auth` itself.
  */
-export async function promptPin(auth, options) {
-  const config = auth.__promptConfig(options, openPrompts.has(auth));
+export async function promptPin(auth, options, api) {
+  const config = api.__promptConfig.call(auth, options, openPrompts.has(auth));
   if (config === undefined) return undefined;
-  const { flow, needs, strings } = config;
-  const failure = (code, message) => ({ error: Object.assign(new Error(message), { name: "PinAuthError", code }) });
+  const { flow, needs, strings, messages } = config;
+  const failure = (code, message = messages[code]) => ({
+    error: Object.assign(new Error(message), { name: "PinAuthError", code }),
+  });
+  // The options' getters are the page's code: they may have opened a prompt of `auth`.
+  if (openPrompts.has(auth)) throw failure("PROMPT_OPEN").error;
   /** How the prompt ends in `state`, or undefined while the flow can still succeed. */
   const endedIn = (state) =>
     state === needs
       ? undefined
       : state === "signedIn" && (flow === "setup" || flow === "unlock")
         ? { value: undefined }
-        : failure("NOT_SIGNED_IN", config.notSignedIn);
+        : failure("NOT_SIGNED_IN");
   /** The outcome, set once by whatever settles it first. */
   let outcome;
   const settle = (result) => (outcome ??= result);
@@ -616,7 +622,7 @@ export async function promptPin(auth, options) {
   let state = needs;
   const stateNow = () => {
     try {
-      return auth.state;
+      return Reflect.get(api, "state", auth);
     } catch {
       return state;
     }
@@ -629,14 +635,14 @@ export async function promptPin(auth, options) {
     if (error?.code === "RATE_LIMITED") return fill(strings.rateLimited, "seconds", error.retryAfterSeconds ?? 60);
   };
   const check = (pin) => {
-    const result = auth.checkPin(pin);
+    const result = api.checkPin.call(auth, pin);
     return result.ok ? undefined : result.reason;
   };
   const submit = (pins, reply) => {
-    CALLS[flow](auth, pins)
+    CALLS[flow](api, auth, pins)
       .then((value) => ({ value }), (error) => ({ error }))
       .then((result) => {
-        const retry = result.error && retryText(result.error);
+        const retry = "error" in result ? retryText(result.error) : undefined;
         // Another try only while the flow can still succeed: the state may have moved
         // while the PIN was checked.
         const ended = retry === undefined ? result : endedIn(stateNow());
@@ -644,26 +650,38 @@ export async function promptPin(auth, options) {
         reply(ended ? undefined : retry);
       });
   };
+  // Held from here on: opening the dialog moves focus, which runs the page's handlers,
+  // and they may call `promptPin` or `free()` again.
   let view;
+  const slot = { closed: false, close: () => (view ? view.close() : (slot.closed = true)) };
+  openPrompts.set(auth, slot);
   try {
     view = openPrompt(config, check, submit);
   } catch {
+    openPrompts.delete(auth);
     throw failure("INTERNAL", "The PIN prompt could not be shown.").error;
   }
-  openPrompts.set(auth, view);
-  const unsubscribe = auth.onStateChange((now) => {
+  /** The state left the one the flow's call needs while the dialog waited for input
+   * (another tab logged out or took the device for another account, a token expired, a
+   * call of the page's own signed in). While a PIN is being checked, that call's answer
+   * closes the dialog instead. */
+  const follow = (now) => {
     state = now;
-    // The state left the one the flow's call needs while the dialog waited for input
-    // (another tab logged out or took the device for another account, a token expired,
-    // a call of the page's own signed in). While a PIN is being checked, that call's
-    // answer closes the dialog instead.
     const ended = endedIn(now);
     if (ended && view.close()) settle(ended);
-  });
+  };
+  let unsubscribe = () => {};
+  try {
+    unsubscribe = api.onStateChange.call(auth, follow);
+  } catch {
+    slot.closed = true; // freed while the dialog opened
+  }
+  if (slot.closed) view.close();
+  else follow(stateNow());
   await view.done;
   openPrompts.delete(auth);
   unsubscribe();
-  outcome ??= failure("CANCELLED", config.cancelled);
-  if (outcome.error) throw outcome.error;
+  outcome ??= failure("CANCELLED");
+  if ("error" in outcome) throw outcome.error;
   return outcome.value;
 }

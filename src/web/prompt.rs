@@ -97,48 +97,42 @@ pub struct PromptOptions {
     pub container: Option<Element>,
 }
 
-/// A flow of the dialog, by its name in `prompt.js`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flow {
-    Setup,
-    Unlock,
-    Reauth,
-    Change,
-}
-
-impl Flow {
-    fn name(self) -> &'static str {
-        match self {
-            Flow::Setup => "setup",
-            Flow::Unlock => "unlock",
-            Flow::Reauth => "reauth",
-            Flow::Change => "change",
-        }
-    }
-}
-
 /// The configuration `prompt.js` opens the dialog with, for a client in `state` with
 /// `policy`: `None` when a signed-in client has nothing to do (`Auto` mode),
 /// `NOT_SIGNED_IN` when the state has no flow. Besides the options' texts it names the
-/// flow, the PIN lengths, and the state the flow's call needs (`needs`): when the state
-/// leaves it, the flow can no longer succeed.
+/// flow (its name in `prompt.js`), the PIN lengths, the state the flow's call needs
+/// (`needs`: when the state leaves it, the flow can no longer succeed), and the messages
+/// of the errors the prompt itself rejects with.
 pub fn prompt_config(
     state: AuthState,
     policy: PinPolicy,
     options: PromptOptions,
 ) -> Result<Option<Object>> {
     let flow = match (state, options.mode) {
-        (AuthState::PinSetupRequired, PromptMode::Auto) => Flow::Setup,
-        (AuthState::PinRequired, PromptMode::Auto) => Flow::Unlock,
+        (AuthState::PinSetupRequired, PromptMode::Auto) => "setup",
+        (AuthState::PinRequired, PromptMode::Auto) => "unlock",
         (AuthState::SignedIn, PromptMode::Auto) => return Ok(None),
-        (AuthState::SignedIn, PromptMode::Reauth) => Flow::Reauth,
-        (AuthState::SignedIn, PromptMode::Change) => Flow::Change,
+        (AuthState::SignedIn, PromptMode::Reauth) => "reauth",
+        (AuthState::SignedIn, PromptMode::Change) => "change",
         _ => return Err(Error::new(ErrorCode::NotSignedIn)),
     };
     let text = |value: Option<String>| value.map_or(JsValue::NULL, |t| JsValue::from_str(&t));
+    // The messages of the errors `prompt.js` rejects with, by code.
+    let messages = Object::new();
+    for code in [
+        ErrorCode::Cancelled,
+        ErrorCode::NotSignedIn,
+        ErrorCode::PromptOpen,
+    ] {
+        let _ = Reflect::set(
+            &messages,
+            &JsValue::from_str(code.as_str()),
+            &JsValue::from_str(code.default_message()),
+        );
+    }
     let config = Object::new();
     for (key, value) in [
-        ("flow", JsValue::from_str(flow.name())),
+        ("flow", JsValue::from_str(flow)),
         ("needs", JsValue::from_str(state.as_str())),
         ("length", JsValue::from(policy.length() as u32)),
         ("minLength", JsValue::from(Pin::MIN_LENGTH as u32)),
@@ -150,14 +144,7 @@ pub fn prompt_config(
             "container",
             options.container.map_or(JsValue::NULL, JsValue::from),
         ),
-        (
-            "cancelled",
-            JsValue::from_str(ErrorCode::Cancelled.default_message()),
-        ),
-        (
-            "notSignedIn",
-            JsValue::from_str(ErrorCode::NotSignedIn.default_message()),
-        ),
+        ("messages", messages.into()),
     ] {
         let _ = Reflect::set(&config, &JsValue::from_str(key), &value);
     }
