@@ -42,19 +42,6 @@ if (typeof PinAuth === "function") {
 }
 
 {
-  // A `PinAuth` whose PIN prompt is open is kept from garbage collection until the prompt
-  // settles: collected, it would be freed, which closes its prompt under the user's fingers.
-  const prompting = new Map();
-  const holding = (object, promise) => {
-    prompting.set(object, (prompting.get(object) ?? 0) + 1);
-    const release = () => {
-      const left = prompting.get(object) - 1;
-      if (left > 0) prompting.set(object, left);
-      else prompting.delete(object);
-    };
-    promise.then(release, release);
-    return promise;
-  };
   // A call on an object after `free()` (or with a `this` that is not one) would reach the
   // module with a null pointer: wasm-bindgen throws from inside it, which leaves part of
   // the module's stack behind each time, until every instance of the page fails. Such a
@@ -85,7 +72,6 @@ if (typeof PinAuth === "function") {
           setTimeout(() => call.apply(held));
           return;
         }
-        if (live && key === "promptPin") return holding(this, call.apply(this, args));
         if (live) return call.apply(this, args);
         if (key === "free") return;
         const error = Object.assign(new Error(`This ${name} was freed.`), { name: "PinAuthError", code: "INVALID_INPUT" });

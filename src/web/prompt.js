@@ -651,7 +651,8 @@ export async function promptPin(auth, options, api) {
       });
   };
   // Held from here on: opening the dialog moves focus, which runs the page's handlers,
-  // and they may call `promptPin` or `free()` again.
+  // and they may call `promptPin` or `free()` again. (While the dialog is in the page, its
+  // listeners keep `auth` from garbage collection, which would free it under the user.)
   let view;
   const slot = { closed: false, close: () => (view ? view.close() : (slot.closed = true)) };
   openPrompts.set(auth, slot);
