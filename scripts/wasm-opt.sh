@@ -59,11 +59,12 @@ optimize_wasm() {
 # `finish_build DIR` finishes the wasm-bindgen output in DIR (pinauth_bg.wasm, pinauth.js)
 # as the package ships it: wasm-opt, short names for the links between the wasm and its
 # glue (scripts/short-names.mjs), the PIN prompt (src/web/prompt.js, which the glue's
-# appendix imports) with its stylesheet minified (scripts/min-styles.mjs), the guards against calls before `init()` and on freed
-# objects appended to the glue (scripts/glue-guards.js), and V8's compile hint on top of the glue and its
-# snippets: `//# allFunctionsCalledOnLoad` (Chrome 136+; other engines ignore it) has
-# their functions compiled off the main thread while the module loads, rather than on it
-# at their first call, which `PinAuth.create` makes (1.5–3 ms of its first run, in
+# appendix imports) with its stylesheet minified (scripts/min-styles.mjs), that appendix
+# (scripts/glue-guards.js: `promptPin`, and the guards against calls before `init()` and
+# on freed objects), and V8's compile hint on top of the glue and its snippets:
+# `//# allFunctionsCalledOnLoad` (Chrome 136+; other engines ignore it) has their
+# functions compiled off the main thread while the module loads, rather than on it at
+# their first call, which `PinAuth.create` makes (1.5–3 ms of its first run, in
 # bench/create-time.md). A bundler drops the comment with the others.
 finish_build() {
   local scripts file
