@@ -35,10 +35,15 @@ function outcomeOf(prompt) {
   );
 }
 
+/** An outcome promise's outcome, or `{ kind: "pending" }` if it did not settle within `ms`. */
+function within(outcome, ms) {
+  const timeout = new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), ms));
+  return Promise.race([outcome, timeout]);
+}
+
 /** The outcome of a prompt's promise, or `{ kind: "pending" }` if it did not settle within `ms`. */
 function settledWithin(prompt, ms) {
-  const timeout = new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), ms));
-  return Promise.race([outcomeOf(prompt), timeout]);
+  return within(outcomeOf(prompt), ms);
 }
 
 function show(state) {
@@ -168,7 +173,7 @@ const app = {
     const first = await settledWithin(outer, 2000);
     const dialogs = document.querySelectorAll("[data-pinauth-prompt]").length;
     document.querySelector("[data-pinauth-prompt]")?.remove();
-    const inner = await Promise.race([app.settled, new Promise((ok) => setTimeout(() => ok({ kind: "pending" }), 2000))]);
+    const inner = await within(app.settled, 2000);
     const freeing = () => {
       document.removeEventListener("focusin", freeing);
       auth.free();
