@@ -41,7 +41,7 @@ window.bench = {
   /** The page's first PIN proof by each implementation, in the order given (`pinauthFirst`
    *  or not), as a visit makes it: after `PinAuth.create` and `idleMs` of the user typing
    *  the PIN. hash-wasm's includes compiling its module, which it does on its first call.
-   *  (Without the `create`, the module's first proof takes 15–20 ms longer.) */
+   *  (Without the `create`, the module's first proof takes 16–22 ms longer.) */
   async firstProofs(pinauthFirst, idleMs) {
     const backend = MockBackend.create();
     const auth = await PinAuth.create({ backend, appId: "visit", storage: "memory" });
