@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Tests of the npm package as a consumer gets it: builds and packs it (scripts/pkg.sh),
 # installs the tarball into a fresh folder, then
-#   1. checks the installed files and version;
-#   2. compiles a TypeScript consumer of the whole API with `tsc --strict` (it must
-#      compile), compiles files with one deliberate misuse each (each must fail, with the
-#      expected error code), and checks that the declarations have no `any`;
+#   1. checks the installed files and version (the client-only build in client/ too);
+#   2. compiles TypeScript consumers of the whole API and of `pinauth/client` with
+#      `tsc --strict` (they must compile), compiles files with one deliberate misuse each
+#      (each must fail, with the expected error code), and checks that the declarations
+#      have no `any`;
 #   3. runs the browser tests (js-tests/browser/*.test.mjs, node:test + playwright-core on
 #      /usr/bin/chromium) against the installed package: the README quickstart verbatim,
-#      the error shape, the INVALID_INPUT table, concurrent calls, two devices, and the PIN
+#      the client-only build on a backend of its own, the error shape, the INVALID_INPUT
+#      table, concurrent calls, two devices, and the PIN
 #      prompt end to end (strict CSP, axe, keyboard only), which also rewrites the
 #      screenshots in docs/screenshots/ (PINAUTH_SCREENSHOTS_DIR sends them elsewhere);
 #      before them, js-tests/server/*.test.mjs in plain Node: the package on a server
@@ -49,14 +51,22 @@ mkdir -p "$consumer"
 )
 installed="$consumer/node_modules/pinauth"
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
-for file in package.json pinauth.js pinauth.d.ts pinauth_bg.wasm README.md LICENSE; do
+for file in package.json pinauth.js pinauth.d.ts pinauth_bg.wasm README.md LICENSE \
+  client/pinauth.js client/pinauth.d.ts client/pinauth_bg.wasm; do
   [[ -s "$installed/$file" ]] || fail "the installed package has no $file"
 done
-# The glue's own imports (the snippets, such as the PIN prompt's view) ship too.
-for file in $(grep -oE "from '\./snippets/[^']+'" "$installed/pinauth.js" | sed -E "s/^from '\.\/(.*)'$/\1/"); do
-  [[ -s "$installed/$file" ]] || fail "the installed package has no $file, which pinauth.js imports"
+# The glue's own imports (the snippets, such as the PIN prompt's view) ship too, in both
+# builds (the client-only one in client/).
+for build in . client; do
+  glue="$installed/$build/pinauth.js"
+  for file in $(grep -oE "from '\./snippets/[^']+'" "$glue" | sed -E "s/^from '\.\/(.*)'$/\1/"); do
+    [[ -s "$installed/$build/$file" ]] || fail "the installed package has no $build/$file, which $build/pinauth.js imports"
+  done
+  grep -q "from './snippets/" "$glue" || fail "$build/pinauth.js imports no snippet: the PIN prompt's view is missing"
 done
-grep -q "from './snippets/" "$installed/pinauth.js" || fail "pinauth.js imports no snippet: the PIN prompt's view is missing"
+if grep -q "class MockBackend" "$installed/client/pinauth.js"; then
+  fail "client/pinauth.js has the mock backend"
+fi
 node -e '
   const [dir, version] = process.argv.slice(1);
   const pkg = require(dir + "/package.json");
@@ -64,27 +74,31 @@ node -e '
   if (pkg.name !== "pinauth") problems.push(`name ${pkg.name}`);
   if (pkg.version !== version) problems.push(`version ${pkg.version}, Cargo.toml says ${version}`);
   if (pkg.type !== "module") problems.push(`type ${pkg.type}`);
-  if (Object.keys(pkg.exports?.["."] ?? {})[0] !== "types") problems.push("exports[\".\"] does not list types first");
+  for (const entry of [".", "./client"]) {
+    if (Object.keys(pkg.exports?.[entry] ?? {})[0] !== "types") problems.push(`exports["${entry}"] does not list types first`);
+  }
   if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
-  console.log(`pinauth@${pkg.version}: package.json, pinauth.js, pinauth.d.ts, pinauth_bg.wasm, README.md, LICENSE`);
+  console.log(`pinauth@${pkg.version}: package.json, pinauth.js, pinauth.d.ts, pinauth_bg.wasm, README.md, LICENSE, client/`);
 ' "$installed" "$version" || fail "the installed package.json is wrong"
 
-step "TypeScript: the consumer of the whole API compiles with tsc --strict"
+step "TypeScript: the consumers of the whole API and of the client-only build compile with tsc --strict"
 ts_dir="$consumer/ts"
 mkdir -p "$ts_dir"
 cp js-tests/types/*.ts "$ts_dir/"
 tsc_flags=(--strict --noEmit --target es2022 --lib es2022,dom --skipLibCheck false)
 bundler=(--module esnext --moduleResolution bundler)
-(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" consumer.ts) \
-  || fail "consumer.ts does not compile (moduleResolution bundler)"
-echo "consumer.ts: ok (moduleResolution bundler)"
-(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" --exactOptionalPropertyTypes \
-  --noUncheckedIndexedAccess --verbatimModuleSyntax --isolatedModules consumer.ts) \
-  || fail "consumer.ts does not compile with the stricter options"
-echo "consumer.ts: ok (plus exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax)"
-(cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" --module nodenext --moduleResolution nodenext consumer.ts) \
-  || fail "consumer.ts does not compile (moduleResolution nodenext)"
-echo "consumer.ts: ok (moduleResolution nodenext)"
+for file in consumer.ts client-consumer.ts; do
+  (cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" "$file") \
+    || fail "$file does not compile (moduleResolution bundler)"
+  echo "$file: ok (moduleResolution bundler)"
+  (cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" "${bundler[@]}" --exactOptionalPropertyTypes \
+    --noUncheckedIndexedAccess --verbatimModuleSyntax --isolatedModules "$file") \
+    || fail "$file does not compile with the stricter options"
+  echo "$file: ok (plus exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax)"
+  (cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" --module nodenext --moduleResolution nodenext "$file") \
+    || fail "$file does not compile (moduleResolution nodenext)"
+  echo "$file: ok (moduleResolution nodenext)"
+done
 
 step "TypeScript: each deliberate misuse fails to compile, for the expected reason"
 count=0
@@ -111,7 +125,8 @@ done
 [[ $count -ge 1 ]] || fail "no js-tests/types/wrong*.ts file"
 
 step "TypeScript: no \`any\` in the installed declarations"
-node js-tests/types/no-any.mjs "$installed/pinauth.d.ts" || fail "pinauth.d.ts has an \`any\` type"
+node js-tests/types/no-any.mjs "$installed/pinauth.d.ts" "$installed/client/pinauth.d.ts" \
+  || fail "the declarations have an \`any\` type"
 
 step "on a server (Node, no DOM): the import is safe, and calls before init() fail clearly"
 PINAUTH_PKG_DIR="$installed" node --test --test-reporter=spec js-tests/server/*.test.mjs \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: `wasm-pack build --target web`, wasm-opt -Oz (npm
 # binaryen), short names between the wasm and its glue and the guard against calls on freed
-# objects (see scripts/wasm-opt.sh), then
+# objects (see scripts/wasm-opt.sh), the same for the client-only build (no `MockBackend`:
+# `pinauth/client`, for pages whose backend is a server) into pkg/client/, then
 # the overlay from pkg-template/ (package.json with Cargo.toml's version, README, LICENSE),
 # then a declaration clean-up (see scripts/finish-dts.mjs). Prints the path of `npm
 # pack`'s tarball.
@@ -12,6 +13,8 @@ source scripts/wasm-opt.sh
 
 build_module pkg >&2
 finish_build pkg
+build_module pkg/client --no-default-features >&2
+finish_build pkg/client
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 cp pkg-template/README.md pkg-template/LICENSE pkg/
 node -e '
@@ -21,5 +24,6 @@ node -e '
   fs.writeFileSync("pkg/package.json", JSON.stringify(pkg, null, 2) + "\n");
 ' "$version"
 node scripts/finish-dts.mjs pkg/pinauth.d.ts
-rm -f pkg/.gitignore
+node scripts/finish-dts.mjs pkg/client/pinauth.d.ts
+rm -f pkg/.gitignore pkg/client/.gitignore
 (cd pkg && npm pack --silent --pack-destination .. ) | sed "s|^|$PWD/|"

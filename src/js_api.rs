@@ -32,28 +32,7 @@ export type StorageChoice = "local" | "session" | "memory";
 export type AccessTokenStorage = "memory" | "session";
 /** Why `checkPin` (and `setPin`, `changePin`, `resetPin` with code `WEAK_PIN`) refuses a PIN. */
 export type PinCheckReason = "TOO_SHORT" | "TOO_LONG" | "NOT_DIGITS" | "REPEATED" | "SEQUENCE" | "COMMON";
-/** Options of `MockBackend.create`. Lifetimes are whole seconds from 1 to 31 622 400 (a
- *  year); a value out of range is `INVALID_INPUT`. */
-export interface MockBackendOptions {
-  /** Keep the backend's state in localStorage under this key (1 to 256 characters): one
-   *  server for every tab. */
-  persistKey?: string;
-  /** Lifetime of an access token (default 900: 15 minutes). */
-  accessTokenTtlSeconds?: number;
-  /** Lifetime of a device's PIN session (default 604800: 7 days). */
-  pinSessionTtlSeconds?: number;
-  /** Lifetime of a re-authentication token (default 300: 5 minutes). */
-  reauthTokenTtlSeconds?: number;
-  /** Wrong PINs in a row that lock a device, 1 to 10 (default 5): its PIN is turned off
-   *  and its tokens revoked (`DEVICE_LOCKED`) until a password login and a new PIN. */
-  maxPinAttempts?: number;
-  /** Failed passwords that lock an account, 1 to 100 (default 5), each within
-   *  `passwordLockoutSeconds` of the one before. */
-  maxPasswordAttempts?: number;
-  /** How long a password lockout lasts (default 900: 15 minutes). */
-  passwordLockoutSeconds?: number;
-}
-/** What `PinAuth` talks to: the in-page `MockBackend`, or any object that answers a
+/** What `PinAuth` talks to: the in-page `MockBackend` of `pinauth`, or any object that answers a
  *  protocol request (JSON) with its response (JSON), e.g. by sending it to a server. */
 export interface PinAuthBackend { handle(requestJson: string): string | Promise<string> }
 /** Options of `PinAuth.create`. */
@@ -75,12 +54,6 @@ export interface PinAuthOptions {
 }
 /** The signed-in account. */
 export interface User { uid: string; email: string }
-/** A PIN reset email in the mock backend's outbox. Times are ms since the epoch. */
-export interface MailMessage { to: string; subject: string; resetToken: string; sentAt: number }
-/** The backend's verdict on a re-authentication token (which it uses up). */
-export interface ReauthValidation { valid: boolean; uid?: string; deviceId?: string; expiresAt?: number }
-/** A device registered on an account. Times are ms since the epoch. */
-export interface DeviceInfo { deviceId: string; registeredAt: number; lastUsedAt: number; hasPin: boolean }
 /** A re-authentication token for the application's server to validate. `expiresAt` is
  *  by the server's clock (ms since the epoch); `expiresIn` is its lifetime in ms when it
  *  was issued, to count from on a page whose clock differs from the server's. */
@@ -124,6 +97,39 @@ export interface PinAuthError extends Error {
   /** For WEAK_PIN: the rule the PIN breaks. */
   reason?: PinCheckReason;
 }
+"#;
+
+/// The types of `MockBackend`'s options and answers: only in a build with it.
+#[cfg(feature = "mock-backend")]
+#[wasm_bindgen(typescript_custom_section)]
+const MOCK_BACKEND_TYPES: &str = r#"
+/** Options of `MockBackend.create`. Lifetimes are whole seconds from 1 to 31 622 400 (a
+ *  year); a value out of range is `INVALID_INPUT`. */
+export interface MockBackendOptions {
+  /** Keep the backend's state in localStorage under this key (1 to 256 characters): one
+   *  server for every tab. */
+  persistKey?: string;
+  /** Lifetime of an access token (default 900: 15 minutes). */
+  accessTokenTtlSeconds?: number;
+  /** Lifetime of a device's PIN session (default 604800: 7 days). */
+  pinSessionTtlSeconds?: number;
+  /** Lifetime of a re-authentication token (default 300: 5 minutes). */
+  reauthTokenTtlSeconds?: number;
+  /** Wrong PINs in a row that lock a device, 1 to 10 (default 5): its PIN is turned off
+   *  and its tokens revoked (`DEVICE_LOCKED`) until a password login and a new PIN. */
+  maxPinAttempts?: number;
+  /** Failed passwords that lock an account, 1 to 100 (default 5), each within
+   *  `passwordLockoutSeconds` of the one before. */
+  maxPasswordAttempts?: number;
+  /** How long a password lockout lasts (default 900: 15 minutes). */
+  passwordLockoutSeconds?: number;
+}
+/** A PIN reset email in the mock backend's outbox. Times are ms since the epoch. */
+export interface MailMessage { to: string; subject: string; resetToken: string; sentAt: number }
+/** The backend's verdict on a re-authentication token (which it uses up). */
+export interface ReauthValidation { valid: boolean; uid?: string; deviceId?: string; expiresAt?: number }
+/** A device registered on an account. Times are ms since the epoch. */
+export interface DeviceInfo { deviceId: string; registeredAt: number; lastUsedAt: number; hasPin: boolean }
 "#;
 
 #[wasm_bindgen(typescript_custom_section)]

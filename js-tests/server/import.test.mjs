@@ -27,11 +27,13 @@ for (const name of BROWSER_GLOBALS) {
 }
 const pinauth = await import(pathToFileURL(join(pkgDir, "pinauth.js")).href);
 const { default: init, initSync, MockBackend, PinAuth, isPinAuthError } = pinauth;
+// The client-only build (`pinauth/client`), imported the same way.
+const client = await import(pathToFileURL(join(pkgDir, "client", "pinauth.js")).href);
 
 const lookalike = (code) => Object.assign(new Error("m"), { name: "PinAuthError", code });
 const notLoaded = { name: "PinAuthError", code: "INVALID_INPUT", message: /await init\(\) first/ };
 
-test("importing it touches no browser global", () => {
+test("importing it (either build) touches no browser global", () => {
   assert.deepEqual(touched, []);
 });
 
@@ -86,5 +88,12 @@ test("once loaded (initSync with the module's bytes), the same entry points reac
   // The module checks the code against its list: an unknown one is not a PinAuthError.
   assert.equal(isPinAuthError(lookalike("NOT_A_CODE")), false);
   assert.equal(isPinAuthError(lookalike("INVALID_PIN")), true);
+  assert.deepEqual(touched, []);
+});
+
+test("the client-only build: no MockBackend, and before init() PinAuth.create says to call it", async () => {
+  assert.equal(client.MockBackend, undefined);
+  await assert.rejects(client.PinAuth.create({ backend: {}, appId: "ssr" }), notLoaded);
+  assert.equal(client.isPinAuthError(lookalike("INVALID_PIN")), true);
   assert.deepEqual(touched, []);
 });
