@@ -9,9 +9,9 @@
 #   3. runs the browser tests (js-tests/browser/*.test.mjs, node:test + playwright-core on
 #      /usr/bin/chromium) against the installed package: the README quickstart verbatim,
 #      the client-only build on a backend of its own, the error shape, the INVALID_INPUT
-#      table, concurrent calls, two devices, and the PIN
-#      prompt end to end (strict CSP, axe, keyboard only), which also rewrites the
-#      screenshots in docs/screenshots/ (PINAUTH_SCREENSHOTS_DIR sends them elsewhere);
+#      table, concurrent calls, two devices, and the PIN prompt end to end (strict CSP,
+#      axe, keyboard only), which also rewrites the screenshots in docs/screenshots/
+#      (PINAUTH_SCREENSHOTS_DIR sends them elsewhere);
 #      before them, js-tests/server/*.test.mjs in plain Node: the package on a server
 #      that renders the page.
 # Stops at the first failure. Needs the Rust/wasm tools of `make setup`, node 20+ and npm;
