@@ -3,7 +3,8 @@
 # installs the tarball into a fresh folder, then
 #   1. checks the installed files and version (the client-only build in client/ too);
 #   2. compiles TypeScript consumers of the whole API and of `pinauth/client` with
-#      `tsc --strict` (they must compile), compiles files with one deliberate misuse each
+#      `tsc --strict` under each module resolution (they must compile), and both builds'
+#      wasm imported as URLs; compiles files with one deliberate misuse each
 #      (each must fail, with the expected error code), and checks that the declarations
 #      have no `any`;
 #   3. runs the browser tests (js-tests/browser/*.test.mjs, node:test + playwright-core on
@@ -52,7 +53,7 @@ mkdir -p "$consumer"
 installed="$consumer/node_modules/pinauth"
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 for file in package.json pinauth.js pinauth.d.ts pinauth_bg.wasm README.md LICENSE \
-  client/pinauth.js client/pinauth.d.ts client/pinauth_bg.wasm; do
+  client/package.json client/pinauth.js client/pinauth.d.ts client/pinauth_bg.wasm; do
   [[ -s "$installed/$file" ]] || fail "the installed package has no $file"
 done
 # The glue's own imports (the snippets, such as the PIN prompt's view) ship too, in both
@@ -77,6 +78,10 @@ node -e '
   for (const entry of [".", "./client"]) {
     if (Object.keys(pkg.exports?.[entry] ?? {})[0] !== "types") problems.push(`exports["${entry}"] does not list types first`);
   }
+  // client/ as a folder of its own, for the tools that do not read `exports`.
+  const client = require(dir + "/client/package.json");
+  if (client.type !== "module") problems.push(`client/package.json: type ${client.type}`);
+  if (client.main !== "./pinauth.js" || client.types !== "./pinauth.d.ts") problems.push("client/package.json: main or types wrong");
   if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
   console.log(`pinauth@${pkg.version}: package.json, pinauth.js, pinauth.d.ts, pinauth_bg.wasm, README.md, LICENSE, client/`);
 ' "$installed" "$version" || fail "the installed package.json is wrong"
@@ -98,6 +103,18 @@ for file in consumer.ts client-consumer.ts; do
   (cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" --module nodenext --moduleResolution nodenext "$file") \
     || fail "$file does not compile (moduleResolution nodenext)"
   echo "$file: ok (moduleResolution nodenext)"
+  # `node10` reads no `exports`: `pinauth/client` through client/package.json.
+  (cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" --module esnext --moduleResolution node10 "$file") \
+    || fail "$file does not compile (moduleResolution node10)"
+  echo "$file: ok (moduleResolution node10)"
+done
+# Both builds' wasm imported as URLs with the README's one declaration (its esbuild recipe).
+for resolution in bundler nodenext node10; do
+  module=esnext
+  [[ $resolution == nodenext ]] && module=nodenext
+  (cd "$ts_dir" && "${tsc[@]}" "${tsc_flags[@]}" --module "$module" --moduleResolution "$resolution" wasm-urls.ts) \
+    || fail "wasm-urls.ts does not compile (moduleResolution $resolution)"
+  echo "wasm-urls.ts: ok (moduleResolution $resolution)"
 done
 
 step "TypeScript: each deliberate misuse fails to compile, for the expected reason"

@@ -4,8 +4,8 @@
 # objects (see scripts/wasm-opt.sh), the same for the client-only build (no `MockBackend`:
 # `pinauth/client`, for pages whose backend is a server) into pkg/client/, then
 # the overlay from pkg-template/ (package.json with Cargo.toml's version, README, LICENSE),
-# then a declaration clean-up (see scripts/finish-dts.mjs). Prints the path of `npm
-# pack`'s tarball.
+# then a declaration clean-up (see scripts/finish-dts.mjs) and client/package.json. Prints
+# the path of `npm pack`'s tarball.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -26,4 +26,15 @@ node -e '
 node scripts/finish-dts.mjs pkg/pinauth.d.ts
 node scripts/finish-dts.mjs pkg/client/pinauth.d.ts
 rm -f pkg/.gitignore pkg/client/.gitignore
+# For the tools that do not read `exports` (Parcel 2 by default, TypeScript's `node10`
+# resolution): `pinauth/client` as a folder with a package.json of its own. Node and the
+# bundlers that read `exports` take only its `type` (the nearest package.json's).
+cat > pkg/client/package.json <<'JSON'
+{
+  "type": "module",
+  "main": "./pinauth.js",
+  "types": "./pinauth.d.ts",
+  "sideEffects": false
+}
+JSON
 (cd pkg && npm pack --silent --pack-destination .. ) | sed "s|^|$PWD/|"

@@ -7,7 +7,7 @@
 // The glue's own exports (classes, functions) keep their names: only the keys of its
 // import object and its `wasm.<export>` accesses change.
 // Usage: node scripts/short-names.mjs DIR   (DIR holds pinauth_bg.wasm and pinauth.js)
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = process.argv[2];
@@ -177,11 +177,4 @@ if (unlinked.length > 0) throw new Error(`the rewritten glue does not link: ${un
 
 writeFileSync(wasmPath, shrunk);
 writeFileSync(gluePath, glue);
-// The declarations of the raw wasm exports (in the package, not used by the glue).
-const wasmTypes = join(dir, "pinauth_bg.wasm.d.ts");
-if (existsSync(wasmTypes)) {
-  const types = readFileSync(wasmTypes, "utf8").replace(/^export const ([\w$]+):/gm,
-    (whole, name) => (exportNames.has(name) ? `export const ${exportNames.get(name)}:` : whole));
-  writeFileSync(wasmTypes, types);
-}
 console.error(`short-names: ${importNames.size} imports and ${exportNames.size} exports renamed`);

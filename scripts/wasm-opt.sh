@@ -65,10 +65,13 @@ optimize_wasm() {
 # `//# allFunctionsCalledOnLoad` (Chrome 136+; other engines ignore it) has their
 # functions compiled off the main thread while the module loads, rather than on it at
 # their first call, which `PinAuth.create` makes (1.5–3 ms of its first run, in
-# bench/create-time.md). A bundler drops the comment with the others.
+# bench/create-time.md). A bundler drops the comment with the others. The declarations of
+# the raw wasm exports (pinauth_bg.wasm.d.ts) go: the glue never imports them, and under
+# TypeScript's `node10` resolution they would type an import of the wasm's URL.
 finish_build() {
   local scripts file
   scripts="$(dirname "${BASH_SOURCE[0]}")"
+  rm -f "$1/pinauth_bg.wasm.d.ts"
   optimize_wasm "$1/pinauth_bg.wasm"
   mkdir -p "$1/snippets"
   cp "$scripts/../src/web/prompt.js" "$1/snippets/prompt.js"

@@ -96,6 +96,8 @@ export interface PinAuthError extends Error {
   retryAfterSeconds?: number;
   /** For WEAK_PIN: the rule the PIN breaks. */
   reason?: PinCheckReason;
+  /** For TRANSPORT_FAILED: what the backend's `handle` threw or rejected with. */
+  cause?: unknown;
 }
 "#;
 
@@ -157,6 +159,7 @@ fn js_error(error: &Error) -> JsValue {
                 error.retry_after_seconds().map(|s| JsValue::from(s as f64)),
             ),
             ("reason", error.reason().map(JsValue::from_str)),
+            ("cause", error.cause().cloned()),
         ],
     );
     js.into()

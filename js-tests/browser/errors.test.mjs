@@ -72,20 +72,29 @@ test("isPinAuthError is false for everything else", () => {
 test("a misbehaving or silent backend adapter: TRANSPORT_FAILED, and the client carries on", async () => {
   const r = await call(page, "errors.js", "misbehavingBackend");
   assert.deepEqual(r.syncThen, { kind: "resolved", value: null }, "a then that answers at once");
-  // The message says which: no answer, an answer that is not a reply, or a failed call.
-  const messages = {
-    throwingThen: /could not be reached/,
-    rejects: /could not be reached/,
-    huge: /unexpected reply/,
-    notJson: /unexpected reply/,
-    nothing: /did not answer within 30 seconds, or answered nothing/,
+  // The message says which: a failed call (with what it threw as the cause), an answer
+  // that is not a string, one too long, one that is not a reply, or no answer in time.
+  const threw = /handle\(requestJson\) threw or rejected/;
+  const expected = {
+    throwingThen: [threw, "Error: then failed"],
+    rejects: [threw, "Error: HTTP 502"],
+    throws: [threw, "TypeError: adapter bug"],
+    huge: [/longer than 2\^20 UTF-16 units/],
+    notJson: [/unexpected reply/],
+    nothing: [/answered with something other than a string/],
+    notString: [/answered with something other than a string/],
   };
-  for (const [mode, message] of Object.entries(messages)) {
-    assert.match(assertPinAuthError(r[mode], "TRANSPORT_FAILED").message, message, mode);
+  for (const [mode, [message, cause]] of Object.entries(expected)) {
+    const e = assertPinAuthError(r[mode], "TRANSPORT_FAILED");
+    assert.match(e.message, message, mode);
+    assert.equal(e.cause, cause, mode);
   }
+  assert.equal(r.rejectsCause, true);
+  assert.equal(r.throwsCause, true);
   assert.equal(r.afterwards.kind, "resolved", JSON.stringify(r.afterwards));
   assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
-  assert.match(assertPinAuthError(r.hang, "TRANSPORT_FAILED").message, /within 30 seconds/);
+  assert.match(assertPinAuthError(r.hang, "TRANSPORT_FAILED").message, /did not answer within 30 seconds\.$/);
+  assert.equal(r.hang.error.cause, undefined);
   assert.deepEqual(r.logoutBehindHang, { kind: "resolved", value: null });
   assert.equal(r.stateAfterLogout, "signedOut");
 });

@@ -15,6 +15,7 @@ export function describe(error) {
     attemptsRemaining: isObject ? error.attemptsRemaining : undefined,
     retryAfterSeconds: isObject ? error.retryAfterSeconds : undefined,
     reason: isObject ? error.reason : undefined,
+    cause: isObject && error.cause !== undefined ? String(error.cause) : undefined,
     hasStack: isObject && typeof error.stack === "string",
   };
 }

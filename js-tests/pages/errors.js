@@ -66,15 +66,17 @@ export async function errorShape() {
 
 /**
  * A backend adapter that misbehaves on demand: a `then` that answers at once (with a
- * real reply: the flow succeeds), a `then` that throws, a real reply padded to millions
- * of characters, no answer at all (each of these TRANSPORT_FAILED); the same client
- * works again once the adapter behaves.
+ * real reply: the flow succeeds), a `then` that throws, a `handle` that throws or
+ * rejects, a real reply padded to millions of characters, HTML, an answer that is not a
+ * string, no answer at all (each of these TRANSPORT_FAILED, with what was thrown as its
+ * `cause`); the same client works again once the adapter behaves.
  */
 export async function misbehavingBackend() {
   const backend = MockBackend.create();
   // A real answer to a registration, for the adapter to give back at once.
   const registered = await backend.handle(JSON.stringify({ endpoint: "register", email: freshEmail("canned"), password: PASSWORD }));
   let mode = "normal";
+  const thrown = { rejects: new Error("HTTP 502"), throws: new TypeError("adapter bug") };
   const adapter = {
     handle(json) {
       if (mode === "normal") return backend.handle(json);
@@ -82,8 +84,11 @@ export async function misbehavingBackend() {
       // A real reply made longer than any reply (spaces are valid JSON around it).
       if (mode === "huge") return backend.handle(json).then((reply) => reply + " ".repeat(3_000_000));
       if (mode === "notJson") return Promise.resolve("<html>502 Bad Gateway</html>");
-      if (mode === "rejects") return Promise.reject(new Error("HTTP 502"));
+      if (mode === "rejects") return Promise.reject(thrown.rejects);
+      if (mode === "throws") throw thrown.throws;
       if (mode === "nothing") return Promise.resolve(undefined);
+      // `fetch`'s answer itself, without `.text()`.
+      if (mode === "notString") return backend.handle(json).then((reply) => new Response(reply));
       const answer = Promise.resolve(registered);
       if (mode === "syncThen") answer.then = (ok) => ok(registered);
       if (mode === "throwingThen") answer.then = () => { throw new Error("then failed"); };
@@ -93,9 +98,14 @@ export async function misbehavingBackend() {
   const auth = await PinAuth.create({ backend: adapter, appId: "misbehaving" });
   const email = freshEmail("misbehaving");
   const r = {};
-  for (const m of ["syncThen", "throwingThen", "huge", "notJson", "rejects", "nothing"]) {
+  for (const m of ["syncThen", "throwingThen", "huge", "notJson", "rejects", "throws", "nothing", "notString"]) {
     mode = m;
     r[m] = await outcome(() => auth.register(freshEmail(m), PASSWORD));
+  }
+  // The cause is the very value the adapter threw or rejected with.
+  for (const m of ["rejects", "throws"]) {
+    mode = m;
+    r[`${m}Cause`] = await auth.register(freshEmail(m), PASSWORD).catch((e) => e.cause === thrown[m]);
   }
   mode = "normal";
   r.afterwards = await outcome(() => auth.register(email, PASSWORD));

@@ -5,7 +5,8 @@ use super::{clear_timeout, set_timeout};
 use crate::error::{Error, ErrorCode, Result};
 use crate::platform::Transport;
 use crate::protocol::{Reply, Request, Response};
-use js_sys::{Array, Function, JsString, Promise, Reflect};
+use alloc::string::String;
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
@@ -43,42 +44,46 @@ impl JsTransport {
 
 impl Transport for JsTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
-        let failed = || Error::new(ErrorCode::TransportFailed);
+        let failed = |message| Error::with_message(ErrorCode::TransportFailed, message);
+        let threw = |thrown| {
+            failed("The backend's handle(requestJson) threw or rejected: what it threw is this error's cause.")
+                .caused_by(thrown)
+        };
         let json = request.to_json();
         let answer = self
             .handle
             .call1(&self.target, &JsValue::from_str(&json))
-            .map_err(|_| failed())?;
+            .map_err(threw)?;
         // Followed through a promise of this realm: a thenable (a promise of another realm,
         // or one whose `then` answers at once or throws) is then called asynchronously, so
         // it can neither reenter the module nor throw through it. Raced with a timer that
-        // answers `undefined`: a server that never answers fails the request rather than
-        // holding every later flow of the client (a logout waits for the flow before it).
+        // answers a value of its own: a server that never answers fails the request rather
+        // than holding every later flow of the client (a logout waits for the flow before
+        // it).
         let answer = Promise::new(&mut |resolve, _| {
             let _ = resolve.call1(&JsValue::UNDEFINED, &answer);
         });
+        let timed_out = JsValue::from(Object::new());
         let mut timer = JsValue::UNDEFINED;
         let timeout = Promise::new(&mut |resolve, _| {
-            timer = set_timeout(&resolve, REQUEST_TIMEOUT_MS);
+            timer = set_timeout(&resolve, REQUEST_TIMEOUT_MS, &timed_out);
         });
         let answer = JsFuture::from(Promise::race(&Array::of2(&answer, &timeout))).await;
         clear_timeout(&timer);
-        let answer = answer.map_err(|_| failed())?;
-        if answer.is_undefined() {
-            return Err(Error::with_message(
-                ErrorCode::TransportFailed,
-                "The server did not answer within 30 seconds, or answered nothing.",
+        let answer = answer.map_err(threw)?;
+        if answer == timed_out {
+            return Err(failed("The server did not answer within 30 seconds."));
+        }
+        let text = answer.dyn_ref::<JsString>().ok_or_else(|| {
+            failed("The backend's handle(requestJson) answered with something other than a string: it must return the reply's text.")
+        })?;
+        // Measured before it is copied into the module, whose memory never shrinks.
+        if text.length() > MAX_REPLY_UNITS {
+            return Err(failed(
+                "The server's reply is longer than 2^20 UTF-16 units.",
             ));
         }
-        // Measured before it is copied into the module, whose memory never shrinks.
-        let fits = answer
-            .dyn_ref::<JsString>()
-            .is_some_and(|s| s.length() <= MAX_REPLY_UNITS);
-        let text = Zeroizing::new(
-            fits.then(|| answer.as_string())
-                .flatten()
-                .ok_or_else(Error::unexpected_reply)?,
-        );
+        let text = Zeroizing::new(String::from(text));
         Response::from_json(&text).ok_or_else(Error::unexpected_reply)?
     }
 }
