@@ -79,7 +79,8 @@ export interface PinAuth {
   /** Opens the accessible PIN dialog and runs the flow the state calls for: setup
    *  (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the `mode`'s
    *  re-authentication (resolving with its token) or change. Wrong PINs keep it open
-   *  with the attempts left; a lockout or ended session closes it with that error;
+   *  with the attempts left, and so do a rate limit and a server out of reach
+   *  (`TRANSPORT_FAILED`); a lockout or ended session closes it with that error;
    *  Cancel, Escape or the backdrop reject with `CANCELLED`. A call while a prompt of
    *  this client is open (a double click) rejects at once with `PROMPT_OPEN`. */
   promptPin(options: PromptOptions & { mode: "reauth" }): Promise<ReauthToken>;

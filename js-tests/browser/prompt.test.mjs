@@ -1081,7 +1081,7 @@ function labels(page) {
 
 test("every strings key replaces its text, through the JS API", async () => {
   const keys = await declaredStringKeys();
-  assert.equal(keys.length, 29, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
+  assert.equal(keys.length, 30, `PromptStrings in pinauth.d.ts: ${keys.join(", ")}`);
   const strings = Object.fromEntries(keys.map((k) => [k, marked(k)]));
   const seen = new Set();
   const saw = (key, actual, expected = marked(key)) => {
@@ -1175,12 +1175,20 @@ test("every strings key replaces its text, through the JS API", async () => {
   await page.keyboard.press("Escape");
   assert.equal((await outcome(page)).error?.code, "CANCELLED");
 
-  // Unlock, on a later visit.
+  // Unlock, on a later visit, with the server out of reach for one try: the dialog stays
+  // open, and the PIN again unlocks.
   await prepare(page, "pinRequired");
   await openWithKeyboard(page, "#open-auto", "Shift+Tab");
   saw("unlockTitle", (await view(page)).title);
   saw("unlockStep", (await view(page)).step);
-  await page.keyboard.press("Escape");
+  await page.evaluate(() => window.app.failRequests(1));
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  saw("unreachable", await message(page, marked("unreachable")));
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await outcome(page), { kind: "resolved", value: null });
+  assert.equal(await page.evaluate(() => window.app.state), "signedIn");
 
   assert.deepEqual([...seen].sort(), [...keys].sort(), "every string was seen");
   await p.finish();

@@ -9,6 +9,8 @@ await init();
 const PASSWORD = "correct horse battery";
 let counter = 0;
 let backend = null;
+/** How many of the next requests of a `pinRequired` client fail (app.failRequests). */
+let unreachable = 0;
 let auth = null;
 let email = null;
 /** Another device of the same account (see `wrongPinsOnAnotherDevice`). */
@@ -68,6 +70,7 @@ const app = {
     other = null;
     backend?.free();
     backend = MockBackend.create({ maxPinAttempts, accessTokenTtlSeconds });
+    unreachable = 0;
     appId = `prompt-${Date.now()}-${++counter}`;
     email = `prompt-${Date.now()}-${counter}@example.com`;
     const server = backend;
@@ -79,9 +82,11 @@ const app = {
     await auth.login(email, PASSWORD);
     if (state !== "pinSetupRequired") await auth.setPin(pin);
     if (state === "pinRequired") {
-      // A later visit on the same device: a new client finds the PIN session.
+      // A later visit on the same device: a new client finds the PIN session, through
+      // an adapter that fails the next `unreachable` requests as a network would.
       auth.free();
-      auth = await PinAuth.create({ backend, appId });
+      const reachable = { handle: (json) => (unreachable-- > 0 ? Promise.reject(new TypeError("Failed to fetch")) : server.handle(json)) };
+      auth = await PinAuth.create({ backend: reachable, appId });
     }
     auth.onStateChange(show);
     show(auth.state);
@@ -93,6 +98,11 @@ const app = {
   async logout() {
     await auth.logout();
     return auth.state;
+  },
+
+  /** Fails the next `count` requests of a `pinRequired` client, as a network would. */
+  failRequests(count) {
+    unreachable = count;
   },
 
   /** Frees the client (as a page leaving the view that made it would). */

@@ -150,6 +150,7 @@ expectType<
     | "wrongPin"
     | "lastAttempt"
     | "rateLimited"
+    | "unreachable"
     | "reasonRepeated"
     | "reasonSequence"
     | "reasonCommon"

@@ -63,6 +63,7 @@ prompt_strings! {
     "wrongPin" = "Wrong PIN. {attempts} attempts left.";
     "lastAttempt" = "Wrong PIN. 1 attempt left before this device is locked.";
     "rateLimited" = "Too many attempts. Try again in {seconds} seconds.";
+    "unreachable" = "The server could not be reached. Try again.";
     "reasonRepeated" = "Too easy to guess: repeated digits.";
     "reasonSequence" = "Too easy to guess: a sequence.";
     "reasonCommon" = "Too easy to guess: a common PIN.";
