@@ -79,8 +79,9 @@ export interface PinAuth {
   /** Opens the accessible PIN dialog and runs the flow the state calls for: setup
    *  (`pinSetupRequired`), unlock (`pinRequired`), or for `signedIn` the `mode`'s
    *  re-authentication (resolving with its token) or change. Wrong PINs keep it open
-   *  with the attempts left, and so do a rate limit and a server out of reach
-   *  (`TRANSPORT_FAILED`); a lockout or ended session closes it with that error;
+   *  with the attempts left, and so does a rate limit; an unlock or re-authentication
+   *  also stays open when the backend's `handle` threw (`TRANSPORT_FAILED`, offline);
+   *  a lockout or ended session closes it with that error;
    *  Cancel, Escape or the backdrop reject with `CANCELLED`. A call while a prompt of
    *  this client is open (a double click) rejects at once with `PROMPT_OPEN`. */
   promptPin(options: PromptOptions & { mode: "reauth" }): Promise<ReauthToken>;
@@ -144,8 +145,12 @@ const PROMPT_STRINGS_DECLARATION: &str = PROMPT_STRINGS_TYPESCRIPT;
 // ---- conversions ----
 
 /// A `PinAuthError`: a JavaScript `Error` named "PinAuthError" with the code and hints.
+/// Its `cause`, what the backend's `handle` threw, is the `Error` constructor's own: not
+/// enumerable, so `JSON.stringify` and object spreads leave it out (an HTTP library's
+/// error can hold the request, and with it a password or a token).
 fn js_error(error: &Error) -> JsValue {
-    let js = js_sys::Error::new(error.message());
+    let options = object([("cause", error.cause().cloned())]);
+    let js = js_sys::Error::new_with_options(error.message(), options.unchecked_ref());
     js.set_name("PinAuthError");
     set_fields(
         &js,
@@ -160,7 +165,6 @@ fn js_error(error: &Error) -> JsValue {
                 error.retry_after_seconds().map(|s| JsValue::from(s as f64)),
             ),
             ("reason", error.reason().map(JsValue::from_str)),
-            ("cause", error.cause().cloned()),
         ],
     );
     js.into()
@@ -962,7 +966,8 @@ impl PinAuth {
         })
     }
 
-    /// Signs out here and on the backend.
+    /// Signs out here at once (the calls still running fail with `NOT_SIGNED_IN`), and on
+    /// the backend.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn logout(&self) -> Promise {
         flow(&self.client, |client| async move {

@@ -828,6 +828,39 @@ test("a lockout closes the dialog with DEVICE_LOCKED", async () => {
   await p.finish();
 });
 
+test("offline, an unlock or re-authentication stays open for another try; a change closes with TRANSPORT_FAILED", async () => {
+  const p = await appPage();
+  const { page } = p;
+  await prepare(page, "signedIn");
+  const reauth = await openWithKeyboard(page, "#open-reauth");
+  await page.evaluate(() => window.app.failRequests(1));
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal(await message(page, "The server could not be reached."), "The server could not be reached. Try again.");
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  assert.equal((await outcome(page)).kind, "resolved");
+  await assertClosed(page, "#open-reauth", reauth, [PIN]);
+
+  // A change may have gone through on the server when its answer is lost: no retry.
+  const change = await openWithKeyboard(page, "#open-change");
+  await page.keyboard.type(PIN);
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(NEW_PIN);
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(NEW_PIN);
+  await page.evaluate(() => window.app.failRequests(1));
+  await page.keyboard.press("Enter");
+  const result = await outcome(page);
+  assert.equal(result.error?.code, "TRANSPORT_FAILED");
+  assert.match(result.error.message, /^The server could not be reached/);
+  await assertClosed(page, "#open-change", change, [PIN, NEW_PIN]);
+  assert.equal(await page.evaluate(() => window.app.state), "signedIn");
+  const old = await page.evaluate((pin) => window.app.reauthenticate(pin), PIN);
+  assert.deepEqual(old, { kind: "resolved" }, "the PIN did not change");
+  await p.finish();
+});
+
 test("a second promptPin while the prompt is open (a double click) rejects at once with PROMPT_OPEN", async () => {
   const p = await appPage();
   const { page } = p;

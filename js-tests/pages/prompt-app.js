@@ -9,7 +9,7 @@ await init();
 const PASSWORD = "correct horse battery";
 let counter = 0;
 let backend = null;
-/** How many of the next requests of a `pinRequired` client fail (app.failRequests). */
+/** How many of the next requests of the client fail (app.failRequests). */
 let unreachable = 0;
 let auth = null;
 let email = null;
@@ -74,19 +74,21 @@ const app = {
     appId = `prompt-${Date.now()}-${++counter}`;
     email = `prompt-${Date.now()}-${counter}@example.com`;
     const server = backend;
+    // An adapter that fails the next `unreachable` requests as a network would.
+    const reachable = (handle) => ({
+      handle: (json) => (unreachable-- > 0 ? Promise.reject(new TypeError("Failed to fetch")) : handle(json)),
+    });
     const slowOrNot = backendDelayMs
-      ? { handle: (json) => new Promise((ok) => setTimeout(ok, backendDelayMs)).then(() => server.handle(json)) }
-      : backend;
-    auth = await PinAuth.create({ backend: slowOrNot, appId, pinLength });
+      ? (json) => new Promise((ok) => setTimeout(ok, backendDelayMs)).then(() => server.handle(json))
+      : (json) => server.handle(json);
+    auth = await PinAuth.create({ backend: reachable(slowOrNot), appId, pinLength });
     await auth.register(email, PASSWORD);
     await auth.login(email, PASSWORD);
     if (state !== "pinSetupRequired") await auth.setPin(pin);
     if (state === "pinRequired") {
-      // A later visit on the same device: a new client finds the PIN session, through
-      // an adapter that fails the next `unreachable` requests as a network would.
+      // A later visit on the same device: a new client finds the PIN session.
       auth.free();
-      const reachable = { handle: (json) => (unreachable-- > 0 ? Promise.reject(new TypeError("Failed to fetch")) : server.handle(json)) };
-      auth = await PinAuth.create({ backend: reachable, appId });
+      auth = await PinAuth.create({ backend: reachable((json) => server.handle(json)), appId });
     }
     auth.onStateChange(show);
     show(auth.state);
@@ -100,7 +102,7 @@ const app = {
     return auth.state;
   },
 
-  /** Fails the next `count` requests of a `pinRequired` client, as a network would. */
+  /** Fails the next `count` requests of the client, as a network would. */
   failRequests(count) {
     unreachable = count;
   },

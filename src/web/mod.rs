@@ -49,9 +49,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `setTimeout(handler, ms, arg)`, which calls `handler(arg)`: the timer's id.
+    /// `setTimeout(handler, ms)`: the timer's id.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: i32, arg: &JsValue) -> JsValue;
+    fn set_timeout(handler: &JsValue, ms: i32) -> JsValue;
     /// `clearTimeout(id)`.
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);

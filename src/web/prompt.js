@@ -379,7 +379,7 @@ export function openPrompt(config, check, submit) {
     resolveDone();
   };
 
-  /** Restarts the flow at its first step with a message (after a wrong PIN). */
+  /** Restarts the flow at its first step with a message (after a wrong PIN, say). */
   const restart = (text) => {
     setBusy(false);
     entered = [];
@@ -590,9 +590,10 @@ const CALLS = {
 
 /**
  * `auth.promptPin(options)`: opens the dialog for the state and resolves when its flow
- * succeeded (with the token for a re-authentication). A wrong PIN, a rate limit or a
- * server out of reach keeps the dialog open with the attempts left, the wait or another
- * try; any other error closes it with that error. When the state leaves the one the flow needs, it closes too: resolved when a
+ * succeeded (with the token for a re-authentication). A wrong PIN or a rate limit keeps
+ * the dialog open with the attempts left or the wait, and so does the server out of reach
+ * in an unlock or a re-authentication, for another try; any other error closes it with
+ * that error. When the state leaves the one the flow needs, it closes too: resolved when a
  * setup or unlock finds the client signed in, `NOT_SIGNED_IN` otherwise; while a PIN is
  * being checked, the answer decides. Cancelling rejects with `CANCELLED`. The options are
  * checked, and a second prompt of `auth` refused (`PROMPT_OPEN`), by the module.
@@ -633,7 +634,11 @@ export async function promptPin(auth, options, api) {
       return left === 1 ? strings.lastAttempt : left === undefined ? error.message : fill(strings.wrongPin, "attempts", left);
     }
     if (error?.code === "RATE_LIMITED") return fill(strings.rateLimited, "seconds", error.retryAfterSeconds ?? 60);
-    if (error?.code === "TRANSPORT_FAILED") return strings.unreachable;
+    // The server out of reach (the backend's `handle` threw: offline) in an unlock or a
+    // re-authentication: another try. A setup or a change may have gone through on the
+    // server, and an answer of the wrong kind will not change: those close with the error.
+    const unreached = error?.code === "TRANSPORT_FAILED" && error.cause !== undefined;
+    if (unreached && (flow === "unlock" || flow === "reauth")) return strings.unreachable;
   };
   const check = (pin) => {
     const result = api.checkPin.call(auth, pin);

@@ -146,7 +146,7 @@ impl Drop for WebLock {
 /// Resolves after `ms` milliseconds.
 async fn sleep(ms: i32) {
     let elapsed = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms, &JsValue::UNDEFINED);
+        set_timeout(&resolve, ms);
     });
     let _ = JsFuture::from(elapsed).await;
 }

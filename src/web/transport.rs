@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::platform::Transport;
 use crate::protocol::{Reply, Request, Response};
 use alloc::string::String;
-use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zeroize::Zeroizing;
@@ -46,7 +46,7 @@ impl Transport for JsTransport {
     async fn send(&self, request: Request) -> Result<Reply> {
         let failed = |message| Error::with_message(ErrorCode::TransportFailed, message);
         let threw = |thrown| {
-            failed("The backend's handle(requestJson) threw or rejected: what it threw is this error's cause.")
+            failed("The server could not be reached: the backend's handle(requestJson) threw or rejected (what it threw is this error's cause).")
                 .caused_by(thrown)
         };
         let json = request.to_json();
@@ -58,15 +58,19 @@ impl Transport for JsTransport {
         // or one whose `then` answers at once or throws) is then called asynchronously, so
         // it can neither reenter the module nor throw through it. Raced with a timer that
         // answers a value of its own: a server that never answers fails the request rather
-        // than holding every later flow of the client (a logout waits for the flow before
-        // it).
+        // than holding every later call of the client.
         let answer = Promise::new(&mut |resolve, _| {
             let _ = resolve.call1(&JsValue::UNDEFINED, &answer);
         });
-        let timed_out = JsValue::from(Object::new());
+        // (A symbol: a promise resolved with it never looks for a `then`, which a page's
+        // `Object.prototype` could have; bound, whatever arguments the timer passes.)
+        let timed_out = JsValue::symbol(None);
         let mut timer = JsValue::UNDEFINED;
         let timeout = Promise::new(&mut |resolve, _| {
-            timer = set_timeout(&resolve, REQUEST_TIMEOUT_MS, &timed_out);
+            timer = set_timeout(
+                &resolve.bind1(&JsValue::UNDEFINED, &timed_out),
+                REQUEST_TIMEOUT_MS,
+            );
         });
         let answer = JsFuture::from(Promise::race(&Array::of2(&answer, &timeout))).await;
         clear_timeout(&timer);
