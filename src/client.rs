@@ -7,8 +7,7 @@
 //! The state is derived from the tokens held and the clock, re-checked on every call (and
 //! by [`Client::refresh`], which a browser timer and `storage` events call). Every method
 //! takes `&self` and holds no borrow across an `await`, and the flows take turns, so
-//! overlapping calls from JavaScript run one after the other and never collide; a logout
-//! alone does not wait (the flows called before it keep nothing they bring back).
+//! overlapping calls from JavaScript run one after the other and never collide.
 
 use crate::crypto::pin_proof;
 use crate::device;
@@ -20,8 +19,8 @@ use crate::platform::{
 use crate::protocol::{
     ChallengeRequest, ChangePinRequest, DeviceId, ForgotPinRequest, IssuedToken, LoginRequest,
     LoginWithPinRequest, LogoutRequest, PinProof, PinStep, ReauthenticateRequest, RegisterRequest,
-    Reply, Request, ResetPinRequest, ResetPinResponse, RevokeDeviceRequest, SecretString,
-    SetPinRequest, Signature, SignedRequest, Token,
+    Reply, Request, ResetPinRequest, RevokeDeviceRequest, SecretString, SetPinRequest, Signature,
+    SignedRequest, Token,
 };
 use crate::tokens::{SavedToken, Slot, TokenStore};
 use alloc::rc::Rc;
@@ -144,17 +143,11 @@ impl<E: ?Sized> Listeners<E> {
 }
 
 /// Lets the client's flows run one at a time: a call made while another is running (a
-/// double click) waits for it instead of interleaving its requests with it. A logout
-/// does not wait (see [`Client::logout`]): it is counted, so that the flows called before
-/// it keep nothing their requests bring back.
+/// double click) waits for it instead of interleaving its requests with it.
 #[derive(Default)]
 struct Turns {
     busy: Cell<bool>,
     waiting: RefCell<Vec<Waker>>,
-    /// Logouts called so far.
-    logouts: Cell<u64>,
-    /// `logouts` when the running flow was called.
-    logouts_before_running: Cell<u64>,
 }
 
 /// The running flow's turn; the next waiting flow goes when it is dropped.
@@ -163,8 +156,7 @@ struct Turn<'a>(&'a Turns);
 impl Turns {
     /// Waits until no other flow runs, then holds the turn.
     async fn take(&self) -> Turn<'_> {
-        let logouts = self.logouts.get();
-        let turn = core::future::poll_fn(|context| {
+        core::future::poll_fn(|context| {
             if self.busy.get() {
                 self.waiting.borrow_mut().push(context.waker().clone());
                 Poll::Pending
@@ -173,14 +165,7 @@ impl Turns {
                 Poll::Ready(Turn(self))
             }
         })
-        .await;
-        self.logouts_before_running.set(logouts);
-        turn
-    }
-
-    /// Whether a logout was called after the running flow was.
-    fn logged_out_since_called(&self) -> bool {
-        self.logouts.get() != self.logouts_before_running.get()
+        .await
     }
 }
 
@@ -282,31 +267,6 @@ fn check_app_id(app_id: &str) -> Result<()> {
             "appId must be 1 to 64 letters, digits, '.', '_' or '-'",
         ))
     }
-}
-
-/// The logout of the tokens `reply` issued to keep (a login's access token and PIN
-/// session or PIN auth token, a PIN session, an access token); `None` for a reply that
-/// issued none (a challenge, or a re-auth token, which its access token's logout ends).
-fn issued_tokens(reply: &Reply) -> Option<LogoutRequest> {
-    let token = |issued: &IssuedToken| Some(issued.token.clone());
-    let (session_token, access_token, pin_auth_token) = match reply {
-        Reply::Login(login) => match &login.pin {
-            PinStep::PinSession(session) => (token(session), token(&login.access), None),
-            PinStep::PinAuth(pin_auth) => (None, token(&login.access), token(pin_auth)),
-        },
-        Reply::SetPin(session)
-        | Reply::ResetPin(ResetPinResponse {
-            pin_session: session,
-            ..
-        }) => (token(session), None, None),
-        Reply::LoginWithPin(access) => (None, token(access), None),
-        _ => return None,
-    };
-    Some(LogoutRequest {
-        session_token,
-        access_token,
-        pin_auth_token,
-    })
 }
 
 /// The reset token in the text from the email: a mistyped or cut-off one is as invalid as
@@ -702,31 +662,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     /// Sends a request; a backend error is absorbed into the state before it is returned.
-    /// A request of a sign-in (a token to keep or hand out, or the challenge for one) whose
-    /// flow was called before a logout fails with `NOT_SIGNED_IN`, and the tokens its
-    /// reply issued are ended on the server rather than kept.
     async fn send(&self, request: Request, spent: Spent) -> Result<Reply> {
-        let signs_in = matches!(
-            request,
-            Request::Login(_)
-                | Request::Challenge(_)
-                | Request::SetPin(_)
-                | Request::LoginWithPin(_)
-                | Request::Reauthenticate(_)
-                | Request::ResetPin(_)
-        );
         let result = self.transport.send(request).await;
-        if signs_in && self.turns.logged_out_since_called() {
-            if let Ok(reply) = &result {
-                if let Some(issued) = issued_tokens(reply) {
-                    let _ = self.transport.send(Request::Logout(issued)).await;
-                }
-            }
-            return Err(Error::with_message(
-                ErrorCode::NotSignedIn,
-                "Signed out while this call was running: what the server sent back was not kept.",
-            ));
-        }
         if let Err(error) = &result {
             self.absorb(error, &spent);
         }
@@ -1035,14 +972,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     /// Signs out: ends the PIN session and access token on the backend and here. Always
-    /// succeeds locally, even when the backend cannot be reached. It does not wait for the
-    /// flows called before it: the tokens go and the state is `signedOut` at once, and
-    /// those flows fail with `NOT_SIGNED_IN`, keeping nothing their requests bring back.
+    /// succeeds locally, even when the backend cannot be reached.
     pub async fn logout(&self) -> Result<()> {
+        let _turn = self.turns.take().await;
         let request = Request::Logout(self.logout_request());
-        self.turns
-            .logouts
-            .set(self.turns.logouts.get().wrapping_add(1));
         self.drop_tokens();
         self.refresh();
         let _ = self.transport.send(request).await;

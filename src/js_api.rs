@@ -966,8 +966,7 @@ impl PinAuth {
         })
     }
 
-    /// Signs out here at once (the calls still running fail with `NOT_SIGNED_IN`), and on
-    /// the backend.
+    /// Signs out here and on the backend.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn logout(&self) -> Promise {
         flow(&self.client, |client| async move {

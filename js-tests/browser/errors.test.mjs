@@ -95,11 +95,7 @@ test("a misbehaving or silent backend adapter: TRANSPORT_FAILED, and the client 
   assert.deepEqual(r.login, { kind: "resolved", value: "pinSetupRequired" });
   assert.match(assertPinAuthError(r.hang, "TRANSPORT_FAILED").message, /did not answer within 30 seconds\.$/);
   assert.equal(r.hang.error.cause, undefined);
-  assert.equal(r.stateBeforeLogout, "pinSetupRequired");
-  assert.equal(r.stateRightAfterLogout, "signedOut", "the logout did not wait for the hanging call");
-  assert.equal(r.setPinStillWaiting, true);
   assert.deepEqual(r.logoutBehindHang, { kind: "resolved", value: null });
-  assert.match(assertPinAuthError(r.hangAfterLogout, "NOT_SIGNED_IN").message, /Signed out while this call was running/);
   assert.equal(r.stateAfterLogout, "signedOut");
 });
 
