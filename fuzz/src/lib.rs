@@ -412,15 +412,34 @@ fn depth(value: &serde_json::Value) -> usize {
     children.map(|child| depth(child) + 1).max().unwrap_or(0)
 }
 
-/// Whether a number of 1e308 or more in magnitude occurs (the client refuses those; serde
-/// refuses only those past `f64::MAX`, and only where it reads the value).
-fn has_huge_number(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f.abs() >= 9.9e307),
-        serde_json::Value::Array(items) => items.iter().any(has_huge_number),
-        serde_json::Value::Object(members) => members.values().any(has_huge_number),
-        _ => false,
+/// Whether the text holds a number of 1e308 or more in magnitude outside its strings (the
+/// client refuses those; serde refuses only those past `f64::MAX`, and only where it reads
+/// the value): in any member, also one that a later duplicate key hides from
+/// `serde_json::Value`, which keeps the last, while the client reads every one.
+fn has_huge_number(text: &str) -> bool {
+    let huge = |number: &str| number.parse::<f64>().is_ok_and(|f| f.abs() >= 9.9e307);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut number = String::new();
+    for c in text.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c.is_ascii_digit() || "+-.eE".contains(c) {
+            number.push(c);
+        } else {
+            if huge(&number) {
+                return true;
+            }
+            number.clear();
+            in_string = c == '"';
+        }
     }
+    huge(&number)
 }
 
 /// Whether a response uses a form serde's derived impls accept but the protocol never
@@ -456,7 +475,7 @@ fn client_stricter_by_design(text: &str) -> Option<&'static str> {
     if depth(&value) > CLIENT_MAX_DEPTH {
         return Some("nesting past the client's limit");
     }
-    if has_huge_number(&value) {
+    if has_huge_number(text) {
         return Some("a number of 1e308 or more");
     }
     if uses_serde_only_forms(&value) {
@@ -615,6 +634,7 @@ fn client_json_seeds() -> Vec<(String, String)> {
         r#"{"error":{"code":"INVALID_PIN","message":"m","x":"\ud800"}}"#,
         r#"{"ok":["logout"]}"#,
         r#"{"ok":{"endpoint":"logout","x":1e308}}"#,
+        r#"{"error":{"code":"X","message":"m","x":1e308,"x":0}}"#,
         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
     ];
     seeds.extend(
