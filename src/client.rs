@@ -7,7 +7,9 @@
 //! The state is derived from the tokens held and the clock, re-checked on every call (and
 //! by [`Client::refresh`], which a browser timer and `storage` events call). Every method
 //! takes `&self` and holds no borrow across an `await`, and the flows take turns, so
-//! overlapping calls from JavaScript run one after the other and never collide.
+//! overlapping calls from JavaScript run one after the other and never collide. A logout
+//! signs out here at once, without waiting for its turn; the flows called before it go no
+//! further and keep nothing, and its request to the backend still waits for its turn.
 
 use crate::crypto::pin_proof;
 use crate::device;
@@ -19,8 +21,8 @@ use crate::platform::{
 use crate::protocol::{
     ChallengeRequest, ChangePinRequest, DeviceId, ForgotPinRequest, IssuedToken, LoginRequest,
     LoginWithPinRequest, LogoutRequest, PinProof, PinStep, ReauthenticateRequest, RegisterRequest,
-    Reply, Request, ResetPinRequest, RevokeDeviceRequest, SecretString, SetPinRequest, Signature,
-    SignedRequest, Token,
+    Reply, Request, ResetPinRequest, ResetPinResponse, RevokeDeviceRequest, SecretString,
+    SetPinRequest, Signature, SignedRequest, Token,
 };
 use crate::tokens::{SavedToken, Slot, TokenStore};
 use alloc::rc::Rc;
@@ -143,20 +145,27 @@ impl<E: ?Sized> Listeners<E> {
 }
 
 /// Lets the client's flows run one at a time: a call made while another is running (a
-/// double click) waits for it instead of interleaving its requests with it.
+/// double click) waits for it instead of interleaving its requests with it. It also counts
+/// the logouts, so that a flow can tell whether one was called after it was.
 #[derive(Default)]
 struct Turns {
     busy: Cell<bool>,
     waiting: RefCell<Vec<Waker>>,
+    /// Logouts called so far.
+    logouts: Cell<u64>,
+    /// `logouts` when the running flow was called.
+    logouts_before_running: Cell<u64>,
 }
 
 /// The running flow's turn; the next waiting flow goes when it is dropped.
 struct Turn<'a>(&'a Turns);
 
 impl Turns {
-    /// Waits until no other flow runs, then holds the turn.
+    /// Waits until no other flow runs, then holds the turn. Called first thing in every
+    /// flow, so the logouts counted here are those called before the flow was.
     async fn take(&self) -> Turn<'_> {
-        core::future::poll_fn(|context| {
+        let logouts = self.logouts.get();
+        let turn = core::future::poll_fn(|context| {
             if self.busy.get() {
                 self.waiting.borrow_mut().push(context.waker().clone());
                 Poll::Pending
@@ -165,7 +174,14 @@ impl Turns {
                 Poll::Ready(Turn(self))
             }
         })
-        .await
+        .await;
+        self.logouts_before_running.set(logouts);
+        turn
+    }
+
+    /// Whether a logout was called after the running flow was.
+    fn overtaken_by_logout(&self) -> bool {
+        self.logouts.get() != self.logouts_before_running.get()
     }
 }
 
@@ -236,6 +252,9 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
     turns: Turns,
+    /// The access token a logout dropped while signed in, until that logout's turn: a
+    /// `forgetDevice` called before the logout revokes the device with it.
+    access_at_logout: RefCell<Option<SavedToken>>,
     /// Whether `refresh` is running (page code its storage calls reach may ask again).
     refreshing: Cell<bool>,
     /// Whether `STORAGE_FALLBACK` was reported (once a page, whichever slot failed).
@@ -254,6 +273,14 @@ impl<K: DeviceKeys, T: Transport> core::fmt::Debug for Client<K, T> {
     }
 }
 
+/// The error of a flow a logout called after it overtook.
+fn signed_out_meanwhile() -> Error {
+    Error::with_message(
+        ErrorCode::NotSignedIn,
+        "Signed out while this call was running: it went no further and kept nothing.",
+    )
+}
+
 /// Checks an application id: 1–64 of `A–Z a–z 0–9 . _ -`.
 fn check_app_id(app_id: &str) -> Result<()> {
     let valid = (1..=64).contains(&app_id.len())
@@ -267,6 +294,31 @@ fn check_app_id(app_id: &str) -> Result<()> {
             "appId must be 1 to 64 letters, digits, '.', '_' or '-'",
         ))
     }
+}
+
+/// The logout of the tokens `reply` issued to keep (a login's access token and PIN
+/// session or PIN auth token, a PIN session, an access token); `None` for a reply that
+/// issued none (a challenge, or a re-auth token, which its access token's logout ends).
+fn issued_tokens(reply: &Reply) -> Option<LogoutRequest> {
+    let token = |issued: &IssuedToken| Some(issued.token.clone());
+    let (session_token, access_token, pin_auth_token) = match reply {
+        Reply::Login(login) => match &login.pin {
+            PinStep::PinSession(session) => (token(session), token(&login.access), None),
+            PinStep::PinAuth(pin_auth) => (None, token(&login.access), token(pin_auth)),
+        },
+        Reply::SetPin(session)
+        | Reply::ResetPin(ResetPinResponse {
+            pin_session: session,
+            ..
+        }) => (token(session), None, None),
+        Reply::LoginWithPin(access) => (None, token(access), None),
+        _ => return None,
+    };
+    Some(LogoutRequest {
+        session_token,
+        access_token,
+        pin_auth_token,
+    })
 }
 
 /// The reset token in the text from the email: a mistyped or cut-off one is as invalid as
@@ -327,6 +379,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             early_warnings: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             turns: Turns::default(),
+            access_at_logout: RefCell::new(None),
             refreshing: Cell::new(false),
             fallback_reported: Cell::new(false),
             identity_change: RefCell::new((None, None)),
@@ -662,8 +715,29 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     /// Sends a request; a backend error is absorbed into the state before it is returned.
+    /// A flow called before a logout goes no further: its requests that sign in or use a
+    /// sign-in (every one but a registration, a forgot-PIN mail, a logout and a device
+    /// revocation) fail with `NOT_SIGNED_IN` before they are sent, or when their reply
+    /// comes, which is then not kept: the tokens it issued are ended on the backend.
     async fn send(&self, request: Request, spent: Spent) -> Result<Reply> {
+        let signed_in = !matches!(
+            request,
+            Request::Register(_)
+                | Request::ForgotPin(_)
+                | Request::Logout(_)
+                | Request::RevokeDevice(_)
+        );
+        let overtaken = || signed_in && self.turns.overtaken_by_logout();
+        if overtaken() {
+            return Err(signed_out_meanwhile());
+        }
         let result = self.transport.send(request).await;
+        if overtaken() {
+            if let Some(issued) = result.as_ref().ok().and_then(issued_tokens) {
+                let _ = self.transport.send(Request::Logout(issued)).await;
+            }
+            return Err(signed_out_meanwhile());
+        }
         if let Err(error) = &result {
             self.absorb(error, &spent);
         }
@@ -971,13 +1045,23 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         Ok(())
     }
 
-    /// Signs out: ends the PIN session and access token on the backend and here. Always
-    /// succeeds locally, even when the backend cannot be reached.
+    /// Signs out: ends the PIN session and access token here, at once, and on the backend.
+    /// Always succeeds, even when the backend cannot be reached. It does not wait for the
+    /// flows called before it: they go no further (see [`Client::send`]), and its request
+    /// to the backend waits for them, so that it comes after theirs and before those of
+    /// the flows called after it.
     pub async fn logout(&self) -> Result<()> {
-        let _turn = self.turns.take().await;
         let request = Request::Logout(self.logout_request());
+        if self.refresh() == AuthState::SignedIn {
+            *self.access_at_logout.borrow_mut() = self.held.borrow().access.clone();
+        }
+        self.turns
+            .logouts
+            .set(self.turns.logouts.get().wrapping_add(1));
         self.drop_tokens();
         self.refresh();
+        let _turn = self.turns.take().await;
+        self.access_at_logout.take();
         let _ = self.transport.send(request).await;
         Ok(())
     }
@@ -1001,14 +1085,22 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     pub async fn forget_device(&self) -> Result<()> {
         let _turn = self.turns.take().await;
         let state = self.refresh();
-        let access = self.held.borrow().access.clone();
+        let access = match self.access_at_logout.borrow().clone() {
+            // A logout called after this flow dropped the tokens: it revokes with the
+            // access token that logout dropped.
+            Some(access) if self.turns.overtaken_by_logout() => Some(access),
+            _ => self
+                .held
+                .borrow()
+                .access
+                .clone()
+                .filter(|_| state == AuthState::SignedIn),
+        };
         let request = match access {
-            Some(access) if state == AuthState::SignedIn => {
-                Request::RevokeDevice(RevokeDeviceRequest {
-                    access_token: access.token,
-                    device_id: access.device_id,
-                })
-            }
+            Some(access) => Request::RevokeDevice(RevokeDeviceRequest {
+                access_token: access.token,
+                device_id: access.device_id,
+            }),
             // Not signed in: what there is ends.
             _ => Request::Logout(self.logout_request()),
         };
@@ -1043,7 +1135,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Takes up the identity saved for this app when it is not this client's: another tab
     /// replaced it (`forgetDevice` there) and signed in as the new device, whose session
-    /// this tab then follows. Waits for a running flow first.
+    /// this tab then follows. Waits for a running flow first. Overtaken by a logout of this
+    /// tab, it ends the session it took up, as that logout would have after it.
     pub async fn adopt_stored_identity(&self) {
         let _turn = self.turns.take().await;
         if let Ok(LoadedIdentity::Found(identity)) = self.keys.load(&self.config.app_id).await {
@@ -1056,6 +1149,12 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             }
         }
         self.refresh();
+        if self.turns.overtaken_by_logout() {
+            let request = Request::Logout(self.logout_request());
+            self.drop_tokens();
+            self.refresh();
+            let _ = self.transport.send(request).await;
+        }
     }
 
     /// Whether a storage key holds this client's tokens (so a `storage` event for it

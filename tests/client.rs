@@ -1456,3 +1456,252 @@ fn forgetting_the_device_before_a_pin_is_set_ends_the_password_sign_in_on_the_se
         ErrorCode::AccessTokenInvalid
     );
 }
+
+// ---- a logout while other calls wait for the server ----
+
+/// Polls `future` once, as the page's task queue would before the network answers; true
+/// while it waits.
+fn pending<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> bool {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    future.poll(&mut context).is_pending()
+}
+
+/// Whether `access` still works on the backend.
+fn access_works(world: &World, access: &Token) -> bool {
+    world
+        .server_call(Request::ListDevices(ListDevicesRequest {
+            access_token: access.clone(),
+        }))
+        .is_ok()
+}
+
+#[test]
+fn a_logout_signs_out_at_once_and_the_unlock_it_overtook_goes_no_further() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    assert_eq!(client.state(), PinRequired);
+    let stored_session = browser.stored_session(APP);
+    let states = record_states(&client);
+    world.log.borrow_mut().clear();
+    let mut unlock = Box::pin(client.login_with_pin(PIN));
+    let mut logout = Box::pin(client.logout());
+    assert!(
+        pending(unlock.as_mut()),
+        "the unlock waits for its challenge"
+    );
+    assert!(
+        pending(logout.as_mut()),
+        "the logout's request waits its turn"
+    );
+    assert_eq!(client.state(), SignedOut, "signed out before any answer");
+    assert_eq!(*states.borrow(), [SignedOut]);
+    assert_eq!(
+        world.open(&browser, APP).state(),
+        SignedOut,
+        "nothing stored"
+    );
+
+    let overtaken = block_on(unlock).unwrap_err();
+    assert_eq!(overtaken.code(), ErrorCode::NotSignedIn);
+    assert!(overtaken
+        .message()
+        .starts_with("Signed out while this call"));
+    block_on(logout).unwrap();
+    assert_eq!(
+        *world.log.borrow(),
+        ["challenge", "logout"],
+        "the unlock went no further than its challenge"
+    );
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(*states.borrow(), [SignedOut]);
+    assert_eq!(
+        world
+            .server_call(Request::LoginWithPin(LoginWithPinRequest {
+                session_token: stored_session.token,
+                device_id: client.device_id(),
+                pin_proof: proof(1),
+                challenge: Token::new([0; 32]),
+                signature: Signature::new([0; 64]),
+            }))
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionInvalid,
+        "the logout ended the PIN session on the backend"
+    );
+}
+
+#[test]
+fn the_tokens_a_login_brings_back_after_a_logout_are_ended_not_kept() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    block_on(client.logout()).unwrap();
+    world.log.borrow_mut().clear();
+    world.wire.borrow_mut().clear();
+    let mut login = Box::pin(client.login(ANN, PASSWORD));
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(login.as_mut()), "the login waits for its answer");
+    assert!(pending(logout.as_mut()));
+    assert_eq!(code(block_on(login)), ErrorCode::NotSignedIn);
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["login", "logout", "logout"]);
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(
+        world.open(&browser, APP).state(),
+        SignedOut,
+        "nothing stored"
+    );
+
+    // The login's reply issued an access token and a PIN session (this device has a PIN);
+    // the next request ended both.
+    let wire = world.wire.borrow();
+    let Response::Ok(Reply::Login(reply)) = serde_json::from_str(&wire[1]).unwrap() else {
+        panic!("not a login reply: {}", wire[1]);
+    };
+    let PinStep::PinSession(session) = &reply.pin else {
+        panic!("the device has a PIN");
+    };
+    let Request::Logout(ended) = serde_json::from_str(&wire[2]).unwrap() else {
+        panic!("not a logout: {}", wire[2]);
+    };
+    assert_eq!(ended.access_token.as_ref(), Some(&reply.access.token));
+    assert_eq!(ended.session_token.as_ref(), Some(&session.token));
+    assert!(!access_works(&world, &reply.access.token));
+}
+
+#[test]
+fn a_login_waiting_its_turn_when_logout_is_called_never_sends_the_password() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    world.log.borrow_mut().clear();
+    world.wire.borrow_mut().clear();
+    let mut unlock = Box::pin(client.login_with_pin(PIN));
+    let mut login = Box::pin(client.login(ANN, PASSWORD));
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(unlock.as_mut()));
+    assert!(pending(login.as_mut()), "the login waits for the unlock");
+    assert!(pending(logout.as_mut()));
+    assert_eq!(code(block_on(unlock)), ErrorCode::NotSignedIn);
+    assert_eq!(code(block_on(login)), ErrorCode::NotSignedIn);
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["challenge", "logout"]);
+    assert!(
+        world.wire.borrow().iter().all(|m| !m.contains(PASSWORD)),
+        "the password never left the page"
+    );
+    assert_eq!(client.state(), SignedOut);
+}
+
+#[test]
+fn a_sign_in_called_after_a_logout_follows_its_request_and_holds() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let old_access = block_on(client.access_token()).unwrap();
+    world.log.borrow_mut().clear();
+    type Call<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = pinauth::Result<()>> + 'a>>;
+    let calls: Vec<Call> = vec![
+        Box::pin(async { client.reauthenticate(PIN).await.map(drop) }),
+        Box::pin(client.logout()),
+        Box::pin(async { client.login(ANN, PASSWORD).await.map(drop) }),
+    ];
+    let results = join_all(calls);
+    assert_eq!(code(results[0].clone()), ErrorCode::NotSignedIn);
+    assert!(results[1].is_ok() && results[2].is_ok(), "{results:?}");
+    assert_eq!(*world.log.borrow(), ["challenge", "logout", "login"]);
+    assert_eq!(client.state(), SignedIn, "the later login holds");
+    assert!(!access_works(&world, &old_access));
+    assert!(access_works(
+        &world,
+        &block_on(client.access_token()).unwrap()
+    ));
+}
+
+#[test]
+fn a_forget_device_called_before_a_logout_still_revokes_the_device() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let old_id = client.device_id();
+    world.log.borrow_mut().clear();
+    let mut reauth = Box::pin(client.reauthenticate(PIN));
+    let mut forget = Box::pin(client.forget_device());
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(reauth.as_mut()));
+    assert!(
+        pending(forget.as_mut()),
+        "forgetDevice waits for the re-authentication"
+    );
+    assert!(pending(logout.as_mut()));
+    assert_eq!(client.state(), SignedOut);
+    assert_eq!(code(block_on(reauth)), ErrorCode::NotSignedIn);
+    block_on(forget).unwrap();
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["challenge", "revokeDevice", "logout"]);
+    assert_ne!(client.device_id(), old_id);
+
+    // Signed in again, on the new device: the old one is gone from the account.
+    assert_eq!(
+        block_on(client.login(ANN, PASSWORD)).unwrap(),
+        PinSetupRequired
+    );
+    block_on(client.set_pin(PIN)).unwrap();
+    let access = block_on(client.access_token()).unwrap();
+    let devices = reply!(
+        world.server_call(Request::ListDevices(ListDevicesRequest {
+            access_token: access
+        })),
+        Reply::ListDevices
+    )
+    .unwrap()
+    .devices;
+    let ids: Vec<_> = devices.into_iter().map(|d| d.device_id).collect();
+    assert_eq!(ids, [client.device_id()]);
+}
+
+#[test]
+fn an_identity_adoption_queued_before_a_logout_ends_the_session_it_takes_up() {
+    // Tab A forgets the device and signs in as a new one; tab B sees it and queues the
+    // adoption of the new identity behind a call of its own, then B's user signs out.
+    // Taking up the identity first and then signing out is what B's user asked for.
+    let world = World::new();
+    let browser = Browser::new();
+    let a = world.open(&browser, APP);
+    let b = world.open(&browser, APP);
+    block_on(a.register(ANN, PASSWORD)).unwrap();
+    block_on(a.login(ANN, PASSWORD)).unwrap();
+    block_on(a.set_pin(PIN)).unwrap();
+    block_on(a.forget_device()).unwrap();
+    block_on(a.login(ANN, PASSWORD)).unwrap();
+    block_on(a.set_pin(PIN)).unwrap();
+    let a_access = block_on(a.access_token()).unwrap();
+    assert_eq!(b.state(), SignedOut);
+    assert!(b.take_identity_change());
+    world.log.borrow_mut().clear();
+
+    let mut forgot = Box::pin(b.forgot_pin(ANN));
+    let mut adopt = Box::pin(b.adopt_stored_identity());
+    let mut logout = Box::pin(b.logout());
+    assert!(pending(forgot.as_mut()));
+    assert!(
+        pending(adopt.as_mut()),
+        "the adoption waits for the forgot-PIN mail"
+    );
+    assert!(pending(logout.as_mut()));
+    block_on(forgot).unwrap();
+    block_on(adopt);
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["forgotPin", "logout", "logout"]);
+    assert_eq!(b.device_id(), a.device_id(), "B took up the new identity");
+    assert_eq!(b.state(), SignedOut, "and is not signed back in");
+    assert_eq!(
+        a.refresh(),
+        SignedOut,
+        "A follows B's logout, one device again"
+    );
+    assert!(!access_works(&world, &a_access));
+}

@@ -95,3 +95,17 @@ test("the state listener saw each change once, in order, through the double clic
 test("no page errors", () => {
   assert.deepEqual(errors, []);
 });
+
+test("a logout while an unlock waits for the server signs out at once; the unlock goes no further, a login after it holds", async () => {
+  const { page } = await open(env);
+  const w = await call(page, "concurrency.js", "logoutWhileWaiting");
+  assert.equal(w.before, "pinRequired");
+  assert.deepEqual(w.whileWaiting, { state: "signedOut", states: ["signedOut"], settled: [], asked: ["challenge"] });
+  assert.equal(w.unlock.code, "NOT_SIGNED_IN");
+  assert.equal(w.logout, "resolved");
+  assert.equal(w.login, "resolved");
+  assert.deepEqual(w.settled, ["unlock", "logout", "login"]);
+  assert.deepEqual(w.asked, ["challenge", "logout", "login"], "the unlock went no further than its challenge");
+  assert.equal(w.after, "signedIn");
+  assert.deepEqual(w.states, ["signedOut", "signedIn"]);
+});

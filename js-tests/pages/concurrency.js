@@ -104,3 +104,59 @@ export async function concurrentCalls() {
   r.devices = (await backend.devices(email)).length;
   return r;
 }
+
+/** A backend adapter over `backend` whose answers wait until `open()` is called, and the
+ * endpoints it was asked for, in order. */
+function gated(backend) {
+  let open;
+  const gate = new Promise((resolve) => (open = resolve));
+  const asked = [];
+  return {
+    asked,
+    open: () => open(),
+    async handle(json) {
+      asked.push(JSON.parse(json).endpoint);
+      await gate;
+      return backend.handle(json);
+    },
+  };
+}
+
+/** A logout while an unlock waits for a slow server: signed out at once, the unlock goes
+ * no further, and a login made after the logout signs in after its request. */
+export async function logoutWhileWaiting() {
+  const backend = MockBackend.create();
+  const email = freshEmail("overtaken");
+  const first = await PinAuth.create({ backend, appId: "overtaken" });
+  await first.register(email, PASSWORD);
+  await first.login(email, PASSWORD);
+  await first.setPin(PIN);
+  first.free();
+
+  const slow = gated(backend);
+  const auth = await PinAuth.create({ backend: slow, appId: "overtaken" });
+  const r = { before: auth.state };
+  const states = [];
+  auth.onStateChange((state) => states.push(state));
+  const settled = [];
+  const settle = (name, promise) =>
+    promise.then(
+      () => (settled.push(name), "resolved"),
+      (error) => (settled.push(name), describe(error)),
+    );
+  const unlock = settle("unlock", auth.loginWithPin(PIN));
+  const logout = settle("logout", auth.logout());
+  const login = settle("login", auth.login(email, PASSWORD));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  r.whileWaiting = { state: auth.state, states: [...states], settled: [...settled], asked: [...slow.asked] };
+  slow.open();
+  r.unlock = await unlock;
+  r.logout = await logout;
+  r.login = await login;
+  r.settled = settled;
+  r.asked = slow.asked;
+  r.after = auth.state;
+  r.states = states;
+  auth.free();
+  return r;
+}

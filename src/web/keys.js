@@ -20,7 +20,7 @@ function subtle() {
 
 /** How long one WebCrypto call may take: one that never settles (a wrapper of the page's
  * or an extension's around `crypto.subtle`, say) would otherwise hold every later call of
- * the client, logout included. */
+ * the client, a logout's request included. */
 const LIMIT_MS = 10_000;
 
 /** Runs `call` on `subtle`, rejecting with `name` when it throws or rejects, and with

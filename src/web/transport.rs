@@ -58,8 +58,8 @@ impl Transport for JsTransport {
         // or one whose `then` answers at once or throws) is then called asynchronously, so
         // it can neither reenter the module nor throw through it. Raced with a timer that
         // answers a value of its own: a server that never answers fails the request rather
-        // than holding every later flow of the client (a logout waits for the flow before
-        // it).
+        // than holding every later flow of the client (a logout's request waits for the
+        // flows before it).
         let answer = Promise::new(&mut |resolve, _| {
             let _ = resolve.call1(&JsValue::UNDEFINED, &answer);
         });
