@@ -574,6 +574,14 @@ fn forget_device_revokes_it_and_starts_over_as_a_new_device() {
     assert_eq!(world.open(&browser, APP).device_id(), client.device_id());
 
     assert_eq!(
+        devices_after_new_sign_in(&world, &client),
+        [client.device_id()]
+    );
+}
+
+/// Signs Ann in again with `client`, a new device, and lists her account's devices.
+fn devices_after_new_sign_in(world: &World, client: &TestClient) -> Vec<DeviceId> {
+    assert_eq!(
         block_on(client.login(ANN, PASSWORD)).unwrap(),
         PinSetupRequired
     );
@@ -587,13 +595,7 @@ fn forget_device_revokes_it_and_starts_over_as_a_new_device() {
     )
     .unwrap()
     .devices;
-    assert_eq!(
-        devices
-            .iter()
-            .map(|d| d.device_id.clone())
-            .collect::<Vec<_>>(),
-        vec![client.device_id()]
-    );
+    devices.into_iter().map(|d| d.device_id).collect()
 }
 
 #[test]
@@ -1179,15 +1181,11 @@ fn an_identity_store_that_cannot_be_read_once_keeps_the_identity_it_holds() {
     assert_eq!(later.identity.device_id, enrolled.identity.device_id);
 }
 
-#[test]
-fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it() {
-    // Tab A forgets the device and signs in as a new one; tab B still holds the old
-    // identity in memory. B finds A's session, another device's, in the shared storage:
-    // absent for B, and left to A.
-    let world = World::new();
-    let browser = Browser::new();
-    let a = world.open(&browser, APP);
-    let b = world.open(&browser, APP);
+/// Tabs A and B of `browser`: A signs Ann in with a PIN, which B follows, then forgets
+/// the device and signs in again as a new one, while B still holds the old identity.
+fn tabs_after_one_forgot_the_device(world: &World, browser: &Browser) -> (TestClient, TestClient) {
+    let a = world.open(browser, APP);
+    let b = world.open(browser, APP);
     block_on(a.register(ANN, PASSWORD)).unwrap();
     block_on(a.login(ANN, PASSWORD)).unwrap();
     block_on(a.set_pin(PIN)).unwrap();
@@ -1197,6 +1195,17 @@ fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it
     assert_eq!(b.state(), SignedOut);
     block_on(a.login(ANN, PASSWORD)).unwrap();
     block_on(a.set_pin(PIN)).unwrap();
+    (a, b)
+}
+
+#[test]
+fn a_tab_left_with_a_forgotten_identity_does_not_sign_out_the_tab_that_forgot_it() {
+    // Tab A forgets the device and signs in as a new one; tab B still holds the old
+    // identity in memory. B finds A's session, another device's, in the shared storage:
+    // absent for B, and left to A.
+    let world = World::new();
+    let browser = Browser::new();
+    let (a, b) = tabs_after_one_forgot_the_device(&world, &browser);
     let warnings = record_warnings(&b);
     assert_eq!(b.state(), SignedOut);
     assert_eq!(a.state(), SignedIn, "A keeps its session");
@@ -1646,21 +1655,9 @@ fn a_forget_device_called_before_a_logout_still_revokes_the_device() {
 
     // Signed in again, on the new device: the old one is gone from the account.
     assert_eq!(
-        block_on(client.login(ANN, PASSWORD)).unwrap(),
-        PinSetupRequired
+        devices_after_new_sign_in(&world, &client),
+        [client.device_id()]
     );
-    block_on(client.set_pin(PIN)).unwrap();
-    let access = block_on(client.access_token()).unwrap();
-    let devices = reply!(
-        world.server_call(Request::ListDevices(ListDevicesRequest {
-            access_token: access
-        })),
-        Reply::ListDevices
-    )
-    .unwrap()
-    .devices;
-    let ids: Vec<_> = devices.into_iter().map(|d| d.device_id).collect();
-    assert_eq!(ids, [client.device_id()]);
 }
 
 #[test]
@@ -1670,14 +1667,7 @@ fn an_identity_adoption_queued_before_a_logout_ends_the_session_it_takes_up() {
     // Taking up the identity first and then signing out is what B's user asked for.
     let world = World::new();
     let browser = Browser::new();
-    let a = world.open(&browser, APP);
-    let b = world.open(&browser, APP);
-    block_on(a.register(ANN, PASSWORD)).unwrap();
-    block_on(a.login(ANN, PASSWORD)).unwrap();
-    block_on(a.set_pin(PIN)).unwrap();
-    block_on(a.forget_device()).unwrap();
-    block_on(a.login(ANN, PASSWORD)).unwrap();
-    block_on(a.set_pin(PIN)).unwrap();
+    let (a, b) = tabs_after_one_forgot_the_device(&world, &browser);
     let a_access = block_on(a.access_token()).unwrap();
     assert_eq!(b.state(), SignedOut);
     assert!(b.take_identity_change());
