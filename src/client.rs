@@ -8,8 +8,8 @@
 //! by [`Client::refresh`], which a browser timer and `storage` events call). Every method
 //! takes `&self` and holds no borrow across an `await`, and the flows take turns, so
 //! overlapping calls from JavaScript run one after the other and never collide. A logout
-//! signs out here at once, without waiting for its turn; the flows called before it go no
-//! further and keep nothing, and its request to the backend still waits for its turn.
+//! signs out here at once, without waiting for its turn; the flows called before it keep
+//! no token (see [`Client::send`]), and its request to the backend waits for its turn.
 
 use crate::crypto::pin_proof;
 use crate::device;
@@ -715,10 +715,13 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     }
 
     /// Sends a request; a backend error is absorbed into the state before it is returned.
+    ///
     /// A flow called before a logout goes no further: its requests that sign in or use a
     /// sign-in (every one but a registration, a forgot-PIN mail, a logout and a device
-    /// revocation) fail with `NOT_SIGNED_IN` before they are sent, or when their reply
-    /// comes, which is then not kept: the tokens it issued are ended on the backend.
+    /// revocation) fail with `NOT_SIGNED_IN` before they are sent. A reply that comes
+    /// after the logout is not kept: the tokens it issued are ended on the backend, and a
+    /// sign-in or re-authentication it grants fails with `NOT_SIGNED_IN`; what the backend
+    /// did and says otherwise (a PIN set, changed or reset, a wrong PIN) is reported as is.
     async fn send(&self, request: Request, spent: Spent) -> Result<Reply> {
         let signed_in = !matches!(
             request,
@@ -727,19 +730,24 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 | Request::Logout(_)
                 | Request::RevokeDevice(_)
         );
-        let overtaken = || signed_in && self.turns.overtaken_by_logout();
-        if overtaken() {
+        if signed_in && self.turns.overtaken_by_logout() {
             return Err(signed_out_meanwhile());
         }
         let result = self.transport.send(request).await;
-        if overtaken() {
-            if let Some(issued) = result.as_ref().ok().and_then(issued_tokens) {
-                let _ = self.transport.send(Request::Logout(issued)).await;
+        match &result {
+            Ok(reply) if self.turns.overtaken_by_logout() => {
+                if let Some(issued) = issued_tokens(reply) {
+                    let _ = self.transport.send(Request::Logout(issued)).await;
+                }
+                if matches!(
+                    reply,
+                    Reply::Login(_) | Reply::LoginWithPin(_) | Reply::Reauthenticate(_)
+                ) {
+                    return Err(signed_out_meanwhile());
+                }
             }
-            return Err(signed_out_meanwhile());
-        }
-        if let Err(error) = &result {
-            self.absorb(error, &spent);
+            Ok(_) => {}
+            Err(error) => self.absorb(error, &spent),
         }
         result
     }
@@ -856,6 +864,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         else {
             return Err(Error::unexpected_reply());
         };
+        if self.turns.overtaken_by_logout() {
+            // The PIN is set; the session it brought was ended (`send`).
+            return Ok(());
+        }
         let session = SavedToken::new(
             &device_id,
             &pin_auth.user_id,
@@ -1031,6 +1043,10 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         else {
             return Err(Error::unexpected_reply());
         };
+        if self.turns.overtaken_by_logout() {
+            // The PIN is reset; the session it brought was ended (`send`).
+            return Ok(());
+        }
         let session = SavedToken::new(
             &device_id,
             &reply.user_id,
@@ -1047,12 +1063,14 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Signs out: ends the PIN session and access token here, at once, and on the backend.
     /// Always succeeds, even when the backend cannot be reached. It does not wait for the
-    /// flows called before it: they go no further (see [`Client::send`]), and its request
-    /// to the backend waits for them, so that it comes after theirs and before those of
-    /// the flows called after it.
+    /// flows called before it, which keep no token (see [`Client::send`]); its request to
+    /// the backend does, so that it comes after theirs and before those of the flows
+    /// called after it.
     pub async fn logout(&self) -> Result<()> {
+        // Refreshed first: another tab may have stored newer tokens, which this ends too.
+        let signed_in = self.refresh() == AuthState::SignedIn;
         let request = Request::Logout(self.logout_request());
-        if self.refresh() == AuthState::SignedIn {
+        if signed_in {
             *self.access_at_logout.borrow_mut() = self.held.borrow().access.clone();
         }
         self.turns
@@ -1135,8 +1153,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Takes up the identity saved for this app when it is not this client's: another tab
     /// replaced it (`forgetDevice` there) and signed in as the new device, whose session
-    /// this tab then follows. Waits for a running flow first. Overtaken by a logout of this
-    /// tab, it ends the session it took up, as that logout would have after it.
+    /// this tab then follows. Waits for a running flow first.
     pub async fn adopt_stored_identity(&self) {
         let _turn = self.turns.take().await;
         if let Ok(LoadedIdentity::Found(identity)) = self.keys.load(&self.config.app_id).await {
@@ -1149,12 +1166,6 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             }
         }
         self.refresh();
-        if self.turns.overtaken_by_logout() {
-            let request = Request::Logout(self.logout_request());
-            self.drop_tokens();
-            self.refresh();
-            let _ = self.transport.send(request).await;
-        }
     }
 
     /// Whether a storage key holds this client's tokens (so a `storage` event for it

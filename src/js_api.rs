@@ -966,8 +966,8 @@ impl PinAuth {
         })
     }
 
-    /// Signs out here at once (calls still waiting for the server reject with
-    /// `NOT_SIGNED_IN`), then on the backend.
+    /// Signs out here right away (the calls made before it keep no token), then on the
+    /// backend.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn logout(&self) -> Promise {
         flow(&self.client, |client| async move {

@@ -1661,17 +1661,19 @@ fn a_forget_device_called_before_a_logout_still_revokes_the_device() {
 }
 
 #[test]
-fn an_identity_adoption_queued_before_a_logout_ends_the_session_it_takes_up() {
-    // Tab A forgets the device and signs in as a new one; tab B sees it and queues the
-    // adoption of the new identity behind a call of its own, then B's user signs out.
-    // Taking up the identity first and then signing out is what B's user asked for.
+fn an_identity_adoption_queued_before_a_logout_still_follows_the_other_tab() {
+    // Tab A forgets the device and signs in as a new one; tab B, left with the old
+    // identity, queues the adoption of the new one behind a call of its own, then logs
+    // out. As when it logs out before seeing the new identity, the logout ends B's own
+    // tokens only, and B then follows A's session, one device again.
     let world = World::new();
     let browser = Browser::new();
     let (a, b) = tabs_after_one_forgot_the_device(&world, &browser);
     let a_access = block_on(a.access_token()).unwrap();
-    assert_eq!(b.state(), SignedOut);
+    assert_eq!(b.state(), SignedOut, "B sees another device's session");
     assert!(b.take_identity_change());
     world.log.borrow_mut().clear();
+    let states = record_states(&b);
 
     let mut forgot = Box::pin(b.forgot_pin(ANN));
     let mut adopt = Box::pin(b.adopt_stored_identity());
@@ -1685,13 +1687,164 @@ fn an_identity_adoption_queued_before_a_logout_ends_the_session_it_takes_up() {
     block_on(forgot).unwrap();
     block_on(adopt);
     block_on(logout).unwrap();
-    assert_eq!(*world.log.borrow(), ["forgotPin", "logout", "logout"]);
+    assert_eq!(*world.log.borrow(), ["forgotPin", "logout"]);
     assert_eq!(b.device_id(), a.device_id(), "B took up the new identity");
-    assert_eq!(b.state(), SignedOut, "and is not signed back in");
+    assert_eq!(b.state(), PinRequired);
+    assert_eq!(*states.borrow(), [PinRequired]);
+    assert_eq!(a.refresh(), SignedIn, "A keeps its session");
+    assert!(access_works(&world, &a_access));
+}
+
+/// Polls `future` until it has sent a request to `endpoint` and waits again (its next
+/// request on the way, or the reply to this one).
+fn poll_past<F: std::future::Future>(
+    world: &World,
+    mut future: std::pin::Pin<&mut F>,
+    endpoint: &str,
+) {
+    for _ in 0..100 {
+        assert!(pending(future.as_mut()), "{endpoint} never sent");
+        if world.log.borrow().last().map(String::as_str) == Some(endpoint) {
+            return;
+        }
+    }
+    panic!("{endpoint} never sent");
+}
+
+#[test]
+fn what_the_server_did_before_a_logout_overtook_the_call_is_reported_as_is() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+
+    // A PIN change the server carried out resolves.
+    world.log.borrow_mut().clear();
+    let mut change = Box::pin(client.change_pin(PIN, NEW_PIN));
+    poll_past(&world, change.as_mut(), "challenge");
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(logout.as_mut()));
+    block_on(change).unwrap();
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["challenge", "changePin", "logout"]);
+    assert_eq!(block_on(client.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    block_on(client.logout()).unwrap();
+
+    // A wrong PIN the server counted is INVALID_PIN, with the attempts left.
+    assert_eq!(block_on(client.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    let page = world.open(&browser, APP);
+    assert_eq!(page.state(), PinRequired);
+    world.log.borrow_mut().clear();
+    let mut unlock = Box::pin(page.login_with_pin(PIN));
+    poll_past(&world, unlock.as_mut(), "challenge");
+    let mut logout = Box::pin(page.logout());
+    assert!(pending(logout.as_mut()));
+    let wrong = block_on(unlock).unwrap_err();
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["challenge", "loginWithPin", "logout"]);
     assert_eq!(
-        a.refresh(),
-        SignedOut,
-        "A follows B's logout, one device again"
+        (wrong.code(), wrong.attempts_remaining()),
+        (ErrorCode::InvalidPin, Some(4))
     );
-    assert!(!access_works(&world, &a_access));
+    assert_eq!(page.state(), SignedOut);
+
+    // A PIN reset the server carried out resolves, and its session is ended.
+    block_on(page.forgot_pin(ANN)).unwrap();
+    let token = world.reset_token_for(ANN).to_base64url();
+    world.log.borrow_mut().clear();
+    world.wire.borrow_mut().clear();
+    let mut reset = Box::pin(page.reset_pin(&token, PIN));
+    poll_past(&world, reset.as_mut(), "challenge");
+    let mut logout = Box::pin(page.logout());
+    assert!(pending(logout.as_mut()));
+    block_on(reset).unwrap();
+    block_on(logout).unwrap();
+    assert_eq!(
+        *world.log.borrow(),
+        ["challenge", "resetPin", "logout", "logout"]
+    );
+    let Reply::ResetPin(reset) = last_reply(&world, "resetPin") else {
+        panic!("a reset reply")
+    };
+    let ended = world.wire.borrow()[4].clone();
+    assert!(
+        ended.contains(&reset.pin_session.token.to_base64url()),
+        "{ended}"
+    );
+    assert_eq!(page.state(), SignedOut);
+    assert_eq!(
+        world.open(&browser, APP).state(),
+        SignedOut,
+        "nothing stored"
+    );
+    assert_eq!(block_on(page.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    block_on(page.reauthenticate(PIN)).unwrap();
+}
+
+#[test]
+fn a_logout_ends_the_newer_tokens_another_tab_stored() {
+    let world = World::new();
+    let browser = Browser::new();
+    let a = enrolled(&world, &browser);
+    let b = world.open(&browser, APP);
+    assert_eq!(block_on(b.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    let Reply::Login(b_login) = last_reply(&world, "login") else {
+        panic!("a login reply")
+    };
+    block_on(a.logout()).unwrap();
+    assert_eq!(b.refresh(), SignedOut, "B follows");
+    let PinStep::PinSession(session) = b_login.pin else {
+        panic!("the device has a PIN")
+    };
+    let Request::Logout(sent) =
+        serde_json::from_str(world.wire.borrow().iter().rev().nth(1).unwrap()).unwrap()
+    else {
+        panic!("a logout")
+    };
+    assert_eq!(
+        sent.session_token,
+        Some(session.token),
+        "the PIN session B stored, not A's older one"
+    );
+    assert!(
+        !access_works(&world, &b_login.access.token),
+        "and with it B's tokens"
+    );
+}
+
+#[test]
+fn two_logouts_with_calls_between_them_all_settle_in_order() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    world.log.borrow_mut().clear();
+    type Call<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = pinauth::Result<()>> + 'a>>;
+    let calls: Vec<Call> = vec![
+        Box::pin(async { client.reauthenticate(PIN).await.map(drop) }),
+        Box::pin(client.logout()),
+        Box::pin(async { client.login(ANN, PASSWORD).await.map(drop) }),
+        Box::pin(client.forget_device()),
+        Box::pin(client.logout()),
+        Box::pin(async { client.login(ANN, PASSWORD).await.map(drop) }),
+        Box::pin(async { client.access_token().await.map(drop) }),
+    ];
+    let codes: Vec<_> = join_all(calls)
+        .into_iter()
+        .map(|r| r.err().map(|e| e.code()))
+        .collect();
+    use ErrorCode::NotSignedIn as No;
+    assert_eq!(
+        codes,
+        [Some(No), None, Some(No), None, None, None, Some(No)],
+        "each call overtaken by a logout called after it went no further"
+    );
+    assert_eq!(
+        *world.log.borrow(),
+        ["challenge", "logout", "logout", "logout", "login"],
+        "the forgotten device had no access token to revoke with: it ended nothing more"
+    );
+    assert_eq!(
+        client.state(),
+        PinSetupRequired,
+        "the last login, on a new device"
+    );
 }
