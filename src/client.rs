@@ -9,7 +9,7 @@
 //! takes `&self` and holds no borrow across an `await`, and the flows take turns, so
 //! overlapping calls from JavaScript run one after the other and never collide. A logout
 //! signs out here at once, without waiting for its turn; the flows called before it keep
-//! no token (see [`Client::send`]), and its request to the backend waits for its turn.
+//! no token (see [`Client::send`]), and those called after it wait for its request.
 
 use crate::crypto::pin_proof;
 use crate::device;
@@ -28,6 +28,7 @@ use crate::tokens::{SavedToken, Slot, TokenStore};
 use alloc::rc::Rc;
 use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
 use core::cell::{Cell, RefCell};
+use core::future::Future;
 use core::task::{Poll, Waker};
 use core::time::Duration;
 
@@ -196,6 +197,48 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// Counts itself in a counter while it lives.
+struct Counted<'a>(&'a Cell<u32>);
+
+impl<'a> Counted<'a> {
+    fn new(counter: &'a Cell<u32>) -> Self {
+        counter.set(counter.get().saturating_add(1));
+        Counted(counter)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// Runs two futures together until both are done.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (core::pin::pin!(a), core::pin::pin!(b));
+    let (mut a_done, mut b_done) = (None, None);
+    core::future::poll_fn(|context| {
+        if a_done.is_none() {
+            if let Poll::Ready(output) = a.as_mut().poll(context) {
+                a_done = Some(output);
+            }
+        }
+        if b_done.is_none() {
+            if let Poll::Ready(output) = b.as_mut().poll(context) {
+                b_done = Some(output);
+            }
+        }
+        match (a_done.take(), b_done.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                (a_done, b_done) = (a, b);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 /// Which token a failed request was spending.
 #[derive(PartialEq, Eq)]
 enum Spent {
@@ -252,8 +295,10 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
     turns: Turns,
-    /// The access token a logout dropped while signed in, until that logout's turn: a
-    /// `forgetDevice` called before the logout revokes the device with it.
+    /// `forgetDevice` calls waiting for their turn.
+    forgets_waiting: Cell<u32>,
+    /// The access token a logout dropped while signed in with a `forgetDevice` waiting,
+    /// until that logout's turn: the `forgetDevice` revokes the device with it.
     access_at_logout: RefCell<Option<SavedToken>>,
     /// Whether `refresh` is running (page code its storage calls reach may ask again).
     refreshing: Cell<bool>,
@@ -379,6 +424,7 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             early_warnings: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             turns: Turns::default(),
+            forgets_waiting: Cell::new(0),
             access_at_logout: RefCell::new(None),
             refreshing: Cell::new(false),
             fallback_reported: Cell::new(false),
@@ -1063,14 +1109,16 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
 
     /// Signs out: ends the PIN session and access token here, at once, and on the backend.
     /// Always succeeds, even when the backend cannot be reached. It does not wait for the
-    /// flows called before it, which keep no token (see [`Client::send`]); its request to
-    /// the backend does, so that it comes after theirs and before those of the flows
-    /// called after it.
+    /// flows called before it, which keep no token (see [`Client::send`]), and neither does
+    /// its request to the backend, unless a `forgetDevice` called before it still waits: it
+    /// revokes the device with the access token this request would end. The flows called
+    /// after it wait for its answer.
     pub async fn logout(&self) -> Result<()> {
         // Refreshed first: another tab may have stored newer tokens, which this ends too.
         let signed_in = self.refresh() == AuthState::SignedIn;
         let request = Request::Logout(self.logout_request());
-        if signed_in {
+        let after_forget = self.forgets_waiting.get() > 0;
+        if after_forget && signed_in {
             *self.access_at_logout.borrow_mut() = self.held.borrow().access.clone();
         }
         self.turns
@@ -1078,9 +1126,13 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             .set(self.turns.logouts.get().wrapping_add(1));
         self.drop_tokens();
         self.refresh();
-        let _turn = self.turns.take().await;
-        self.access_at_logout.take();
-        let _ = self.transport.send(request).await;
+        if after_forget {
+            let _turn = self.turns.take().await;
+            self.access_at_logout.take();
+            let _ = self.transport.send(request).await;
+        } else {
+            let _ = both(self.turns.take(), self.transport.send(request)).await;
+        }
         Ok(())
     }
 
@@ -1101,7 +1153,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// its PIN session), forgets every token, deletes the key and salt, and starts over as
     /// a new device in `signedOut`.
     pub async fn forget_device(&self) -> Result<()> {
+        let waiting = Counted::new(&self.forgets_waiting);
         let _turn = self.turns.take().await;
+        drop(waiting);
         let state = self.refresh();
         let access = match self.access_at_logout.borrow().clone() {
             // A logout called after this flow dropped the tokens: it revokes with the

@@ -1500,16 +1500,22 @@ fn a_logout_signs_out_at_once_and_the_unlock_it_overtook_goes_no_further() {
         pending(unlock.as_mut()),
         "the unlock waits for its challenge"
     );
-    assert!(
-        pending(logout.as_mut()),
-        "the logout's request waits its turn"
-    );
+    assert!(pending(logout.as_mut()), "the logout waits for its server");
     assert_eq!(client.state(), SignedOut, "signed out before any answer");
     assert_eq!(*states.borrow(), [SignedOut]);
     assert_eq!(
         world.open(&browser, APP).state(),
         SignedOut,
         "nothing stored"
+    );
+    assert!(
+        pending(logout.as_mut()),
+        "answered, the logout waits for the unlock's turn to end"
+    );
+    assert_eq!(
+        *world.log.borrow(),
+        ["logout"],
+        "its request did not wait for the unlock"
     );
 
     let overtaken = block_on(unlock).unwrap_err();
@@ -1520,7 +1526,7 @@ fn a_logout_signs_out_at_once_and_the_unlock_it_overtook_goes_no_further() {
     block_on(logout).unwrap();
     assert_eq!(
         *world.log.borrow(),
-        ["challenge", "logout"],
+        ["logout", "challenge"],
         "the unlock went no further than its challenge"
     );
     assert_eq!(client.state(), SignedOut);
@@ -1847,4 +1853,38 @@ fn two_logouts_with_calls_between_them_all_settle_in_order() {
         PinSetupRequired,
         "the last login, on a new device"
     );
+}
+
+#[test]
+fn a_logout_waiting_behind_a_call_ends_what_another_tab_followed_it_with_and_no_more() {
+    // Tab B logs out while a re-authentication of its own waits for the server; tab A,
+    // one device with B, follows the logout at once and signs in again with the password.
+    // B's request ended A's old access token (which A dropped when it followed), and not
+    // what A got afterwards: its new access token and its re-auth token.
+    let world = World::new();
+    let browser = Browser::new();
+    let b = enrolled(&world, &browser);
+    let a = world.open(&browser, APP);
+    block_on(a.login_with_pin(PIN)).unwrap();
+    let a_old_access = block_on(a.access_token()).unwrap();
+
+    let mut reauth = Box::pin(b.reauthenticate(PIN));
+    let mut logout = Box::pin(b.logout());
+    assert!(pending(reauth.as_mut()));
+    assert!(pending(logout.as_mut()));
+    assert!(pending(logout.as_mut()), "answered, it waits for the turn");
+    assert_eq!(a.refresh(), SignedOut, "A follows B's logout");
+    assert_eq!(block_on(a.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    let a_reauth = block_on(a.reauthenticate(PIN)).unwrap();
+    assert_eq!(code(block_on(reauth)), ErrorCode::NotSignedIn);
+    block_on(logout).unwrap();
+
+    assert!(!access_works(&world, &a_old_access));
+    assert_eq!(a.refresh(), SignedIn);
+    assert!(access_works(&world, &block_on(a.access_token()).unwrap()));
+    world
+        .server_call(Request::ValidateReauth(ValidateReauthRequest {
+            reauth_token: a_reauth.token,
+        }))
+        .unwrap();
 }

@@ -100,12 +100,12 @@ test("a logout while an unlock waits for the server signs out at once; the unloc
   const { page } = await open(env);
   const w = await call(page, "concurrency.js", "logoutWhileWaiting");
   assert.equal(w.before, "pinRequired");
-  assert.deepEqual(w.whileWaiting, { state: "signedOut", states: ["signedOut"], settled: [], asked: ["challenge"] });
+  assert.deepEqual(w.whileWaiting, { state: "signedOut", states: ["signedOut"], settled: [], asked: ["challenge", "logout"] }, "the logout's request did not wait for the unlock");
   assert.equal(w.unlock.code, "NOT_SIGNED_IN");
   assert.equal(w.logout, "resolved");
   assert.equal(w.login, "resolved");
   assert.deepEqual(w.settled, ["unlock", "logout", "login"]);
-  assert.deepEqual(w.asked, ["challenge", "logout", "login"], "the unlock went no further than its challenge");
+  assert.deepEqual(w.asked, ["challenge", "logout", "login"], "the unlock went no further than its challenge, the login came after the logout");
   assert.equal(w.after, "signedIn");
   assert.deepEqual(w.states, ["signedOut", "signedIn"]);
 });

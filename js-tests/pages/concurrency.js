@@ -122,8 +122,9 @@ function gated(backend) {
   };
 }
 
-/** A logout while an unlock waits for a slow server: signed out at once, the unlock goes
- * no further, and a login made after the logout signs in after its request. */
+/** A logout while an unlock waits for a slow server: signed out at once, its request sent
+ * at once, the unlock goes no further, and a login made after the logout signs in after
+ * its request. */
 export async function logoutWhileWaiting() {
   const backend = MockBackend.create();
   const email = freshEmail("overtaken");
