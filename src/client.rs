@@ -145,12 +145,19 @@ impl<E: ?Sized> Listeners<E> {
     }
 }
 
-/// Lets the client's flows run one at a time: a call made while another is running (a
-/// double click) waits for it instead of interleaving its requests with it. It also counts
-/// the logouts, so that a flow can tell whether one was called after it was.
+/// Lets the client's flows run one at a time, in call order: a call made while another is
+/// running (a double click) waits for it instead of interleaving its requests with it.
+/// Each call takes a numbered ticket when it starts and runs when that number is served.
+/// It also counts the logouts, so that a flow can tell whether one was called after it was.
 #[derive(Default)]
 struct Turns {
-    busy: Cell<bool>,
+    /// The next ticket to hand out.
+    issued: Cell<u64>,
+    /// The ticket whose turn it is.
+    serving: Cell<u64>,
+    /// Tickets whose flow was dropped before its turn (skipped when reached).
+    abandoned: RefCell<Vec<u64>>,
+    /// The calls waiting for their turn, woken at each turn's end.
     waiting: RefCell<Vec<Waker>>,
     /// Logouts called so far.
     logouts: Cell<u64>,
@@ -161,23 +168,66 @@ struct Turns {
 /// The running flow's turn; the next waiting flow goes when it is dropped.
 struct Turn<'a>(&'a Turns);
 
+/// A place in the line; given up if its flow is dropped before its turn.
+struct Ticket<'a> {
+    turns: &'a Turns,
+    number: u64,
+    served: bool,
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if !self.served {
+            if self.turns.serving.get() == self.number {
+                self.turns.advance();
+            } else {
+                self.turns.abandoned.borrow_mut().push(self.number);
+            }
+        }
+    }
+}
+
 impl Turns {
-    /// Waits until no other flow runs, then holds the turn. Called first thing in every
-    /// flow, so the logouts counted here are those called before the flow was.
+    /// Waits until every flow called before this one has run, then holds the turn (in
+    /// call order: a flow woken but not yet polled keeps its place). Called first thing
+    /// in every flow, so the logouts counted here are those called before the flow was.
     async fn take(&self) -> Turn<'_> {
         let logouts = self.logouts.get();
-        let turn = core::future::poll_fn(|context| {
-            if self.busy.get() {
+        let number = self.issued.get();
+        self.issued.set(number.wrapping_add(1));
+        let mut ticket = Ticket {
+            turns: self,
+            number,
+            served: false,
+        };
+        core::future::poll_fn(|context| {
+            if self.serving.get() == number {
+                Poll::Ready(())
+            } else {
                 self.waiting.borrow_mut().push(context.waker().clone());
                 Poll::Pending
-            } else {
-                self.busy.set(true);
-                Poll::Ready(Turn(self))
             }
         })
         .await;
+        ticket.served = true;
         self.logouts_before_running.set(logouts);
-        turn
+        Turn(self)
+    }
+
+    /// Passes the turn to the next ticket still wanted, and wakes the waiters.
+    fn advance(&self) {
+        let mut next = self.serving.get().wrapping_add(1);
+        {
+            let mut abandoned = self.abandoned.borrow_mut();
+            while let Some(at) = abandoned.iter().position(|&n| n == next) {
+                abandoned.swap_remove(at);
+                next = next.wrapping_add(1);
+            }
+        }
+        self.serving.set(next);
+        for waker in self.waiting.take() {
+            waker.wake();
+        }
     }
 
     /// Whether a logout was called after the running flow was.
@@ -188,12 +238,7 @@ impl Turns {
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.0.busy.set(false);
-        // Wake every waiter, in arrival order: the first to run takes the turn and the
-        // others wait again. A waiter that was dropped meanwhile wakes harmlessly.
-        for waker in self.0.waiting.take() {
-            waker.wake();
-        }
+        self.0.advance();
     }
 }
 
@@ -211,32 +256,6 @@ impl Drop for Counted<'_> {
     fn drop(&mut self) {
         self.0.set(self.0.get().saturating_sub(1));
     }
-}
-
-/// Runs two futures together until both are done.
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (core::pin::pin!(a), core::pin::pin!(b));
-    let (mut a_done, mut b_done) = (None, None);
-    core::future::poll_fn(|context| {
-        if a_done.is_none() {
-            if let Poll::Ready(output) = a.as_mut().poll(context) {
-                a_done = Some(output);
-            }
-        }
-        if b_done.is_none() {
-            if let Poll::Ready(output) = b.as_mut().poll(context) {
-                b_done = Some(output);
-            }
-        }
-        match (a_done.take(), b_done.take()) {
-            (Some(a), Some(b)) => Poll::Ready((a, b)),
-            (a, b) => {
-                (a_done, b_done) = (a, b);
-                Poll::Pending
-            }
-        }
-    })
-    .await
 }
 
 /// Which token a failed request was spending.
@@ -295,7 +314,7 @@ pub struct Client<K: DeviceKeys, T: Transport> {
     early_warnings: RefCell<Vec<Warning>>,
     next_listener: Cell<u64>,
     turns: Turns,
-    /// `forgetDevice` calls waiting for their turn.
+    /// `forgetDevice` calls whose revocation has yet to be answered.
     forgets_waiting: Cell<u32>,
     /// The access token a logout dropped while signed in with a `forgetDevice` waiting,
     /// until that logout's turn: the `forgetDevice` revokes the device with it.
@@ -793,7 +812,22 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
                 }
             }
             Ok(_) => {}
-            Err(error) => self.absorb(error, &spent),
+            Err(error) => {
+                self.absorb(error, &spent);
+                // The logout's request reached the backend first and ended the token
+                // this one spent: the logout overtook it.
+                let token_ended = matches!(
+                    error.code(),
+                    ErrorCode::SessionInvalid
+                        | ErrorCode::SessionExpired
+                        | ErrorCode::AccessTokenInvalid
+                        | ErrorCode::PinAuthTokenInvalid
+                        | ErrorCode::TokenExpired
+                );
+                if token_ended && spent != Spent::Nothing && self.turns.overtaken_by_logout() {
+                    return Err(signed_out_meanwhile());
+                }
+            }
         }
         result
     }
@@ -1110,9 +1144,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// Signs out: ends the PIN session and access token here, at once, and on the backend.
     /// Always succeeds, even when the backend cannot be reached. It does not wait for the
     /// flows called before it, which keep no token (see [`Client::send`]), and neither does
-    /// its request to the backend, unless a `forgetDevice` called before it still waits: it
-    /// revokes the device with the access token this request would end. The flows called
-    /// after it wait for its answer.
+    /// its request to the backend, unless a `forgetDevice` called before it has yet to be
+    /// answered: it revokes the device with the access token this request would end. The
+    /// flows called after it wait for its answer.
     pub async fn logout(&self) -> Result<()> {
         // Refreshed first: another tab may have stored newer tokens, which this ends too.
         let signed_in = self.refresh() == AuthState::SignedIn;
@@ -1131,7 +1165,22 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             self.access_at_logout.take();
             let _ = self.transport.send(request).await;
         } else {
-            let _ = both(self.turns.take(), self.transport.send(request)).await;
+            // Its place in the line is held until the answer (by then given up, or the
+            // turn passed on), so that the flows called after it wait for the answer.
+            let (mut place, mut answer) = (
+                core::pin::pin!(self.turns.take()),
+                core::pin::pin!(self.transport.send(request)),
+            );
+            let mut turn = None;
+            core::future::poll_fn(|context| {
+                if turn.is_none() {
+                    if let Poll::Ready(taken) = place.as_mut().poll(context) {
+                        turn = Some(taken);
+                    }
+                }
+                answer.as_mut().poll(context).map(drop)
+            })
+            .await;
         }
         Ok(())
     }
@@ -1153,9 +1202,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
     /// its PIN session), forgets every token, deletes the key and salt, and starts over as
     /// a new device in `signedOut`.
     pub async fn forget_device(&self) -> Result<()> {
-        let waiting = Counted::new(&self.forgets_waiting);
+        let pending = Counted::new(&self.forgets_waiting);
         let _turn = self.turns.take().await;
-        drop(waiting);
         let state = self.refresh();
         let access = match self.access_at_logout.borrow().clone() {
             // A logout called after this flow dropped the tokens: it revokes with the
@@ -1177,6 +1225,8 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
             _ => Request::Logout(self.logout_request()),
         };
         let _ = self.transport.send(request).await;
+        // A logout called from now on may go at once: the revocation is answered.
+        drop(pending);
         self.drop_tokens();
         let _ = self.keys.delete(&self.config.app_id).await;
         let fresh = device::create(&self.keys, self.rng.as_ref(), &self.config.app_id).await?;

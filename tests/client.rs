@@ -1468,11 +1468,19 @@ fn forgetting_the_device_before_a_pin_is_set_ends_the_password_sign_in_on_the_se
 
 // ---- a logout while other calls wait for the server ----
 
+/// Polls `future` once; its output if that finished it.
+fn finished<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.poll(&mut context) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
 /// Polls `future` once, as the page's task queue would before the network answers; true
 /// while it waits.
 fn pending<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> bool {
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    future.poll(&mut context).is_pending()
+    finished(future).is_none()
 }
 
 /// Whether `access` still works on the backend.
@@ -1509,21 +1517,16 @@ fn a_logout_signs_out_at_once_and_the_unlock_it_overtook_goes_no_further() {
         "nothing stored"
     );
     assert!(
-        pending(logout.as_mut()),
-        "answered, the logout waits for the unlock's turn to end"
+        finished(logout.as_mut()).unwrap().is_ok(),
+        "answered, the logout is done: neither it nor its request waited for the unlock"
     );
-    assert_eq!(
-        *world.log.borrow(),
-        ["logout"],
-        "its request did not wait for the unlock"
-    );
+    assert_eq!(*world.log.borrow(), ["logout"]);
 
     let overtaken = block_on(unlock).unwrap_err();
     assert_eq!(overtaken.code(), ErrorCode::NotSignedIn);
     assert!(overtaken
         .message()
         .starts_with("Signed out while this call"));
-    block_on(logout).unwrap();
     assert_eq!(
         *world.log.borrow(),
         ["logout", "challenge"],
@@ -1872,12 +1875,11 @@ fn a_logout_waiting_behind_a_call_ends_what_another_tab_followed_it_with_and_no_
     let mut logout = Box::pin(b.logout());
     assert!(pending(reauth.as_mut()));
     assert!(pending(logout.as_mut()));
-    assert!(pending(logout.as_mut()), "answered, it waits for the turn");
+    assert!(finished(logout.as_mut()).unwrap().is_ok(), "answered");
     assert_eq!(a.refresh(), SignedOut, "A follows B's logout");
     assert_eq!(block_on(a.login(ANN, PASSWORD)).unwrap(), SignedIn);
     let a_reauth = block_on(a.reauthenticate(PIN)).unwrap();
     assert_eq!(code(block_on(reauth)), ErrorCode::NotSignedIn);
-    block_on(logout).unwrap();
 
     assert!(!access_works(&world, &a_old_access));
     assert_eq!(a.refresh(), SignedIn);
@@ -1887,4 +1889,119 @@ fn a_logout_waiting_behind_a_call_ends_what_another_tab_followed_it_with_and_no_
             reauth_token: a_reauth.token,
         }))
         .unwrap();
+}
+
+#[test]
+fn a_logout_called_while_forget_device_runs_lets_its_revocation_go_first() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    world.log.borrow_mut().clear();
+    let mut forget = Box::pin(client.forget_device());
+    assert!(pending(forget.as_mut()), "its revocation is on the way");
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(logout.as_mut()));
+    assert!(pending(logout.as_mut()));
+    block_on(forget).unwrap();
+    block_on(logout).unwrap();
+    assert_eq!(*world.log.borrow(), ["revokeDevice", "logout"]);
+    assert_eq!(
+        devices_after_new_sign_in(&world, &client),
+        [client.device_id()]
+    );
+}
+
+#[test]
+fn a_request_on_its_way_that_the_logout_reached_the_server_before_is_not_signed_in() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    world.log.borrow_mut().clear();
+    let mut change = Box::pin(client.change_pin(PIN, NEW_PIN));
+    poll_past(&world, change.as_mut(), "challenge");
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(logout.as_mut()));
+    assert!(
+        finished(logout.as_mut()).unwrap().is_ok(),
+        "the logout's request is answered first"
+    );
+    assert_eq!(code(block_on(change)), ErrorCode::NotSignedIn);
+    assert_eq!(*world.log.borrow(), ["challenge", "logout", "changePin"]);
+    assert_eq!(block_on(client.login(ANN, PASSWORD)).unwrap(), SignedIn);
+    block_on(client.reauthenticate(PIN)).unwrap();
+}
+
+#[test]
+fn turns_follow_call_order_whatever_order_the_waiting_calls_are_polled_in() {
+    // The forgot-PIN mail holds the turn and forgetDevice waits; once the mail is done,
+    // a logout polled before forgetDevice runs still comes after it.
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    world.log.borrow_mut().clear();
+    let mut forgot = Box::pin(client.forgot_pin(ANN));
+    let mut forget = Box::pin(client.forget_device());
+    assert!(pending(forgot.as_mut()));
+    assert!(
+        pending(forget.as_mut()),
+        "forgetDevice waits for the forgot-PIN mail"
+    );
+    block_on(forgot).unwrap();
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(logout.as_mut()));
+    type Call<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = pinauth::Result<()>> + 'a>>;
+    let results = join_all(vec![logout as Call, forget]);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(*world.log.borrow(), ["forgotPin", "revokeDevice", "logout"]);
+    assert_eq!(
+        devices_after_new_sign_in(&world, &client),
+        [client.device_id()]
+    );
+}
+
+#[test]
+fn the_logout_settles_with_its_answer_while_a_call_before_it_still_waits() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    world.log.borrow_mut().clear();
+    let mut forgot = Box::pin(client.forgot_pin(ANN));
+    let mut logout = Box::pin(client.logout());
+    let mut login = Box::pin(client.login(ANN, PASSWORD));
+    assert!(pending(forgot.as_mut()));
+    assert!(pending(logout.as_mut()));
+    assert!(pending(login.as_mut()));
+    assert!(
+        finished(logout.as_mut()).unwrap().is_ok(),
+        "answered, the logout is done"
+    );
+    assert_eq!(*world.log.borrow(), ["logout"]);
+    assert!(
+        pending(login.as_mut()),
+        "the login waits for the mail, called before it"
+    );
+    block_on(forgot).unwrap();
+    assert_eq!(block_on(login).unwrap(), SignedIn);
+    assert_eq!(*world.log.borrow(), ["logout", "forgotPin", "login"]);
+}
+
+#[test]
+fn a_call_dropped_while_it_waits_gives_up_its_place() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let mut forgot = Box::pin(client.forgot_pin(ANN));
+    let mut forget = Box::pin(client.forget_device());
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(forgot.as_mut()));
+    assert!(pending(forget.as_mut()));
+    assert!(pending(logout.as_mut()));
+    drop(forget);
+    block_on(forgot).unwrap();
+    block_on(logout).unwrap();
+    assert_eq!(
+        code(block_on(client.access_token())),
+        ErrorCode::NotSignedIn
+    );
+    assert_eq!(block_on(client.login(ANN, PASSWORD)).unwrap(), SignedIn);
 }
