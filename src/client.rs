@@ -204,7 +204,11 @@ impl Turns {
             if self.serving.get() == number {
                 Poll::Ready(())
             } else {
-                self.waiting.borrow_mut().push(context.waker().clone());
+                let mut waiting = self.waiting.borrow_mut();
+                // Once per task, however often it is polled meanwhile.
+                if !waiting.iter().any(|w| w.will_wake(context.waker())) {
+                    waiting.push(context.waker().clone());
+                }
                 Poll::Pending
             }
         })
@@ -1151,8 +1155,9 @@ impl<K: DeviceKeys, T: Transport> Client<K, T> {
         // Refreshed first: another tab may have stored newer tokens, which this ends too.
         let signed_in = self.refresh() == AuthState::SignedIn;
         let request = Request::Logout(self.logout_request());
-        let after_forget = self.forgets_waiting.get() > 0;
-        if after_forget && signed_in {
+        // Only a revocation, which needs the access token this request ends, must go first.
+        let after_forget = signed_in && self.forgets_waiting.get() > 0;
+        if after_forget {
             *self.access_at_logout.borrow_mut() = self.held.borrow().access.clone();
         }
         self.turns

@@ -2005,3 +2005,159 @@ fn a_call_dropped_while_it_waits_gives_up_its_place() {
     );
     assert_eq!(block_on(client.login(ANN, PASSWORD)).unwrap(), SignedIn);
 }
+
+// ---- the line of calls, under wakers that record their wakes ----
+
+/// A waker that records whether it was woken.
+struct Flag(std::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn flag() -> std::sync::Arc<Flag> {
+    std::sync::Arc::new(Flag(std::sync::atomic::AtomicBool::new(false)))
+}
+
+/// Polls once with `waker`; the output if done.
+fn poll_with<F: std::future::Future>(
+    future: std::pin::Pin<&mut F>,
+    waker: &std::sync::Arc<Flag>,
+) -> Option<F::Output> {
+    waker.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    let waker = std::task::Waker::from(waker.clone());
+    match future.poll(&mut std::task::Context::from_waker(&waker)) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
+fn woken(waker: &std::sync::Arc<Flag>) -> bool {
+    waker.0.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn waiting_calls_are_woken_and_served_in_order_past_those_dropped_before_their_turn() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let (wa, wb, wc, wd, we) = (flag(), flag(), flag(), flag(), flag());
+    let mut a = Box::pin(client.forgot_pin(ANN)); // holds the turn
+    let mut b = Box::pin(client.access_token());
+    let mut c = Box::pin(client.access_token()); // dropped while it waits
+    let mut d = Box::pin(client.access_token()); // dropped when served, before it runs
+    let mut e = Box::pin(client.access_token());
+    assert!(poll_with(a.as_mut(), &wa).is_none());
+    assert!(poll_with(b.as_mut(), &wb).is_none());
+    assert!(poll_with(c.as_mut(), &wc).is_none());
+    assert!(poll_with(d.as_mut(), &wd).is_none());
+    assert!(poll_with(e.as_mut(), &we).is_none());
+    drop(c);
+    assert!(
+        poll_with(a.as_mut(), &wa).unwrap().is_ok(),
+        "the mail is sent"
+    );
+    assert!(woken(&wb) && woken(&wd) && woken(&we), "every waiter woken");
+    assert!(poll_with(e.as_mut(), &we).is_none(), "e waits for b and d");
+    assert!(poll_with(b.as_mut(), &wb).unwrap().is_ok());
+    assert!(woken(&we), "b's end wakes e");
+    assert!(poll_with(e.as_mut(), &we).is_none(), "e waits for d");
+    drop(d);
+    assert!(woken(&we), "d giving up its turn wakes e");
+    assert!(poll_with(e.as_mut(), &we).unwrap().is_ok());
+    assert!(poll_with(Box::pin(client.access_token()).as_mut(), &wa).is_some());
+}
+
+#[test]
+fn several_calls_dropped_in_a_row_in_any_order_leave_no_gap_in_the_line() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let (w, wl) = (flag(), flag());
+    let mut a = Box::pin(client.forgot_pin(ANN));
+    assert!(poll_with(a.as_mut(), &w).is_none());
+    let mut waiting: Vec<_> = (0..5)
+        .map(|_| Some(Box::pin(client.access_token())))
+        .collect();
+    for f in waiting.iter_mut().flatten() {
+        assert!(poll_with(f.as_mut(), &w).is_none());
+    }
+    let mut last = Box::pin(client.access_token());
+    assert!(poll_with(last.as_mut(), &wl).is_none());
+    for i in [3, 0, 4, 1, 2] {
+        waiting[i] = None;
+        assert!(!woken(&wl), "nothing to wake while the mail is on its way");
+    }
+    assert!(poll_with(a.as_mut(), &w).unwrap().is_ok());
+    assert!(woken(&wl));
+    assert!(
+        poll_with(last.as_mut(), &wl).is_some(),
+        "no ticket left behind"
+    );
+}
+
+#[test]
+fn a_waiting_call_polled_often_is_woken_through_one_waker() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let mut forgot = Box::pin(client.forgot_pin(ANN));
+    assert!(pending(forgot.as_mut()));
+    let w = flag();
+    let mut waiting = Box::pin(client.access_token());
+    for _ in 0..1000 {
+        assert!(poll_with(waiting.as_mut(), &w).is_none());
+    }
+    assert!(
+        std::sync::Arc::strong_count(&w) <= 2,
+        "{} copies of one waker kept",
+        std::sync::Arc::strong_count(&w)
+    );
+}
+
+#[test]
+fn a_logout_with_no_device_to_revoke_goes_at_once_though_a_forget_device_waits() {
+    let world = World::new();
+    let browser = Browser::new();
+    enrolled(&world, &browser);
+    let client = world.open(&browser, APP);
+    assert_eq!(
+        client.state(),
+        PinRequired,
+        "no access token: nothing to revoke with"
+    );
+    world.log.borrow_mut().clear();
+    let mut forgot = Box::pin(client.forgot_pin(ANN));
+    let mut forget = Box::pin(client.forget_device());
+    let mut logout = Box::pin(client.logout());
+    assert!(pending(forgot.as_mut()));
+    assert!(pending(forget.as_mut()));
+    assert!(pending(logout.as_mut()));
+    assert!(finished(logout.as_mut()).unwrap().is_ok());
+    assert_eq!(*world.log.borrow(), ["logout"]);
+    block_on(forgot).unwrap();
+    block_on(forget).unwrap();
+}
+
+#[test]
+fn a_logout_dropped_before_its_answer_gives_up_its_place_or_passes_its_turn_on() {
+    let world = World::new();
+    let browser = Browser::new();
+    let client = enrolled(&world, &browser);
+    let w = flag();
+    let mut forgot = Box::pin(client.forgot_pin(ANN));
+    let mut logout = Box::pin(client.logout());
+    let mut after = Box::pin(client.access_token());
+    assert!(pending(forgot.as_mut()) && pending(logout.as_mut()) && pending(after.as_mut()));
+    drop(logout);
+    assert!(finished(forgot.as_mut()).is_some());
+    assert!(poll_with(after.as_mut(), &w).is_some());
+    let mut logout = Box::pin(client.logout());
+    let mut after = Box::pin(client.access_token());
+    assert!(pending(logout.as_mut()) && poll_with(after.as_mut(), &w).is_none());
+    drop(logout);
+    assert!(woken(&w));
+    assert!(poll_with(after.as_mut(), &w).is_some());
+}
