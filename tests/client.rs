@@ -1470,8 +1470,15 @@ fn forgetting_the_device_before_a_pin_is_set_ends_the_password_sign_in_on_the_se
 
 /// Polls `future` once; its output if that finished it.
 fn finished<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    match future.poll(&mut context) {
+    poll_once(future, std::task::Waker::noop())
+}
+
+/// Polls `future` once with `waker`; its output if that finished it.
+fn poll_once<F: std::future::Future>(
+    future: std::pin::Pin<&mut F>,
+    waker: &std::task::Waker,
+) -> Option<F::Output> {
+    match future.poll(&mut std::task::Context::from_waker(waker)) {
         std::task::Poll::Ready(output) => Some(output),
         std::task::Poll::Pending => None,
     }
@@ -2027,11 +2034,7 @@ fn poll_with<F: std::future::Future>(
     waker: &std::sync::Arc<Flag>,
 ) -> Option<F::Output> {
     waker.0.store(false, std::sync::atomic::Ordering::SeqCst);
-    let waker = std::task::Waker::from(waker.clone());
-    match future.poll(&mut std::task::Context::from_waker(&waker)) {
-        std::task::Poll::Ready(output) => Some(output),
-        std::task::Poll::Pending => None,
-    }
+    poll_once(future, &std::task::Waker::from(waker.clone()))
 }
 
 fn woken(waker: &std::sync::Arc<Flag>) -> bool {
